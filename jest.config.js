@@ -1,5 +1,5 @@
 /** Two projects: `unit` (fast, `npm test`) and `e2e` (real Docker engine, `npm run test:e2e`). */
-const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }] };
+const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
 
 module.exports = {
   projects: [

@@ -1,0 +1,20 @@
+/**
+ * Chooses the Docker host from the profile: the local engine, an existing remote one, or a
+ * DigitalOcean GPU droplet this stack creates.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Profile } from "../config";
+import { DockerHost } from "./docker-host";
+import { ExistingDockerHost } from "./local";
+
+export type { DockerHost } from "./docker-host";
+
+export function createDockerHost(name: string, profile: Profile, opts?: pulumi.ComponentResourceOptions): DockerHost {
+    switch (profile.host.provider) {
+        case "local":
+        case "existing":
+            return new ExistingDockerHost(name, { settings: profile.host, publicHost: profile.services.publicHost }, opts);
+        case "digitalocean":
+            throw new Error("host.provider digitalocean: not built yet");
+    }
+}

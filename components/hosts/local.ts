@@ -1,0 +1,31 @@
+/**
+ * A Docker engine that already exists: the local one (dev) or a remote one over ssh
+ * (`host.provider: existing`).
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { HostSettings } from "../config";
+import { DockerHost } from "./docker-host";
+
+export interface ExistingDockerHostArgs {
+    settings: HostSettings;
+    /** Address users reach published ports at (services.publicHost). */
+    publicHost: string;
+}
+
+export class ExistingDockerHost extends pulumi.ComponentResource implements DockerHost {
+    public readonly provider: docker.Provider;
+    public readonly dockerHost: pulumi.Output<string>;
+    public readonly localEngine: boolean;
+    public readonly publicAddress: pulumi.Output<string>;
+    public readonly ready: pulumi.Resource[] = [];
+
+    constructor(name: string, args: ExistingDockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-stack:hosts:ExistingDockerHost", name, {}, opts);
+        this.localEngine = args.settings.provider === "local";
+        this.dockerHost = pulumi.output(args.settings.dockerHost);
+        this.provider = new docker.Provider(`${name}-docker`, { host: args.settings.dockerHost }, { parent: this });
+        this.publicAddress = pulumi.output(args.publicHost);
+        this.registerOutputs({ dockerHost: this.dockerHost });
+    }
+}

@@ -1,0 +1,90 @@
+/**
+ * Container placement: Ollama in a pinned `ollama/ollama` container on the app network, alias
+ * `ollama`, NVIDIA GPUs requested when the accelerator is nvidia, model store on a volume, and the
+ * model pulled into it during `up` (skipped when present).
+ */
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { OllamaSettings } from "../config";
+import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
+import { ollamaServerEnvironment } from "./environment";
+import { scriptCommand } from "./scripts";
+
+export interface OllamaContainerArgs {
+    settings: OllamaSettings;
+    /** The app network; the container joins it with alias `ollama`. */
+    network: docker.Network;
+    /** Docker engine URL, for the model pull run through `docker exec`. */
+    dockerHost: pulumi.Input<string>;
+    /** True when the engine is on this machine: a configured modelsDir is then bind-mounted as the model store. */
+    localEngine: boolean;
+    /** Publish the Ollama port on the host's 127.0.0.1 (dev convenience); never on other addresses. */
+    publishOnLoopback: boolean;
+}
+
+/** Where the official image keeps its models (OLLAMA_MODELS default for root). */
+export const CONTAINER_MODELS_PATH = "/root/.ollama/models";
+
+export class OllamaContainer extends pulumi.ComponentResource implements OllamaEndpoint {
+    public readonly placement = "container" as const;
+    public readonly urlForContainers: pulumi.Output<string>;
+    public readonly needsHostGateway = false;
+    public readonly urlForHost: pulumi.Output<string | undefined>;
+    public readonly ready: pulumi.Resource[];
+    public readonly processor: pulumi.Output<string | undefined>;
+    public readonly container: docker.Container;
+    public readonly modelsVolume: docker.Volume;
+
+    constructor(name: string, args: OllamaContainerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-stack:ollama:OllamaContainer", name, {}, opts);
+        const s = args.settings;
+        const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, { parent: this });
+
+        const bindModelsDir = args.localEngine && s.modelsDir !== undefined;
+        this.modelsVolume = new docker.Volume(`${name}-models`, bindModelsDir
+            ? { driver: "local", driverOpts: { type: "none", o: "bind", device: s.modelsDir as string } }
+            : {}, { parent: this, retainOnDelete: true });
+
+        const containerName = `${pulumi.getProject()}-${pulumi.getStack()}-ollama`;
+        this.container = new docker.Container(`${name}`, {
+            name: containerName,
+            image: image.imageId,
+            envs: Object.entries(ollamaServerEnvironment(s, `0.0.0.0:${OLLAMA_CONTAINER_PORT}`, CONTAINER_MODELS_PATH))
+                .map(([k, v]) => `${k}=${v}`),
+            gpus: s.accelerator === "nvidia" ? "all" : undefined,
+            restart: "unless-stopped",
+            networksAdvanced: [{ name: args.network.name, aliases: [OLLAMA_NETWORK_ALIAS] }],
+            volumes: [{ volumeName: this.modelsVolume.name, containerPath: CONTAINER_MODELS_PATH }],
+            ports: args.publishOnLoopback
+                ? [{ internal: OLLAMA_CONTAINER_PORT, external: s.port, ip: "127.0.0.1" }]
+                : [],
+            healthcheck: {
+                tests: ["CMD", "ollama", "list"],
+                interval: "10s",
+                timeout: "5s",
+                retries: 5,
+                startPeriod: "20s",
+            },
+            wait: true,
+            waitTimeout: s.readyTimeoutSeconds,
+            labels: [{ label: "rag-stack.role", value: "ollama" }],
+        }, { parent: this, deleteBeforeReplace: true });
+
+        const pull = new command.local.Command(`${name}-model`, {
+            create: scriptCommand("container-pull-model.sh"),
+            environment: {
+                DOCKER_HOST: args.dockerHost,
+                OLLAMA_CONTAINER: this.container.name,
+                OLLAMA_MODEL: s.model,
+            },
+            triggers: [this.container.id, s.model],
+        }, { parent: this, dependsOn: [this.container] });
+
+        this.urlForContainers = pulumi.output(`http://${OLLAMA_NETWORK_ALIAS}:${OLLAMA_CONTAINER_PORT}`);
+        this.urlForHost = pulumi.output(args.publishOnLoopback ? `http://127.0.0.1:${s.port}` : undefined);
+        this.processor = pulumi.output(undefined);
+        this.ready = [this.container, pull];
+        this.registerOutputs({ urlForContainers: this.urlForContainers, urlForHost: this.urlForHost });
+    }
+}

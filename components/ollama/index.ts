@@ -1,0 +1,62 @@
+/**
+ * Ollama: picks the placement from the profile and exposes the one OllamaEndpoint interface.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { OllamaSettings } from "../config";
+import { OllamaContainer } from "./container";
+import { OllamaEndpoint } from "./endpoint";
+import { NativeOllama } from "./native";
+
+export type { OllamaEndpoint } from "./endpoint";
+
+export interface OllamaArgs {
+    /** Validated Ollama settings from the profile. */
+    settings: OllamaSettings;
+    /** Docker engine URL of the host the containers run on. */
+    dockerHost: pulumi.Input<string>;
+    /** True when that engine runs on this machine (a local model directory can then be shared). */
+    localEngine: boolean;
+    /** App network the container placement joins (alias `ollama`). */
+    network: docker.Network;
+    /** Whether a host port may be published for the container (127.0.0.1 only; never in production). */
+    publishContainerPortOnLoopback: boolean;
+    /** Resources that must exist before Ollama starts (e.g. the GPU host being ready). */
+    dependsOn?: pulumi.Resource[];
+}
+
+export class Ollama extends pulumi.ComponentResource implements OllamaEndpoint {
+    public readonly placement: OllamaEndpoint["placement"];
+    public readonly urlForContainers: pulumi.Output<string>;
+    public readonly needsHostGateway: boolean;
+    public readonly urlForHost: pulumi.Output<string | undefined>;
+    public readonly ready: pulumi.Resource[];
+    public readonly processor: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: OllamaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-stack:ollama:Ollama", name, {}, opts);
+        const childOpts = { parent: this, dependsOn: args.dependsOn };
+        const impl: OllamaEndpoint =
+            args.settings.mode === "native"
+                ? new NativeOllama(`${name}-native`, { settings: args.settings }, childOpts)
+                : new OllamaContainer(`${name}-container`, {
+                      settings: args.settings,
+                      network: args.network,
+                      dockerHost: args.dockerHost,
+                      localEngine: args.localEngine,
+                      publishOnLoopback: args.publishContainerPortOnLoopback,
+                  }, childOpts);
+        this.placement = impl.placement;
+        this.urlForContainers = impl.urlForContainers;
+        this.needsHostGateway = impl.needsHostGateway;
+        this.urlForHost = impl.urlForHost;
+        this.ready = impl.ready;
+        this.processor = impl.processor;
+        this.registerOutputs({
+            placement: this.placement,
+            urlForContainers: this.urlForContainers,
+            urlForHost: this.urlForHost,
+            processor: this.processor,
+        });
+    }
+}

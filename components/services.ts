@@ -1,0 +1,128 @@
+/**
+ * The application: one Docker network, Neo4j with its data on a volume, the backend wired to
+ * Ollama through the OllamaEndpoint interface, and the frontend.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { AppImage, ServicesSettings } from "./config";
+import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
+
+/** Network aliases the services answer to on the app network. */
+export const NEO4J_ALIAS = "neo4j";
+export const BACKEND_ALIAS = "backend";
+export const FRONTEND_ALIAS = "frontend";
+
+export interface ServicesArgs {
+    settings: ServicesSettings;
+    /** The app network, shared with the Ollama container when there is one. */
+    network: docker.Network;
+    /** Ollama as the backend sees it; the placement itself is never looked at. */
+    ollama: OllamaEndpoint;
+    /** Model the backend asks Ollama for. */
+    model: string;
+    neo4jPassword: pulumi.Input<string>;
+    /** Protect the Neo4j data volume from deletion (production). */
+    protectData: boolean;
+    /** Host directory to keep Neo4j data in instead of a Docker-managed volume (a mounted block volume on a droplet). */
+    neo4jDataDir?: string;
+}
+
+/** The app network every container joins. */
+export function createAppNetwork(name: string, opts: pulumi.CustomResourceOptions): docker.Network {
+    return new docker.Network(name, {
+        name: `${pulumi.getProject()}-${pulumi.getStack()}`,
+        labels: [{ label: "rag-stack.stack", value: pulumi.getStack() }],
+    }, opts);
+}
+
+/** Container name for a role, fixed so people and verify can find it (`rag-stack-dev-backend`). */
+export function containerName(role: string): string {
+    return `${pulumi.getProject()}-${pulumi.getStack()}-${role}`;
+}
+
+export class Services extends pulumi.ComponentResource {
+    public readonly neo4j: docker.Container;
+    public readonly neo4jData: docker.Volume;
+    public readonly backend: docker.Container;
+    public readonly frontend: docker.Container;
+    /** What the backend got as OLLAMA_BASE_URL. */
+    public readonly backendOllamaUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: ServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-stack:app:Services", name, {}, opts);
+        const s = args.settings;
+        const network = args.network.name;
+
+        this.neo4jData = new docker.Volume(`${name}-neo4j-data`, args.neo4jDataDir
+            ? { driver: "local", driverOpts: { type: "none", o: "bind", device: args.neo4jDataDir } }
+            : {}, { parent: this, protect: args.protectData, retainOnDelete: true });
+        const neo4jImage = this.image(`${name}-neo4j-image`, { image: s.neo4j.image });
+        const neo4jAuth = pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`);
+        this.neo4j = new docker.Container(`${name}-neo4j`, {
+            name: containerName("neo4j"),
+            image: neo4jImage,
+            envs: [pulumi.interpolate`NEO4J_AUTH=${neo4jAuth}`],
+            networksAdvanced: [{ name: network, aliases: [NEO4J_ALIAS] }],
+            volumes: [{ volumeName: this.neo4jData.name, containerPath: "/data" }],
+            // Neo4j is never published beyond this machine's loopback: reach it through the app network or an ssh tunnel.
+            ports: [
+                { internal: 7687, external: s.neo4j.boltPort, ip: "127.0.0.1" },
+                { internal: 7474, external: s.neo4j.httpPort, ip: "127.0.0.1" },
+            ],
+            healthcheck: {
+                tests: ["CMD-SHELL", "wget -q -O /dev/null http://localhost:7474 || exit 1"],
+                interval: "10s",
+                timeout: "5s",
+                retries: 10,
+                startPeriod: "30s",
+            },
+            restart: "unless-stopped",
+            labels: [{ label: "rag-stack.role", value: "neo4j" }],
+        }, { parent: this, deleteBeforeReplace: true });
+
+        this.backendOllamaUrl = args.ollama.urlForContainers;
+        const backendEnv: pulumi.Input<string>[] = [
+            pulumi.interpolate`OLLAMA_BASE_URL=${args.ollama.urlForContainers}`,
+            `OLLAMA_MODEL=${args.model}`,
+            `NEO4J_URI=bolt://${NEO4J_ALIAS}:7687`,
+            `NEO4J_USER=${s.neo4j.user}`,
+            pulumi.secret(pulumi.interpolate`NEO4J_PASSWORD=${args.neo4jPassword}`),
+            ...Object.entries(s.backend.env).map(([k, v]) => `${k}=${v}`),
+        ];
+        this.backend = new docker.Container(`${name}-backend`, {
+            name: containerName("backend"),
+            image: this.image(`${name}-backend-image`, s.backend),
+            envs: backendEnv,
+            hosts: args.ollama.needsHostGateway ? [{ host: HOST_GATEWAY_NAME, ip: "host-gateway" }] : [],
+            networksAdvanced: [{ name: network, aliases: [BACKEND_ALIAS] }],
+            ports: [{ internal: s.backend.port, external: s.backend.hostPort, ip: s.publishAddress }],
+            restart: "unless-stopped",
+            labels: [{ label: "rag-stack.role", value: "backend" }],
+        }, { parent: this, deleteBeforeReplace: true, dependsOn: [this.neo4j, ...args.ollama.ready] });
+
+        this.frontend = new docker.Container(`${name}-frontend`, {
+            name: containerName("frontend"),
+            image: this.image(`${name}-frontend-image`, s.frontend),
+            envs: [`BACKEND_URL=http://${BACKEND_ALIAS}:${s.backend.port}`],
+            networksAdvanced: [{ name: network, aliases: [FRONTEND_ALIAS] }],
+            ports: [{ internal: s.frontend.port, external: s.frontend.hostPort, ip: s.publishAddress }],
+            restart: "unless-stopped",
+            labels: [{ label: "rag-stack.role", value: "frontend" }],
+        }, { parent: this, deleteBeforeReplace: true, dependsOn: [this.backend] });
+
+        this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });
+    }
+
+    /** A pulled image, or a locally built one when the config gives a build context; returns the reference to run. */
+    private image(name: string, spec: AppImage): pulumi.Output<string> {
+        if (spec.build) {
+            const built = new docker.Image(name, {
+                imageName: spec.image,
+                build: { context: spec.build.context, dockerfile: spec.build.dockerfile, args: spec.build.args },
+                skipPush: true,
+            }, { parent: this });
+            return built.imageName;
+        }
+        return new docker.RemoteImage(name, { name: spec.image, keepLocally: true }, { parent: this }).imageId;
+    }
+}
