@@ -287,3 +287,27 @@ export class Rendered {
         return false;
     }
 }
+
+/**
+ * Renders in a fresh Node process, for callers that need more than one render (Pulumi's runtime
+ * is global to a process). Synchronous: a render takes about a second.
+ */
+export function renderStackInChildProcess(options: RenderOptions): RenderResult {
+    const { execFileSync } = require("child_process") as typeof import("child_process");
+    const stdout = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, JSON.stringify(options)], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, TS_NODE_PROJECT: path.join(PROJECT_ROOT, "tsconfig.json") },
+    });
+    return JSON.parse(stdout) as RenderResult;
+}
+
+if (require.main === module) {
+    renderStack(JSON.parse(process.argv[2] ?? "{}") as RenderOptions)
+        .then((result) => process.stdout.write(JSON.stringify(result)))
+        .catch((err: unknown) => {
+            process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+            process.exit(1);
+        });
+}

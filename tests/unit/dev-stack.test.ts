@@ -1,13 +1,98 @@
+/**
+ * dev, rendered from the real Pulumi.dev.yaml: Ollama native on the Mac, the app in the local
+ * Docker engine reaching it through host.docker.internal.
+ */
 import { Rendered, renderStack } from "../../tools/render";
+import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
 
-const C = "docker:index/container:Container";
 let r: Rendered;
 
 beforeAll(async () => {
     r = new Rendered(await renderStack({ stack: "dev", secrets: { neo4jPassword: "dev-password-1" } }));
 });
 
-test("smoke", () => {
-    for (const res of r.result.resources) console.log(res.type, res.name, JSON.stringify(res.inputs).slice(0, 300), res.dependencies.length, res.secretPaths);
-    console.log(r.result.outputs, r.result.secretOutputs);
+test("no Ollama container: Ollama is not in Docker", () => {
+    const names = r.ofType(CONTAINER).map((c) => c.name);
+    expect(names.sort()).toEqual(["app-backend", "app-frontend", "app-neo4j"]);
+    expect(r.ofType("docker:index/volume:Volume").map((v) => v.name)).toEqual(["app-neo4j-data"]);
+});
+
+test("a command resource starts Ollama on the host with OLLAMA_HOST, OLLAMA_ORIGINS, OLLAMA_MODELS, OLLAMA_KEEP_ALIVE", () => {
+    const starters = r.ofType(LOCAL_COMMAND).filter((c) => {
+        const env = (c.inputs.environment ?? {}) as Record<string, string>;
+        return "OLLAMA_HOST" in env;
+    });
+    expect(starters).toHaveLength(1);
+    const env = starters[0].inputs.environment as Record<string, string>;
+    expect(env.OLLAMA_HOST).toMatch(/:11434$/);
+    expect(env.OLLAMA_HOST).not.toMatch(/^0\.0\.0\.0/);
+    expect(env.OLLAMA_ORIGINS).toBe("http://localhost:3000");
+    expect(env.OLLAMA_KEEP_ALIVE).toBe("24h");
+    expect(env.OLLAMA_MODELS).toMatch(/\/\.ollama\/models$/);
+    expect(String(starters[0].inputs.create)).toMatch(/^sh components\/ollama\/scripts\/\S+\.sh/);
+    expect(starters[0].inputs.delete).toBeDefined();
+});
+
+test("backend gets OLLAMA_BASE_URL=http://host.docker.internal:11434 and the host-gateway mapping", () => {
+    const backend = r.named("app-backend", CONTAINER);
+    expect(envOf(backend).OLLAMA_BASE_URL).toBe("http://host.docker.internal:11434");
+    expect(envOf(backend).OLLAMA_MODEL).toBe("qwen2.5:7b-instruct-q8_0");
+    expect(hostsOf(backend)).toEqual([{ host: "host.docker.internal", ip: "host-gateway" }]);
+});
+
+test("backend waits for the native Ollama (server and model) and Neo4j", () => {
+    const backend = r.named("app-backend", CONTAINER);
+    for (const command of r.ofType(LOCAL_COMMAND)) {
+        expect(r.dependsOn(backend, command)).toBe(true);
+    }
+    expect(r.dependsOn(backend, r.named("app-neo4j", CONTAINER))).toBe(true);
+});
+
+test("backend reaches Neo4j on the app network with credentials as secrets", () => {
+    const backend = r.named("app-backend", CONTAINER);
+    const env = envOf(backend);
+    expect(env.NEO4J_URI).toBe("bolt://neo4j:7687");
+    expect(env.NEO4J_PASSWORD).toBe("dev-password-1");
+    expect(backend.secretPaths.some((p) => p.startsWith("envs"))).toBe(true);
+    const neo4j = r.named("app-neo4j", CONTAINER);
+    expect(envOf(neo4j).NEO4J_AUTH).toBe("neo4j/dev-password-1");
+    expect(neo4j.secretPaths.some((p) => p.startsWith("envs"))).toBe(true);
+    expect(networksOf(neo4j)).toEqual([{ name: "rag-stack-dev", aliases: ["neo4j"] }]);
+});
+
+test("Neo4j keeps /data on a named volume, pinned image, health check, ports on loopback only", () => {
+    const neo4j = r.named("app-neo4j", CONTAINER);
+    expect(neo4j.inputs.image).toBe("neo4j:5.26-community");
+    expect(neo4j.inputs.volumes).toEqual([{ volumeName: "app-neo4j-data-volume", containerPath: "/data" }]);
+    expect((neo4j.inputs.healthcheck as { tests: string[] }).tests.length).toBeGreaterThan(0);
+    for (const port of portsOf(neo4j)) expect(port.ip).toBe("127.0.0.1");
+});
+
+test("every container is on the one app network; fixed names are replaced delete-before-create", () => {
+    for (const c of r.ofType(CONTAINER)) {
+        expect(networksOf(c).map((n) => n.name)).toEqual(["rag-stack-dev"]);
+        expect(c.deleteBeforeReplace).toBe(true);
+    }
+});
+
+test("all Docker resources go through the configured local engine", () => {
+    const provider = r.named("host-docker", "pulumi:providers:docker");
+    expect(provider.inputs.host).toBe("unix:///var/run/docker.sock");
+    for (const res of r.result.resources.filter((x) => x.type.startsWith("docker:"))) {
+        expect(res.provider).toMatch(/host-docker/);
+    }
+});
+
+test("outputs: placement, model, URLs; the Neo4j password only as a secret", () => {
+    const o = r.result.outputs;
+    expect(o.ollamaPlacement).toBe("native");
+    expect(o.ollamaModel).toBe("qwen2.5:7b-instruct-q8_0");
+    expect(o.ollamaUrlForBackend).toBe("http://host.docker.internal:11434");
+    expect(o.ollamaUrlFromHost).toMatch(/^http:\/\/[\d.]+:11434$/);
+    expect(o.backendUrl).toBe("http://localhost:8000");
+    expect(o.frontendUrl).toBe("http://localhost:3000/");
+    expect(o.neo4jBoltUrl).toBe("bolt://127.0.0.1:7687");
+    expect(r.result.secretOutputs).toEqual(["neo4jPassword"]);
+    const plain = JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== "neo4jPassword")));
+    expect(plain).not.toContain("dev-password-1");
 });

@@ -1,0 +1,69 @@
+/**
+ * prod, rendered from the real Pulumi.prod.yaml: Ollama in an NVIDIA container on the app
+ * network as `ollama`, the backend wired to it by alias, nothing of Ollama published.
+ */
+import { Rendered, renderStack } from "../../tools/render";
+import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
+
+let r: Rendered;
+
+beforeAll(async () => {
+    r = new Rendered(await renderStack({
+        stack: "prod",
+        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+    }));
+});
+
+test("Ollama runs as a pinned GPU container on the app network with alias `ollama`", () => {
+    const ollama = r.named("ollama-container", CONTAINER);
+    expect(ollama.inputs.gpus).toBe("all");
+    expect(networksOf(ollama)).toEqual([{ name: "rag-stack-prod", aliases: ["ollama"] }]);
+    expect(ollama.inputs.image).toMatch(/^ollama\/ollama:\d+\.\d+\.\d+$/);
+    expect(ollama.inputs.restart).toBe("unless-stopped");
+    expect((ollama.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD", "ollama", "list"]);
+    expect(ollama.inputs.volumes).toEqual([
+        expect.objectContaining({ containerPath: "/root/.ollama/models" }),
+    ]);
+    const env = envOf(ollama);
+    expect(env.OLLAMA_HOST).toBe("0.0.0.0:11434");
+    expect(env.OLLAMA_ORIGINS).not.toContain("*");
+});
+
+test("Ollama's port is not published at all in prod", () => {
+    expect(portsOf(r.named("ollama-container", CONTAINER))).toEqual([]);
+});
+
+test("no native Ollama: no command starts a server on the Pulumi machine", () => {
+    for (const c of r.ofType(LOCAL_COMMAND)) {
+        expect((c.inputs.environment ?? {}) as Record<string, string>).not.toHaveProperty("OLLAMA_HOST");
+    }
+    expect(r.result.resources.some((x) => x.type === "rag-stack:ollama:NativeOllama")).toBe(false);
+});
+
+test("backend gets http://ollama:11434, depends on the Ollama container and its model, has no host-gateway mapping", () => {
+    const backend = r.named("app-backend", CONTAINER);
+    expect(envOf(backend).OLLAMA_BASE_URL).toBe("http://ollama:11434");
+    expect(hostsOf(backend)).toEqual([]);
+    expect(r.dependsOn(backend, r.named("ollama-container", CONTAINER))).toBe(true);
+    expect(r.dependsOn(backend, r.named("ollama-container-model"))).toBe(true);
+});
+
+test("production protects the Neo4j data volume and pins every image", () => {
+    expect(r.named("app-neo4j-data", "docker:index/volume:Volume").protect).toBe(true);
+    for (const c of r.ofType(CONTAINER)) {
+        expect(String(c.inputs.image)).toMatch(/:[^:/]+$/);
+        expect(String(c.inputs.image)).not.toMatch(/:latest$/);
+    }
+});
+
+test("outputs: container placement, backend URL by alias, nothing of Ollama reachable from outside, secrets secret", () => {
+    const o = r.result.outputs;
+    expect(o.ollamaPlacement).toBe("container");
+    expect(o.ollamaAccelerator).toBe("nvidia");
+    expect(o.ollamaUrlForBackend).toBe("http://ollama:11434");
+    expect(o.ollamaUrlFromHost).toBeUndefined();
+    expect(r.result.secretOutputs).toContain("neo4jPassword");
+    const plain = JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => !r.result.secretOutputs.includes(k))));
+    expect(plain).not.toContain("prod-password-1");
+    expect(plain).not.toContain("dop_v1_test");
+});
