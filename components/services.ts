@@ -70,13 +70,17 @@ export class Services extends pulumi.ComponentResource {
                 { internal: 7474, external: s.neo4j.httpPort, ip: "127.0.0.1" },
             ],
             healthcheck: {
-                tests: ["CMD-SHELL", "wget -q -O /dev/null http://localhost:7474 || exit 1"],
+                // Official images have shipped wget or curl depending on the version: accept either.
+                tests: ["CMD-SHELL", "wget -q -O /dev/null http://localhost:7474 || curl -fsS -o /dev/null http://localhost:7474 || exit 1"],
                 interval: "10s",
                 timeout: "5s",
                 retries: 10,
                 startPeriod: "30s",
             },
             restart: "unless-stopped",
+            // `up` waits for the health check, so the backend starts against a Neo4j that answers.
+            wait: true,
+            waitTimeout: 180,
             labels: [{ label: "rag-stack.role", value: "neo4j" }],
         }, { parent: this, deleteBeforeReplace: true });
 
