@@ -9,7 +9,7 @@
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
+import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
 
 export const PROJECT = "rag-stack";
 
@@ -110,8 +110,11 @@ export interface ServicesSettings {
 }
 
 export interface DigitalOceanSettings {
+    /** Region slug (tor1, nyc2...): must offer `size` (see components/hosts/digitalocean-sizes.ts). */
     region: string;
+    /** GPU droplet size slug, e.g. gpu-4000adax1-20gb. */
     size: string;
+    /** Droplet image; defaults to the size's AI/ML-ready NVIDIA base image (gpu-h100x1-base for one GPU). */
     image: string;
     /** Public key text to register, or existing key fingerprints (at least one of the two). */
     sshPublicKey?: string;
@@ -122,9 +125,13 @@ export interface DigitalOceanSettings {
     adminCidrs: string[];
     /** Allow 0.0.0.0/0 or ::/0 in adminCidrs (refused otherwise). */
     allowSshFromAnywhere: boolean;
+    /** Private IPv4 range of the stack's VPC; Ollama and Neo4j ports are open to it only. */
     vpcIpRange: string;
+    /** Size of the block volume holding the Ollama models, GB. */
     modelsVolumeGb: number;
+    /** Size of the block volume holding the Neo4j data, GB. */
     neo4jVolumeGb: number;
+    /** Tags put on the droplet and volumes. */
     tags: string[];
 }
 
@@ -456,11 +463,19 @@ function readHost(problems: string[], rawHost: unknown, rawDocker: unknown): Hos
     if (provider === "existing" && !/^(ssh|tcp):\/\//.test(dockerHost)) {
         d.problem("host", dockerHost, `${PROJECT}:host.provider "existing" deploys to a remote engine; use ssh://user@host`);
     }
+    if (provider === "digitalocean" && d.has("host")) {
+        d.problem("host", dockerHost, `${PROJECT}:host.provider "digitalocean" creates the engine itself (ssh://<sshUser>@<reserved ip>); remove ${PROJECT}:docker.host`);
+    }
     const sshUser = h.string("sshUser", "root", /^[a-z_][a-z0-9_-]*$/, "expected a Unix user name");
     return { provider, dockerHost, sshUser };
 }
 
-function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvider): DigitalOceanSettings | undefined {
+/** Ports the droplet's firewall never opens to the internet: Ollama, Neo4j bolt and browser. */
+export const DIGITALOCEAN_PRIVATE_PORTS: readonly number[] = [11434, 7687, 7474];
+
+const PRIVATE_IPV4_CIDR = /^(10\.\d{1,3}\.\d{1,3}\.\d{1,3}|172\.(1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3})\/(1[6-9]|2[0-8])$/;
+
+function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvider, publicPorts: number[]): DigitalOceanSettings | undefined {
     if (provider !== "digitalocean") {
         if (raw !== undefined) {
             problems.push(`${PROJECT}:digitalocean is set but ${PROJECT}:host.provider is "${provider}"; set host.provider: digitalocean or remove it`);
@@ -476,10 +491,11 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         "allowSshFromAnywhere", "vpcIpRange", "modelsVolumeGb", "neo4jVolumeGb", "tags",
     ]);
     const sizeSlugs = Object.keys(DIGITALOCEAN_GPU_SIZES);
+    const size = r.string("size", undefined, /^\S+$/, `use one of the DigitalOcean NVIDIA GPU sizes: ${sizeSlugs.join(", ")}`);
     const settings: DigitalOceanSettings = {
         region: r.string("region", undefined, /^[a-z]{3}\d$/, "use a region slug such as tor1, nyc2, atl1, ams3"),
-        size: r.string("size", undefined, /^\S+$/, `use one of the GPU sizes: ${sizeSlugs.join(", ")}`),
-        image: r.string("image", "gpu-h100x1-base", /^\S+$/, "use a DigitalOcean image slug such as gpu-h100x1-base"),
+        size,
+        image: r.string("image", baseImageFor(size), /^\S+$/, "use a DigitalOcean image slug such as gpu-h100x1-base"),
         sshPublicKey: r.optionalString("sshPublicKey", /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/,
             "paste the public key line (ssh-ed25519 AAAA... comment)"),
         sshKeyFingerprints: r.stringList("sshKeyFingerprints", [], /^([0-9a-f]{2}:){15}[0-9a-f]{2}$|^\d+$/,
@@ -487,28 +503,33 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         sshPrivateKeyPath: r.optionalString("sshPrivateKeyPath", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/"),
         adminCidrs: r.stringList("adminCidrs", [], CIDR, "each item must be a CIDR such as 203.0.113.7/32"),
         allowSshFromAnywhere: r.boolean("allowSshFromAnywhere", false),
-        vpcIpRange: r.string("vpcIpRange", "10.110.0.0/20", CIDR, "use a private CIDR such as 10.110.0.0/20"),
+        vpcIpRange: r.string("vpcIpRange", "10.110.0.0/20", PRIVATE_IPV4_CIDR,
+            "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as 10.110.0.0/20"),
         modelsVolumeGb: r.integer("modelsVolumeGb", 100, 10, 16384),
         neo4jVolumeGb: r.integer("neo4jVolumeGb", 20, 1, 16384),
-        tags: r.stringList("tags", ["rag-stack"], /^[A-Za-z0-9:\-_.]{1,255}$/, "tags are letters, digits, : - _ ."),
+        tags: r.stringList("tags", ["rag-stack"], /^[A-Za-z0-9:\-_]{1,255}$/, "tags are letters, digits, : - _"),
     };
     if (settings.sshPrivateKeyPath) settings.sshPrivateKeyPath = expandHome(settings.sshPrivateKeyPath);
     if (!settings.sshPublicKey && settings.sshKeyFingerprints.length === 0) {
         problems.push(`${PROJECT}:digitalocean.sshPublicKey is missing; set it (the public key line) or list existing keys in ${PROJECT}:digitalocean.sshKeyFingerprints`);
     }
-    if (r.has("adminCidrs") || raw !== undefined) {
-        if (settings.adminCidrs.length === 0) {
-            problems.push(`${PROJECT}:digitalocean.adminCidrs is empty; list the CIDRs allowed to reach SSH, e.g. [203.0.113.7/32]`);
-        }
+    if (raw !== undefined && settings.adminCidrs.length === 0) {
+        problems.push(`${PROJECT}:digitalocean.adminCidrs is empty; list the CIDRs allowed to reach SSH, e.g. [203.0.113.7/32]`);
     }
     for (const cidr of settings.adminCidrs) {
-        if ((cidr === "0.0.0.0/0" || cidr === "::/0") && !settings.allowSshFromAnywhere) {
+        if (/^(0\.0\.0\.0|::)\/0$/.test(cidr) && !settings.allowSshFromAnywhere) {
             r.problem("adminCidrs", cidr, `it opens SSH to the whole internet; use your own address/32, or set ${PROJECT}:digitalocean.allowSshFromAnywhere: true to accept that`);
         }
     }
     if (settings.size && settings.region) {
         const placementProblem = checkDigitalOceanPlacement(settings.size, settings.region);
         if (placementProblem) problems.push(`${PROJECT}:digitalocean.${placementProblem}`);
+    }
+    for (const port of publicPorts) {
+        if (port === 22 || DIGITALOCEAN_PRIVATE_PORTS.includes(port)) {
+            problems.push(`${PROJECT}:services: host port ${port} is not allowed with host.provider "digitalocean"; the firewall opens the frontend and backend ports to the internet, ` +
+                `and ${[22, ...DIGITALOCEAN_PRIVATE_PORTS].join(", ")} must stay closed: use 80, 443 or another port`);
+        }
     }
     return settings;
 }
@@ -535,7 +556,8 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
         ? `${frontendScheme}://${services.publicHost}`
         : `http://${services.publicHost}:${services.frontend.hostPort}`;
     const ollama = readOllama(problems, raw.ollama, stack, frontendOrigin);
-    const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider);
+    const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider,
+        [services.frontend.hostPort, services.backend.hostPort]);
 
     if (ollama.mode === "native" && host.provider !== "local") {
         problems.push(
