@@ -1,5 +1,6 @@
 /**
- * The environment `ollama serve` gets from the profile, the same for both placements.
+ * The environment `ollama serve` gets from the profile, the same for both placements, and the
+ * native placement's own additions (what the lifecycle scripts need).
  */
 import { OllamaSettings } from "../config";
 
@@ -16,4 +17,41 @@ export function ollamaServerEnvironment(s: OllamaSettings, listen: string, model
     if (s.numParallel !== undefined) env.OLLAMA_NUM_PARALLEL = String(s.numParallel);
     if (s.contextLength !== undefined) env.OLLAMA_CONTEXT_LENGTH = String(s.contextLength);
     return env;
+}
+
+/** `address:port` as OLLAMA_HOST takes it; an IPv6 address in brackets. `auto` is kept for the start script to resolve. */
+export function listenAddress(bindAddress: string, port: number): string {
+    return bindAddress.includes(":") ? `[${bindAddress}]:${port}` : `${bindAddress}:${port}`;
+}
+
+/** The launchd label of a stack's native server (macOS): one agent per stack, never Ollama.app's own. */
+export function launchdLabel(project: string, stack: string): string {
+    return `local.${project}.${stack}.ollama`;
+}
+
+/**
+ * Environment of the native server command (native-start.sh / -restart.sh / -stop.sh): the server's
+ * OLLAMA_* variables plus RAG_OLLAMA_* settings of the lifecycle scripts.
+ */
+export function nativeServerEnvironment(s: OllamaSettings, project: string, stack: string): Record<string, string> {
+    return {
+        ...ollamaServerEnvironment(s, listenAddress(s.bindAddress, s.port), s.modelsDir),
+        RAG_OLLAMA_STATE_DIR: s.stateDir,
+        RAG_OLLAMA_LABEL: launchdLabel(project, stack),
+        RAG_OLLAMA_READY_TIMEOUT: String(s.readyTimeoutSeconds),
+        RAG_OLLAMA_BINARY: s.binary ?? "",
+        RAG_OLLAMA_ADOPT: s.adoptExisting ? "true" : "false",
+    };
+}
+
+/**
+ * URL this machine uses before the start script has said which address it bound: the configured
+ * address (0.0.0.0 and :: reached through loopback), or 127.0.0.1 for `auto` (what macOS resolves to;
+ * on Linux the real address comes from the script's output).
+ */
+export function fallbackHostUrl(bindAddress: string, port: number): string {
+    const host = bindAddress === "auto" || bindAddress === "0.0.0.0" || bindAddress === "localhost" ? "127.0.0.1"
+        : bindAddress === "::" ? "[::1]"
+        : bindAddress.includes(":") ? `[${bindAddress}]` : bindAddress;
+    return `http://${host}:${port}`;
 }

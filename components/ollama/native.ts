@@ -1,17 +1,35 @@
 /**
- * Native placement: `ollama serve` on the machine that runs Pulumi (a Mac's Metal GPU), started
- * detached by a command resource, waited for, model pulled; stopped on delete.
+ * Native placement: `ollama serve` on the machine that runs Pulumi (a Mac's Metal GPU).
+ *
+ * Three command resources, so each change touches only what it must:
+ *   server  native-start.sh / native-restart.sh / native-stop.sh. A launchd LaunchAgent on macOS, a
+ *           detached process with a pidfile on Linux; reused when already running, adopted when
+ *           configured, restarted when a server setting (its environment) changes, stopped on
+ *           delete (only what it started). Its stdout says the URL it actually bound.
+ *   model   native-pull-model.sh: skipped when present, pulled otherwise; a new model is pulled
+ *           without restarting the server. Never deletes a model.
+ *   gpu     native-gpu-check.sh: a warm-up load, then the share of the model in VRAM from /api/ps
+ *           becomes `processor`; below 100% GPU with accelerator metal/nvidia fails `up`.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { OllamaSettings } from "../config";
+import * as crypto from "crypto";
+import { OllamaSettings, PROJECT } from "../config";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./endpoint";
-import { ollamaServerEnvironment } from "./environment";
-import { scriptCommand, scriptHash } from "./scripts";
+import { fallbackHostUrl, nativeServerEnvironment } from "./environment";
+import { scriptCommand, scriptHash, scriptResults } from "./scripts";
 
 export interface NativeOllamaArgs {
+    /** Validated Ollama settings from the profile. */
     settings: OllamaSettings;
+    /** Stack name, for the launchd label (defaults to the current stack). */
+    stack?: string;
 }
+
+/** Scripts each resource runs, hashed into its triggers so a script change re-runs it. */
+export const NATIVE_SERVER_SCRIPTS = ["native-lib.sh", "native-start.sh", "native-restart.sh", "native-stop.sh"];
+export const NATIVE_MODEL_SCRIPTS = ["native-lib.sh", "native-pull-model.sh"];
+export const NATIVE_GPU_SCRIPTS = ["native-lib.sh", "native-gpu-check.sh"];
 
 export class NativeOllama extends pulumi.ComponentResource implements OllamaEndpoint {
     public readonly placement = "native" as const;
@@ -21,33 +39,52 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
     public readonly ready: pulumi.Resource[];
     public readonly processor: pulumi.Output<string | undefined>;
     public readonly server: command.local.Command;
+    public readonly model: command.local.Command;
+    public readonly gpuCheck: command.local.Command;
 
     constructor(name: string, args: NativeOllamaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:ollama:NativeOllama", name, {}, opts);
         const s = args.settings;
-        const environment = {
-            ...ollamaServerEnvironment(s, `${s.bindAddress}:${s.port}`, s.modelsDir),
-            RAG_OLLAMA_STATE_DIR: s.stateDir,
-            RAG_OLLAMA_READY_TIMEOUT: String(s.readyTimeoutSeconds),
-            RAG_OLLAMA_BINARY: s.binary ?? "",
-        };
+        const serverEnvironment = nativeServerEnvironment(s, PROJECT, args.stack ?? pulumi.getStack());
+        const settingsHash = crypto.createHash("sha256").update(JSON.stringify(serverEnvironment)).digest("hex").slice(0, 16);
+
+        // Environment or script changes run `update` (a restart); removal runs `delete`.
         this.server = new command.local.Command(`${name}-server`, {
             create: scriptCommand("native-start.sh"),
+            update: scriptCommand("native-restart.sh"),
             delete: scriptCommand("native-stop.sh"),
-            environment,
-            triggers: [scriptHash("native-start.sh")],
+            environment: serverEnvironment,
+            triggers: [scriptHash(...NATIVE_SERVER_SCRIPTS)],
+            addPreviousOutputInEnv: true,
         }, { parent: this });
 
-        const model = new command.local.Command(`${name}-model`, {
+        // The address actually bound (on Linux, `auto` resolves to the Docker bridge gateway at start).
+        const fallback = fallbackHostUrl(s.bindAddress, s.port);
+        const hostUrl = this.server.stdout.apply((out) => scriptResults(out).url ?? fallback);
+
+        this.model = new command.local.Command(`${name}-model`, {
             create: scriptCommand("native-pull-model.sh"),
-            environment: { OLLAMA_URL: `http://127.0.0.1:${s.port}`, OLLAMA_MODEL: s.model },
-            triggers: [s.model],
+            environment: { OLLAMA_URL: hostUrl, OLLAMA_MODEL: s.model },
+            // A model store change (OLLAMA_MODELS) needs the model there too.
+            triggers: [s.model, s.modelsDir ?? "(default store)", scriptHash(...NATIVE_MODEL_SCRIPTS)],
         }, { parent: this, dependsOn: [this.server] });
 
+        this.gpuCheck = new command.local.Command(`${name}-gpu`, {
+            create: scriptCommand("native-gpu-check.sh"),
+            environment: {
+                OLLAMA_URL: hostUrl,
+                OLLAMA_MODEL: s.model,
+                RAG_OLLAMA_ACCELERATOR: s.accelerator,
+                RAG_OLLAMA_KEEP_ALIVE: s.keepAlive,
+            },
+            // Checked again whenever the model or the server (restarted on a settings change) changes.
+            triggers: [s.model, settingsHash, scriptHash(...NATIVE_GPU_SCRIPTS)],
+        }, { parent: this, dependsOn: [this.model] });
+
         this.urlForContainers = pulumi.output(`http://${HOST_GATEWAY_NAME}:${s.port}`);
-        this.urlForHost = pulumi.output(`http://127.0.0.1:${s.port}`);
-        this.processor = pulumi.output(undefined);
-        this.ready = [this.server, model];
-        this.registerOutputs({ urlForContainers: this.urlForContainers, urlForHost: this.urlForHost });
+        this.urlForHost = hostUrl;
+        this.processor = this.gpuCheck.stdout.apply((out) => scriptResults(out).processor);
+        this.ready = [this.server, this.model, this.gpuCheck];
+        this.registerOutputs({ urlForContainers: this.urlForContainers, urlForHost: this.urlForHost, processor: this.processor });
     }
 }

@@ -1,0 +1,190 @@
+#!/bin/sh
+# Starts `ollama serve` natively, detached from the terminal and from Pulumi, and waits until it
+# answers. Idempotent: a server this project already runs is reused, never doubled.
+#   macOS: a launchd LaunchAgent (label RAG_OLLAMA_LABEL, plist in ~/Library/LaunchAgents, log in
+#          ~/Library/Logs/<label>/ollama.log, KeepAlive), loaded with `launchctl bootstrap gui/<uid>`:
+#          it survives closing the terminal and rebooting.
+#   Linux: a new session (setsid, nohup, every descriptor redirected) with its PID in
+#          RAG_OLLAMA_STATE_DIR/ollama.pid and its log in RAG_OLLAMA_STATE_DIR/ollama.log.
+# A port already answered by another Ollama is adopted when RAG_OLLAMA_ADOPT=true (and then never
+# stopped by us); otherwise, and for any other program on the port, it fails naming the holder.
+#
+# Usage: native-start.sh                 start (or reuse) the server
+#        native-start.sh --render-plist  print the LaunchAgent plist it would load, and exit
+#
+# Environment:
+#   OLLAMA_HOST                 <address>:<port>; address `auto` = narrowest one containers reach
+#   OLLAMA_ORIGINS, OLLAMA_MODELS, OLLAMA_KEEP_ALIVE, OLLAMA_FLASH_ATTENTION, OLLAMA_KV_CACHE_TYPE,
+#   OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH   passed to `ollama serve` when set
+#   RAG_OLLAMA_STATE_DIR        Linux: directory for the pidfile and log (created)
+#   RAG_OLLAMA_LABEL            macOS: launchd label
+#   RAG_OLLAMA_BINARY           path of `ollama` (empty: PATH, then /opt/homebrew/bin, /usr/local/bin)
+#   RAG_OLLAMA_READY_TIMEOUT    seconds to wait for /api/version (default 60)
+#   RAG_OLLAMA_ADOPT            true: adopt an Ollama already answering on the port
+# Output: step lines, then "@ollama url=... managed=... pid=... log=... version=..." lines.
+# Exit codes: 0 running; 2 bad environment or missing tool; 3 no address to bind;
+#   4 port held by another program; 5 not ready in time, or the server exited (log tail printed).
+set -eu
+
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=native-lib.sh
+. "$(dirname "$0")/native-lib.sh"
+
+detect_platform
+parse_listen
+if [ "${1:-}" = --render-plist ]; then
+    PLATFORM=darwin
+    resolve_bind >/dev/null
+    find_binary
+    darwin_paths
+    OLLAMA_HOST=$LISTEN
+    render_plist
+    exit 0
+fi
+need_tool curl "install curl (apt-get install curl); the scripts use it to talk to Ollama"
+resolve_bind
+find_binary
+OLLAMA_HOST=$LISTEN
+export OLLAMA_HOST
+TIMEOUT=${RAG_OLLAMA_READY_TIMEOUT:-60}
+ADOPT=${RAG_OLLAMA_ADOPT:-false}
+
+report() {
+    result url "$URL"
+    result managed "$1"
+    result pid "${2:-}"
+    result log "${3:-}"
+    result version "$VERSION"
+}
+
+# Fails (exit 4) because something else holds the port, or adopts it (exits 0).
+port_taken() {
+    holders=$(port_holders "$PORT")
+    if [ "$1" = ollama ]; then
+        if [ "$ADOPT" = true ]; then
+            say "adopt: an Ollama ${VERSION} already answers on ${URL}; using it as it is (rag-stack will never stop it)"
+            [ -n "$holders" ] && say "adopt: ${holders}"
+            report adopted "$(printf '%s' "$holders" | sed -n '1s/^pid \([0-9]*\):.*/\1/p')" ""
+            exit 0
+        fi
+        die 4 "port ${PORT}: another Ollama ${VERSION} already answers on ${URL}${holders:+ (${holders})}. It was not started by this stack. Free the port: quit Ollama.app from the menu bar, or run \`brew services stop ollama\` (macOS), or \`sudo systemctl stop ollama\` (Linux service); or use it as it is with rag-stack:ollama.adoptExisting: true; or choose another rag-stack:ollama.port"
+    fi
+    die 4 "port ${PORT} on ${BIND_HOST} is held by a program that is not Ollama${holders:+ (${holders})}; stop that program or choose another rag-stack:ollama.port"
+}
+
+check_port_free() {
+    probe_rc=0
+    probe "$URL" || probe_rc=$?
+    case "$probe_rc" in
+        0) port_taken ollama ;;
+        2) port_taken other ;;
+    esac
+}
+
+# wait_ready PID-OR-EMPTY: until /api/version answers or TIMEOUT seconds pass.
+wait_ready() {
+    started_at=$(date +%s)
+    while :; do
+        if probe "$URL"; then
+            say "ready: ${URL}/api/version answered (Ollama ${VERSION}) after $(($(date +%s) - started_at)) s"
+            return 0
+        fi
+        if [ -n "$1" ] && ! kill -0 "$1" 2>/dev/null; then
+            say "ready: the server (pid $1) exited before answering"
+            return 1
+        fi
+        if [ $(($(date +%s) - started_at)) -ge "$TIMEOUT" ]; then
+            say "ready: no answer from ${URL}/api/version within ${TIMEOUT} s"
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+not_ready() {
+    die 5 "Ollama did not become ready on ${URL}; last lines of ${LOG}:
+$(log_tail "$LOG")
+Fix what the log says (a port or address problem, a missing GPU driver), or raise rag-stack:ollama.readyTimeoutSeconds (now ${TIMEOUT}) if this machine is just slow, then run pulumi up again"
+}
+
+start_darwin() {
+    need_tool launchctl "launchctl ships with macOS"
+    darwin_paths
+    mkdir -p "$HOME/Library/LaunchAgents" "$LOG_DIR"
+    new_plist="$PLIST.new.$$"
+    render_plist >"$new_plist"
+    if launchd_loaded; then
+        if [ -f "$PLIST" ] && cmp -s "$new_plist" "$PLIST" && probe "$URL"; then
+            rm -f "$new_plist"
+            say "launchd: ${LABEL} already runs with these settings (pid $(launchd_pid)); nothing to start"
+            report "launchd:${LABEL}" "$(launchd_pid)" "$LOG"
+            return 0
+        fi
+        say "launchd: ${LABEL} is loaded with other settings; launchctl bootout ${DOMAIN}/${LABEL}"
+        launchctl bootout "$DOMAIN/$LABEL" || true
+    else
+        check_port_free
+    fi
+    mv "$new_plist" "$PLIST"
+    say "launchd: wrote ${PLIST}"
+    launchctl enable "$DOMAIN/$LABEL" || true
+    say "launchd: launchctl bootstrap ${DOMAIN} ${PLIST}"
+    launchctl bootstrap "$DOMAIN" "$PLIST" ||
+        die 5 "launchctl bootstrap ${DOMAIN} ${PLIST} failed; see \`launchctl print ${DOMAIN}/${LABEL}\` and ${LOG}"
+    if ! wait_ready ""; then
+        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1 || true
+        rm -f "$PLIST"
+        not_ready
+    fi
+    report "launchd:${LABEL}" "$(launchd_pid)" "$LOG"
+}
+
+start_linux() {
+    linux_paths
+    mkdir -p "$RAG_OLLAMA_STATE_DIR"
+    if [ -f "$PIDFILE" ]; then
+        old_pid=$(cat "$PIDFILE" 2>/dev/null || true)
+        if pid_is_our_server "$old_pid" "$STARTED_FILE"; then
+            say "start: our server already runs (pid ${old_pid}, pidfile ${PIDFILE}); not starting another"
+            wait_ready "$old_pid" || not_ready
+            report "pidfile:${PIDFILE}" "$old_pid" "$LOG"
+            return 0
+        fi
+        old_args=$(ps -p "$old_pid" -o args= 2>/dev/null || true)
+        if [ -n "$old_args" ]; then
+            say "start: stale pidfile: pid ${old_pid} is now \"${old_args}\", not our server; leaving it alone and removing the pidfile"
+        else
+            say "start: stale pidfile: pid ${old_pid} is gone; removing the pidfile"
+        fi
+        rm -f "$PIDFILE" "$STARTED_FILE"
+    fi
+    check_port_free
+
+    : >>"$LOG"
+    say "start: ${OLLAMA_BIN} serve on ${LISTEN} (log ${LOG})"
+    # A new session, so Pulumi's signals to its process group never reach the server; every
+    # descriptor redirected, so the command resource returns while the server keeps running.
+    if command -v setsid >/dev/null 2>&1; then
+        env -u PULUMI_COMMAND_STDOUT -u PULUMI_COMMAND_STDERR setsid nohup "$OLLAMA_BIN" serve </dev/null >>"$LOG" 2>&1 &
+    else
+        warn "start: setsid not found (util-linux); starting with nohup only"
+        env -u PULUMI_COMMAND_STDOUT -u PULUMI_COMMAND_STDERR nohup "$OLLAMA_BIN" serve </dev/null >>"$LOG" 2>&1 &
+    fi
+    new_pid=$!
+    echo "$new_pid" >"$PIDFILE"
+    ps -p "$new_pid" -o lstart= >"$STARTED_FILE" 2>/dev/null || : >"$STARTED_FILE"
+    say "start: pid ${new_pid} (pidfile ${PIDFILE})"
+    if ! wait_ready "$new_pid"; then
+        if pid_is_our_server "$new_pid" "$STARTED_FILE"; then
+            say "start: stopping pid ${new_pid}, which never became ready"
+            kill "$new_pid" 2>/dev/null || true
+            wait_gone "$new_pid" 10 || kill -9 "$new_pid" 2>/dev/null || true
+        fi
+        rm -f "$PIDFILE" "$STARTED_FILE"
+        not_ready
+    fi
+    report "pidfile:${PIDFILE}" "$new_pid" "$LOG"
+}
+
+say "start: ${PLATFORM}, ollama ${OLLAMA_BIN}, listen ${LISTEN}, ready timeout ${TIMEOUT} s"
+if [ "$PLATFORM" = darwin ]; then start_darwin; else start_linux; fi
