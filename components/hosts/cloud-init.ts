@@ -1,0 +1,48 @@
+/**
+ * Renders the GPU droplet's cloud-init user-data from cloud-init.yaml.tmpl: the template is the
+ * source of truth, this only fills in checked values. Pure and deterministic, so the same config
+ * always gives the same user-data (a change replaces the droplet; the data volumes survive it).
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+export const CLOUD_INIT_TEMPLATE = path.join(__dirname, "cloud-init.yaml.tmpl");
+
+/** Where DigitalOcean exposes an attached volume: /dev/disk/by-id/scsi-0DO_Volume_<volume name>. */
+export function digitalOceanVolumeDevice(volumeName: string): string {
+    return `/dev/disk/by-id/scsi-0DO_Volume_${volumeName}`;
+}
+
+export interface CloudInitArgs {
+    /** Block device of the Ollama models volume. */
+    modelsDevice: string;
+    /** Where that volume is mounted. */
+    modelsMount: string;
+    /** Directory on it that holds the models (bind-mounted into the Ollama container). */
+    modelsDir: string;
+    /** Block device of the Neo4j data volume. */
+    neo4jDevice: string;
+    /** Where that volume is mounted. */
+    neo4jMount: string;
+    /** Directory on it that holds Neo4j's /data. */
+    neo4jDir: string;
+    /** File written when the droplet is prepared; the readiness check requires it. */
+    readyMarker: string;
+}
+
+/** Values end up inside single-quoted shell strings in YAML block scalars: keep them to plain path characters. */
+const SAFE_VALUE = /^\/[A-Za-z0-9_./-]+$/;
+
+export function renderCloudInit(args: CloudInitArgs, template: string = fs.readFileSync(CLOUD_INIT_TEMPLATE, "utf8")): string {
+    const values = args as unknown as Record<string, string>;
+    for (const [key, value] of Object.entries(values)) {
+        if (!SAFE_VALUE.test(value)) {
+            throw new Error(`cloud-init: ${key} ${JSON.stringify(value)} is not allowed; expected an absolute path of letters, digits and _ . / -`);
+        }
+    }
+    const rendered = template.replace(/\{\{(\w+)\}\}/g, (_match, key: string) => {
+        if (!(key in values)) throw new Error(`cloud-init template: unknown placeholder {{${key}}}`);
+        return values[key];
+    });
+    return rendered;
+}
