@@ -1,0 +1,57 @@
+/**
+ * `npm run plan`: the stack's desired state, offline, and the diff between two desired states.
+ * No Pulumi CLI, no credentials, no providers: the real program renders under Pulumi's mocks.
+ * See tools/plan/args.ts for the command line, tools/plan/document.ts and diff.ts for the JSON.
+ */
+import * as fs from "fs";
+import { parseArgs, PlanCommand, USAGE, UsageError } from "./plan/args";
+import { diffPlans } from "./plan/diff";
+import { formatDiff } from "./plan/diff-report";
+import { renderPlan, renderPlanInChild } from "./plan/render-side";
+import { formatTree } from "./plan/tree";
+
+async function run(command: PlanCommand): Promise<string> {
+    switch (command.kind) {
+        case "help":
+            return USAGE;
+        case "show": {
+            const doc = await renderPlan(command.side);
+            return command.json ? JSON.stringify(doc, null, 2) : formatTree(doc);
+        }
+        case "diff": {
+            // Pulumi's runtime is global: one render per process, so each side renders in a child.
+            const [before, after] = await Promise.all([renderPlanInChild(command.before), renderPlanInChild(command.after)]);
+            const diff = diffPlans(before, after, { before: command.before.label, after: command.after.label });
+            return command.json ? JSON.stringify(diff, null, 2) : formatDiff(diff);
+        }
+    }
+}
+
+async function main(argv: string[]): Promise<number> {
+    let command: PlanCommand;
+    try {
+        command = parseArgs(argv);
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        process.stderr.write(`plan: ${e.message}\n\n${USAGE}\n`);
+        return 2;
+    }
+    try {
+        const text = await run(command);
+        const out = command.kind === "help" ? undefined : command.out;
+        if (out) fs.writeFileSync(out, `${text}\n`);
+        else process.stdout.write(`${text}\n`);
+        return 0;
+    } catch (e) {
+        process.stderr.write(`plan: ${e instanceof Error ? e.message : String(e)}\n`);
+        return 1;
+    }
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+        process.stderr.write(`plan: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+        process.exit(1);
+    },
+);
