@@ -1,0 +1,57 @@
+/**
+ * `npm run verify -- --stack dev`: the seed's Phase 11 checklist, automated and measured, against a
+ * deployed stack. Reads the stack outputs (Pulumi CLI or --outputs file), runs the checks in
+ * tools/verify/run.ts, prints a table (or --json). Exit 0 only when every check that ran passed.
+ */
+import { parseArgs, UsageError, USAGE, VerifyOptions } from "./verify/args";
+import { DockerCli } from "./verify/docker";
+import { OutputsError, readOutputsFile, readPulumiOutputs, StackOutputs } from "./verify/outputs";
+import { Progress } from "./verify/progress";
+import { allPassed, renderJson, renderTable } from "./verify/report";
+import { runChecks } from "./verify/run";
+
+export async function main(argv: string[]): Promise<number> {
+    let options: VerifyOptions | undefined;
+    try {
+        options = parseArgs(argv);
+    } catch (err) {
+        if (err instanceof UsageError) {
+            process.stderr.write(`verify: ${err.message}\n\n${USAGE}\n`);
+            return 2;
+        }
+        throw err;
+    }
+    if (!options) {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
+    const progress = new Progress(options.quiet);
+    let outputs: StackOutputs;
+    const source = options.outputsFile ? `outputs file ${options.outputsFile}` : `stack ${options.stack}`;
+    try {
+        progress.step(`reading outputs of ${source}`);
+        outputs = options.outputsFile ? readOutputsFile(options.outputsFile) : await readPulumiOutputs(options.stack as string);
+    } catch (err) {
+        if (err instanceof OutputsError) {
+            process.stderr.write(`verify: ${err.message}\n`);
+            return 2;
+        }
+        throw err;
+    }
+    const startedAt = new Date();
+    const docker = new DockerCli(options.dockerHost ?? outputs.dockerHost);
+    const results = await runChecks({ outputs, options, docker, progress });
+    const header = { source, outputs, startedAt, durationMs: Date.now() - startedAt.getTime() };
+    process.stdout.write(options.json ? renderJson(results, header) : renderTable(results, header));
+    return allPassed(results) ? 0 : 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => { process.exitCode = code; },
+        (err: unknown) => {
+            process.stderr.write(`verify: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
+            process.exitCode = 2;
+        },
+    );
+}

@@ -1,0 +1,108 @@
+/**
+ * Rows 1 and 2: Ollama answers from this machine, and from inside the backend container at the
+ * backend's own OLLAMA_BASE_URL. Each returns the transport later rows can use.
+ */
+import { adviseNoClientInContainer, adviseOllamaFromContainer, adviseOllamaFromHost } from "../advice";
+import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check";
+import { CLIENTS, findWorkingClient } from "../container-client";
+import { parseVersion } from "../ollama-api";
+import { directTransport, inContainerTransport, OllamaTransport } from "../ollama-transport";
+import { toReachError } from "../reach-error";
+
+export interface ReachOutcome {
+    result: CheckResult;
+    /** Set when this row proved a way to talk to Ollama. */
+    transport?: OllamaTransport;
+}
+
+/** Row 1. From the host URL when the stack gives one; else `ollama --version` inside the Ollama container. */
+export async function checkOllamaFromHost(ctx: VerifyContext): Promise<ReachOutcome> {
+    const { outputs, options } = ctx;
+    const url = outputs.ollamaUrlFromHost;
+    if (url) {
+        ctx.progress.step(`Ollama at ${url}/api/version`);
+        const transport = directTransport(url);
+        const started = Date.now();
+        try {
+            const version = parseVersion(await transport.get("/api/version", options.timeoutMs));
+            return { result: pass("ollama-host", `${version} at ${url} (${ms(Date.now() - started)})`, { version, url }), transport };
+        } catch (err) {
+            const e = toReachError(err);
+            return { result: fail("ollama-host", `${url}: ${e.detail}`, adviseOllamaFromHost(e.kind, url, e.detail), { url, error: e.kind }) };
+        }
+    }
+    const container = outputs.containers.ollama;
+    if (!container) return { result: skip("ollama-host", "no URL from this machine and no Ollama container in the outputs") };
+    ctx.progress.step(`ollama --version inside ${container} (Ollama is not reachable from this machine)`);
+    const r = await ctx.docker.run(["exec", container, "ollama", "--version"], { timeoutMs: options.timeoutMs });
+    const version = /version is (\S+)/.exec(r.stdout)?.[1];
+    if (r.code === 0 && version && !/could not connect|warning/i.test(r.stdout + r.stderr)) {
+        return { result: pass("ollama-host", `${version} (ollama --version inside ${container}; no port published here)`, { version, container }) };
+    }
+    const detail = (r.stderr || r.stdout).trim().split("\n").pop() ?? `exit ${r.code}`;
+    return {
+        result: fail("ollama-host", `ollama --version inside ${container}: ${r.timedOut ? "timed out" : detail}`, {
+            cause: /no such container|not running/i.test(detail)
+                ? `the Ollama container ${container} does not exist or is not running on ${ctx.docker.describeHost()}`
+                : `the Ollama server inside ${container} does not answer its own client: ${detail}`,
+            fix: `docker ps -a --filter name=${container}; docker logs ${container}; pulumi up`,
+        }, { container }),
+    };
+}
+
+/** Row 2. `docker exec` into the backend; its own OLLAMA_BASE_URL; curl, wget, python, node in turn. */
+export async function checkOllamaFromBackend(ctx: VerifyContext, hostUrlAnswered: string | undefined): Promise<ReachOutcome> {
+    const { outputs, options, docker } = ctx;
+    const container = outputs.containers.backend;
+    ctx.progress.step(`inside ${container}: its OLLAMA_BASE_URL`);
+    const facts = await docker.inspect(container, options.timeoutMs);
+    if (typeof facts === "string") {
+        return { result: fail("ollama-from-backend", `docker inspect: ${facts}`, {
+            cause: "the backend container is not there: the stack is not deployed on this engine, or the outputs / --docker-host point at another one",
+            fix: `pulumi up (creates ${container}); check --docker-host and the stack's dockerHost (${docker.describeHost()})`,
+        }) };
+    }
+    if (!facts.running) {
+        return { result: fail("ollama-from-backend", `${container} is ${facts.status}`, { cause: `the backend container is not running (${facts.status})`, fix: `docker logs ${container}; docker start ${container} or pulumi up` }) };
+    }
+    const url = facts.env.OLLAMA_BASE_URL;
+    if (!url) {
+        return { result: fail("ollama-from-backend", `${container} has no OLLAMA_BASE_URL`, { cause: "the running container was not created by this stack, or by an old version of it", fix: "pulumi up (recreates the backend with OLLAMA_BASE_URL)" }) };
+    }
+    if (url.replace(/\/+$/, "") !== outputs.ollamaUrlForBackend.replace(/\/+$/, "")) {
+        return {
+            result: fail("ollama-from-backend", `${container} runs with OLLAMA_BASE_URL=${url}, the stack says ${outputs.ollamaUrlForBackend}`, {
+                cause: "the running backend is older than the last deployment of the stack (or was changed by hand)",
+                fix: "pulumi up --refresh (recreates the backend with the stack's OLLAMA_BASE_URL)",
+            }, { url }),
+        };
+    }
+    const search = await findWorkingClient(docker, container, `${url.replace(/\/+$/, "")}/api/version`, options.timeoutMs);
+    const tried = search.attempts.map((a) => a.detail).join("; ");
+    if (search.working && search.answer) {
+        const via = `${search.working} inside ${container}`;
+        let version: string | undefined;
+        try {
+            version = parseVersion(search.answer.body ?? "");
+        } catch { /* reported below */ }
+        if (search.answer.status === 200 && version) {
+            const skipped = search.attempts.filter((a) => a.client !== search.working).map((a) => a.detail);
+            return {
+                result: pass("ollama-from-backend", [`${version} at ${url} via ${via} (${ms(search.answer.elapsedMs)})`, ...(skipped.length ? [`tried first: ${skipped.join("; ")}`] : [])],
+                    { url, client: search.working, version, attempts: search.attempts.map(({ body: _b, ...a }) => a) }),
+                transport: inContainerTransport(docker, container, search.working, url),
+            };
+        }
+        const detail = `HTTP ${search.answer.status}: ${(search.answer.body ?? "").slice(0, 80)}`;
+        return { result: fail("ollama-from-backend", `${url} via ${via}: ${detail}`, adviseOllamaFromContainer({ container, url, kind: "http", detail, hostUrlAnswered, extraHosts: facts.extraHosts })) };
+    }
+    const failed = search.attempts.find((a) => a.outcome === "failed");
+    if (!failed) {
+        return { result: fail("ollama-from-backend", `no usable HTTP client: ${tried}`, adviseNoClientInContainer(container, CLIENTS.join(", ")), { url, attempts: search.attempts }) };
+    }
+    return {
+        result: fail("ollama-from-backend", [`${url} from inside ${container}: ${failed.detail}`, ...(search.attempts.length > 1 ? [`tried: ${tried}`] : [])],
+            adviseOllamaFromContainer({ container, url, kind: failed.kind ?? "other", detail: failed.detail, hostUrlAnswered, extraHosts: facts.extraHosts }),
+            { url, error: failed.kind, attempts: search.attempts }),
+    };
+}

@@ -1,0 +1,167 @@
+/**
+ * The stack outputs verify works from: read with `pulumi stack output --json --show-secrets`, or
+ * from a JSON file (`--outputs`) where Pulumi is not installed. Validated once, here, so every
+ * check can rely on the shape.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+
+export type OllamaPlacement = "native" | "container";
+export type OllamaAccelerator = "metal" | "nvidia" | "cpu";
+
+/** Container names of the app, as index.ts exports them. */
+export interface StackContainers {
+    backend: string;
+    frontend: string;
+    neo4j: string;
+    /** Only in container placement. */
+    ollama?: string;
+}
+
+/** The subset of index.ts's outputs that verify reads. */
+export interface StackOutputs {
+    ollamaPlacement: OllamaPlacement;
+    ollamaModel: string;
+    ollamaAccelerator: OllamaAccelerator;
+    /** The backend's OLLAMA_BASE_URL. */
+    ollamaUrlForBackend: string;
+    /** Ollama from the machine running verify; absent when it is not reachable from there (prod). */
+    ollamaUrlFromHost?: string;
+    /** Share in VRAM measured at deploy time ("100% GPU"), when the placement records it. */
+    ollamaProcessor?: string;
+    /** Docker engine URL (unix://, ssh://, tcp://). */
+    dockerHost: string;
+    containers: StackContainers;
+    backendUrl: string;
+    backendHealthUrl: string;
+    frontendUrl: string;
+    neo4jBoltUrl: string;
+    neo4jUser: string;
+    neo4jPassword: string;
+}
+
+/** Thrown when the outputs are missing or malformed; lists every problem. */
+export class OutputsError extends Error {
+    constructor(public readonly source: string, public readonly problems: string[]) {
+        super(`Stack outputs from ${source} are not usable:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "OutputsError";
+    }
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Validates raw outputs (parsed JSON) into StackOutputs, or throws an OutputsError naming each problem. */
+export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
+    const problems: string[] = [];
+    if (!isObj(raw)) throw new OutputsError(source, ["expected a JSON object of stack outputs"]);
+    const str = (key: string, obj: Obj = raw, prefix = ""): string => {
+        const v = obj[key];
+        if (typeof v !== "string" || v.trim() === "") {
+            problems.push(`${prefix}${key} is ${v === undefined ? "missing" : `not a non-empty string (${JSON.stringify(v)})`}`);
+            return "";
+        }
+        if (v === "[secret]") problems.push(`${prefix}${key} is hidden ("[secret]"); read the outputs with --show-secrets`);
+        return v;
+    };
+    const optionalStr = (key: string, obj: Obj = raw): string | undefined => {
+        const v = obj[key];
+        if (v === undefined || v === null || v === "") return undefined;
+        if (typeof v !== "string") {
+            problems.push(`${key} is not a string (${JSON.stringify(v)})`);
+            return undefined;
+        }
+        return v;
+    };
+    const oneOf = <T extends string>(key: string, choices: readonly T[]): T => {
+        const v = raw[key];
+        if (!choices.includes(v as T)) {
+            problems.push(`${key} is ${v === undefined ? "missing" : JSON.stringify(v)}; expected one of ${choices.join(", ")}`);
+            return choices[0];
+        }
+        return v as T;
+    };
+
+    const placement = oneOf<OllamaPlacement>("ollamaPlacement", ["native", "container"]);
+    const accelerator = oneOf<OllamaAccelerator>("ollamaAccelerator", ["metal", "nvidia", "cpu"]);
+    let containers: StackContainers = { backend: "", frontend: "", neo4j: "" };
+    if (!isObj(raw.containers)) {
+        problems.push("containers is missing; expected {backend, frontend, neo4j, ollama?}");
+    } else {
+        const c = raw.containers;
+        containers = {
+            backend: str("backend", c, "containers."),
+            frontend: str("frontend", c, "containers."),
+            neo4j: str("neo4j", c, "containers."),
+            ollama: optionalStr("ollama", c),
+        };
+    }
+    const outputs: StackOutputs = {
+        ollamaPlacement: placement,
+        ollamaModel: str("ollamaModel"),
+        ollamaAccelerator: accelerator,
+        ollamaUrlForBackend: str("ollamaUrlForBackend"),
+        ollamaUrlFromHost: optionalStr("ollamaUrlFromHost"),
+        ollamaProcessor: optionalStr("ollamaProcessor"),
+        dockerHost: str("dockerHost"),
+        containers,
+        backendUrl: str("backendUrl"),
+        backendHealthUrl: str("backendHealthUrl"),
+        frontendUrl: str("frontendUrl"),
+        neo4jBoltUrl: str("neo4jBoltUrl"),
+        neo4jUser: str("neo4jUser"),
+        neo4jPassword: str("neo4jPassword"),
+    };
+    for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl"] as const) {
+        const v = outputs[key];
+        if (v && !/^https?:\/\/[^/\s]+/.test(v)) problems.push(`${key} is ${JSON.stringify(v)}; expected an http(s) URL`);
+    }
+    if (outputs.neo4jBoltUrl && !/^(bolt|neo4j)(\+s|\+ssc)?:\/\//.test(outputs.neo4jBoltUrl)) {
+        problems.push(`neo4jBoltUrl is ${JSON.stringify(outputs.neo4jBoltUrl)}; expected bolt://host:port`);
+    }
+    if (placement === "container" && !outputs.containers.ollama && !outputs.ollamaUrlFromHost) {
+        problems.push("containers.ollama is missing although ollamaPlacement is container and ollamaUrlFromHost is absent");
+    }
+    if (problems.length > 0) throw new OutputsError(source, problems);
+    return outputs;
+}
+
+/** Reads and validates a JSON file of outputs (the shape `pulumi stack output --json` prints). */
+export function readOutputsFile(file: string): StackOutputs {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new OutputsError(file, [`cannot read the file: ${(err as Error).message}`]);
+    }
+    let raw: unknown;
+    try {
+        raw = JSON.parse(text);
+    } catch (err) {
+        throw new OutputsError(file, [`not valid JSON: ${(err as Error).message}`]);
+    }
+    return parseStackOutputs(raw, file);
+}
+
+/** Runs `pulumi stack output --json --show-secrets --stack <stack>` and validates what it prints. */
+export function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd()): Promise<StackOutputs> {
+    const source = `pulumi stack output --stack ${stack}`;
+    return new Promise((resolve, reject) => {
+        execFile("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack],
+            { cwd, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
+                if (err) {
+                    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
+                    reject(new OutputsError(source, [missing
+                        ? "the pulumi CLI is not installed here; export the outputs elsewhere (pulumi stack output --json --show-secrets > outputs.json) and pass --outputs outputs.json"
+                        : `pulumi failed: ${(stderr || err.message).trim().split("\n").slice(-3).join(" ")}`]));
+                    return;
+                }
+                try {
+                    resolve(parseStackOutputs(JSON.parse(stdout), source));
+                } catch (parseErr) {
+                    reject(parseErr instanceof OutputsError ? parseErr : new OutputsError(source, [`pulumi printed no JSON: ${(parseErr as Error).message}`]));
+                }
+            });
+    });
+}

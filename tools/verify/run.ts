@@ -1,0 +1,50 @@
+/**
+ * Runs the checks in order; later rows reuse what earlier rows proved (a way to reach Ollama, the
+ * model's size). A row that cannot run because an earlier one failed says so instead of failing twice.
+ */
+import { CheckResult, skip, VerifyContext } from "./check";
+import { checkBenchmark } from "./checks/benchmark";
+import { checkBackendHealth, checkFrontend } from "./checks/http-endpoints";
+import { checkGpuShare, checkModelPresent } from "./checks/ollama-model";
+import { checkOllamaFromBackend, checkOllamaFromHost } from "./checks/ollama-reach";
+import { checkNeo4j } from "./checks/neo4j";
+
+export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
+    const { options, outputs } = ctx;
+    const skipped = (group: (typeof options.skip)[number]) => options.skip.includes(group);
+    const results: CheckResult[] = [];
+
+    const fromHost = skipped("ollama") ? { result: skip("ollama-host", "skipped (--skip ollama)"), transport: undefined } : await checkOllamaFromHost(ctx);
+    results.push(fromHost.result);
+    const hostUrlAnswered = fromHost.result.status === "pass" && fromHost.transport ? outputs.ollamaUrlFromHost : undefined;
+    const fromBackend = skipped("backend-exec")
+        ? { result: skip("ollama-from-backend", "skipped (--skip backend-exec)"), transport: undefined }
+        : await checkOllamaFromBackend(ctx, hostUrlAnswered);
+    results.push(fromBackend.result);
+
+    const transport = fromHost.transport ?? fromBackend.transport;
+    if (skipped("ollama")) {
+        results.push(skip("model-present", "skipped (--skip ollama)"), skip("gpu-share", "skipped (--skip ollama)"), skip("benchmark", "skipped (--skip ollama)"));
+    } else if (!transport) {
+        const why = "not run: Ollama could not be reached (rows 1-2)";
+        results.push(skip("model-present", why), skip("gpu-share", why), skip("benchmark", why));
+    } else {
+        const model = await checkModelPresent(ctx, transport);
+        results.push(model.result);
+        const gpu = await checkGpuShare(ctx, transport, model.model !== undefined);
+        results.push(gpu);
+        results.push(!model.model
+            ? skip("benchmark", "not run: the model is missing (row 3)")
+            : gpu.status === "fail" && gpu.data?.vramShare === undefined
+                ? skip("benchmark", "not run: the warm-up generation failed (row 4)")
+                : await checkBenchmark(ctx, transport, model.model.size));
+    }
+
+    results.push(skipped("neo4j") ? skip("neo4j", "skipped (--skip neo4j)") : await checkNeo4j(ctx));
+    if (skipped("http")) {
+        results.push(skip("backend-health", "skipped (--skip http)"), skip("frontend", "skipped (--skip http)"));
+    } else {
+        results.push(await checkBackendHealth(ctx), await checkFrontend(ctx));
+    }
+    return results;
+}
