@@ -21,6 +21,8 @@ const ollama = new Ollama("ollama", {
     localEngine: host.localEngine,
     network,
     publishContainerPortOnLoopback: host.localEngine && !profile.production,
+    modelsHostDir: host.dataDirs?.ollamaModels,
+    remoteConnection: host.connection,
 }, { providers: [host.provider], dependsOn: host.ready });
 
 const services = new Services("app", {
@@ -30,6 +32,7 @@ const services = new Services("app", {
     model: profile.ollama.model,
     neo4jPassword: profile.neo4jPassword,
     protectData: profile.production,
+    neo4jDataDir: host.dataDirs?.neo4j,
 }, { providers: [host.provider], dependsOn: host.ready });
 
 const s = profile.services;
@@ -42,6 +45,14 @@ export const ollamaUrlForBackend = services.backendOllamaUrl;
 export const ollamaUrlFromHost = ollama.urlForHost;
 export const ollamaProcessor = ollama.processor;
 export const dockerHost = host.dockerHost;
+export const publicIp = host.gpuHost?.publicIp;
+/** The GPU droplet this stack created: size, GPU, list price per hour, and the readiness check's GPU line. */
+export const gpuHost = host.gpuHost && {
+    size: host.gpuHost.size,
+    gpu: host.gpuHost.gpu,
+    pricePerHourUsd: host.gpuHost.pricePerHourUsd,
+    gpuCheck: host.gpuHost.gpuCheck,
+};
 export const containers = {
     backend: containerName("backend"),
     frontend: containerName("frontend"),

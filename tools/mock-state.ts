@@ -15,6 +15,23 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     "docker:index/container:Container": (name, inputs) => ({ name: inputs.name ?? name }),
     "command:local:Command": () => ({ stdout: "", stderr: "" }),
     "command:remote:Command": () => ({ stdout: "", stderr: "" }),
+    // DigitalOcean: documentation addresses (RFC 5737), the VPC's first private address, fixed ids.
+    "digitalocean:index/droplet:Droplet": (name) => ({
+        ipv4Address: "203.0.113.10",
+        ipv4AddressPrivate: "10.110.0.2",
+        dropletUrn: `do:droplet:${name}`,
+        status: "active",
+    }),
+    "digitalocean:index/reservedIp:ReservedIp": (name) => ({ ipAddress: "203.0.113.50", reservedIpUrn: `do:reservedip:${name}` }),
+    "digitalocean:index/vpc:Vpc": (name, inputs) => ({ ipRange: inputs.ipRange ?? "10.110.0.0/20", vpcUrn: `do:vpc:${name}` }),
+    "digitalocean:index/volume:Volume": (name, inputs) => ({
+        name: inputs.name ?? name,
+        filesystemType: inputs.initialFilesystemType ?? "",
+        volumeUrn: `do:volume:${name}`,
+    }),
+    "digitalocean:index/sshKey:SshKey": () => ({ fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" }),
+    "digitalocean:index/tag:Tag": (name, inputs) => ({ name: inputs.name ?? name }),
+    "digitalocean:index/firewall:Firewall": () => ({ status: "succeeded" }),
 };
 
 export function mockState(type: string, name: string, inputs: State): State {

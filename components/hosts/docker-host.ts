@@ -2,8 +2,31 @@
  * What a host gives the rest of the stack: a Docker provider to deploy through, what must be
  * ready before the first container, and the address users reach it by.
  */
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+
+/** Directories on the Docker host that live on persistent storage (a droplet's block volumes). */
+export interface HostDataDirs {
+    /** Ollama's model store. */
+    ollamaModels: string;
+    /** Neo4j's /data. */
+    neo4j: string;
+}
+
+/** What a GPU host this stack created reports about itself (stack outputs). */
+export interface GpuHostFacts {
+    /** The address that stays when the machine is replaced (a reserved IP). */
+    publicIp: pulumi.Output<string>;
+    /** Size slug, e.g. gpu-4000adax1-20gb. */
+    size: string;
+    /** GPU model and count, e.g. "1x NVIDIA RTX 4000 Ada". */
+    gpu: string;
+    /** List price in USD per hour, from components/hosts/digitalocean-sizes.ts. */
+    pricePerHourUsd: number;
+    /** The readiness check's result line (`gpu: <name>, <memory>, <driver>`). */
+    gpuCheck: pulumi.Output<string>;
+}
 
 export interface DockerHost {
     /** Provider every Docker resource of the stack is created through. */
@@ -16,4 +39,10 @@ export interface DockerHost {
     readonly publicAddress: pulumi.Output<string>;
     /** Resources that must be complete before any container is created. */
     readonly ready: pulumi.Resource[];
+    /** Persistent directories on the host for the model store and Neo4j data, when it has them. */
+    readonly dataDirs?: HostDataDirs;
+    /** SSH connection to the host, for commands that must run on it (`remote.Command`). */
+    readonly connection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** Facts about a GPU machine this stack created. */
+    readonly gpuHost?: GpuHostFacts;
 }

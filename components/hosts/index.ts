@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Profile } from "../config";
+import { DigitalOceanHost } from "./digitalocean";
 import { DockerHost } from "./docker-host";
 import { ExistingDockerHost } from "./local";
 
@@ -15,6 +16,13 @@ export function createDockerHost(name: string, profile: Profile, opts?: pulumi.C
         case "existing":
             return new ExistingDockerHost(name, { settings: profile.host, publicHost: profile.services.publicHost }, opts);
         case "digitalocean":
-            throw new Error("host.provider digitalocean: not built yet");
+            if (!profile.digitalocean) throw new Error("host.provider digitalocean without digitalocean settings (config validation should have refused this)");
+            return new DigitalOceanHost(name, {
+                settings: profile.digitalocean,
+                sshUser: profile.host.sshUser,
+                token: profile.digitaloceanToken,
+                publicPorts: [profile.services.frontend.hostPort, profile.services.backend.hostPort],
+                gpuCheckImage: profile.ollama.image,
+            }, opts);
     }
 }

@@ -3,13 +3,15 @@
  * `ollama`, NVIDIA GPUs requested when the accelerator is nvidia, model store on a volume, and the
  * model pulled into it during `up` (skipped when present).
  */
+import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OllamaSettings } from "../config";
+import { remoteScript } from "../hosts/remote-script";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
 import { ollamaServerEnvironment } from "./environment";
-import { scriptCommand } from "./scripts";
+import { SCRIPTS_DIR, scriptCommand } from "./scripts";
 
 export interface OllamaContainerArgs {
     settings: OllamaSettings;
@@ -21,6 +23,13 @@ export interface OllamaContainerArgs {
     localEngine: boolean;
     /** Publish the Ollama port on the host's 127.0.0.1 (dev convenience); never on other addresses. */
     publishOnLoopback: boolean;
+    /** A directory on the Docker host for the model store (a droplet's block volume); wins over modelsDir. */
+    modelsHostDir?: string;
+    /**
+     * SSH connection to the Docker host: when set, the model is pulled by a `remote.Command` running
+     * `docker exec` on the host itself (the Ollama port is never published for it).
+     */
+    remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
 }
 
 /** Where the official image keeps its models (OLLAMA_MODELS default for root). */
@@ -41,9 +50,11 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
         const s = args.settings;
         const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, { parent: this });
 
-        const bindModelsDir = args.localEngine && s.modelsDir !== undefined;
-        this.modelsVolume = new docker.Volume(`${name}-models`, bindModelsDir
-            ? { driver: "local", driverOpts: { type: "none", o: "bind", device: s.modelsDir as string } }
+        // The model store: a host directory when there is one (the droplet's models volume, or the
+        // local engine's configured modelsDir), else a Docker-managed volume.
+        const modelsHostDir = args.modelsHostDir ?? (args.localEngine ? s.modelsDir : undefined);
+        this.modelsVolume = new docker.Volume(`${name}-models`, modelsHostDir !== undefined
+            ? { driver: "local", driverOpts: { type: "none", o: "bind", device: modelsHostDir } }
             : {}, { parent: this, retainOnDelete: true });
 
         const containerName = `${pulumi.getProject()}-${pulumi.getStack()}-ollama`;
@@ -71,15 +82,27 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             labels: [{ label: "rag-stack.role", value: "ollama" }],
         }, { parent: this, deleteBeforeReplace: true });
 
-        const pull = new command.local.Command(`${name}-model`, {
-            create: scriptCommand("container-pull-model.sh"),
-            environment: {
-                DOCKER_HOST: args.dockerHost,
-                OLLAMA_CONTAINER: this.container.name,
-                OLLAMA_MODEL: s.model,
-            },
-            triggers: [this.container.id, s.model],
-        }, { parent: this, dependsOn: [this.container] });
+        const pullEnv = { OLLAMA_CONTAINER: containerName, OLLAMA_MODEL: s.model };
+        let pull: pulumi.Resource;
+        if (args.remoteConnection !== undefined) {
+            const script = remoteScript(path.join(SCRIPTS_DIR, "container-pull-model.sh"), pullEnv);
+            pull = new command.remote.Command(`${name}-model`, {
+                connection: args.remoteConnection,
+                create: script.create,
+                stdin: script.stdin,
+                triggers: [this.container.id, s.model, script.hash],
+            }, { parent: this, dependsOn: [this.container] });
+        } else {
+            pull = new command.local.Command(`${name}-model`, {
+                create: scriptCommand("container-pull-model.sh"),
+                environment: {
+                    DOCKER_HOST: args.dockerHost,
+                    OLLAMA_CONTAINER: this.container.name,
+                    OLLAMA_MODEL: s.model,
+                },
+                triggers: [this.container.id, s.model],
+            }, { parent: this, dependsOn: [this.container] });
+        }
 
         this.urlForContainers = pulumi.output(`http://${OLLAMA_NETWORK_ALIAS}:${OLLAMA_CONTAINER_PORT}`);
         this.urlForHost = pulumi.output(args.publishOnLoopback ? `http://127.0.0.1:${s.port}` : undefined);

@@ -1,6 +1,7 @@
 /**
  * Ollama: picks the placement from the profile and exposes the one OllamaEndpoint interface.
  */
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OllamaSettings } from "../config";
@@ -23,6 +24,10 @@ export interface OllamaArgs {
     publishContainerPortOnLoopback: boolean;
     /** Resources that must exist before Ollama starts (e.g. the GPU host being ready). */
     dependsOn?: pulumi.Resource[];
+    /** Container placement: a directory on the Docker host for the model store (a droplet's block volume). */
+    modelsHostDir?: string;
+    /** Container placement on a remote host: SSH connection the model pull runs through (`docker exec` on the host). */
+    remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
 }
 
 export class Ollama extends pulumi.ComponentResource implements OllamaEndpoint {
@@ -45,6 +50,8 @@ export class Ollama extends pulumi.ComponentResource implements OllamaEndpoint {
                       dockerHost: args.dockerHost,
                       localEngine: args.localEngine,
                       publishOnLoopback: args.publishContainerPortOnLoopback,
+                      modelsHostDir: args.modelsHostDir,
+                      remoteConnection: args.remoteConnection,
                   }, childOpts);
         this.placement = impl.placement;
         this.urlForContainers = impl.urlForContainers;
