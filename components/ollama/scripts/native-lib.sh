@@ -118,17 +118,21 @@ find_binary() {
     [ -n "$OLLAMA_BIN" ] || die 2 "ollama not found on ${search_path}; install it (macOS: brew install ollama; Linux: https://ollama.com/download/linux) or set rag-stack:ollama.binary to its path"
 }
 
-# probe URL: 0 an Ollama answered /api/version (VERSION set); 1 nothing listens; 2 something else listens.
+# probe URL: 0 an Ollama answered /api/version (VERSION set); 1 nothing listens (refused, or no
+# connection within the timeout); 2 something else listens (connected, but no Ollama answer).
 probe() {
     VERSION=""
-    probe_body=$(curl -sS --connect-timeout 2 --max-time 3 "$1/api/version" 2>/dev/null)
-    probe_status=$?
+    probe_status=0
+    probe_out=$(curl -s --connect-timeout 1 --max-time 3 -w '\n%{time_connect}' "$1/api/version" 2>/dev/null) || probe_status=$?
+    probe_connect=$(printf '%s\n' "$probe_out" | tail -n 1)
+    probe_body=$(printf '%s\n' "$probe_out" | sed '$d')
     if [ "$probe_status" -eq 0 ]; then
         VERSION=$(printf '%s' "$probe_body" | sed -n 's/.*"version"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
         [ -n "$VERSION" ] && return 0
         return 2
     fi
     [ "$probe_status" -eq 7 ] && return 1
+    case "$probe_connect" in '' | 0 | 0.000000 | 0,000000) return 1 ;; esac
     return 2
 }
 
@@ -250,13 +254,22 @@ launchd_pid() {
     launchctl print "$DOMAIN/$LABEL" 2>/dev/null | sed -n 's/^[[:space:]]*pid = \([0-9][0-9]*\).*/\1/p' | head -n 1
 }
 
+# running PID: alive and not a zombie (an exited process its parent, often init, has not reaped yet).
+running() {
+    kill -0 "$1" 2>/dev/null || return 1
+    case "$(ps -p "$1" -o stat= 2>/dev/null)" in
+        Z* | '') return 1 ;;
+    esac
+    return 0
+}
+
 # wait_gone PID SECONDS: true once PID has exited.
 wait_gone() {
-    gone_tries=$(($2 * 5))
-    while kill -0 "$1" 2>/dev/null; do
+    gone_tries=$(($2 * 10))
+    while running "$1"; do
         [ "$gone_tries" -le 0 ] && return 1
         gone_tries=$((gone_tries - 1))
-        sleep 0.2
+        sleep 0.1
     done
     return 0
 }

@@ -85,13 +85,13 @@ check_port_free() {
 wait_ready() {
     started_at=$(date +%s)
     while :; do
+        if [ -n "$1" ] && ! running "$1"; then
+            say "ready: the server (pid $1) exited before answering"
+            return 1
+        fi
         if probe "$URL"; then
             say "ready: ${URL}/api/version answered (Ollama ${VERSION}) after $(($(date +%s) - started_at)) s"
             return 0
-        fi
-        if [ -n "$1" ] && ! kill -0 "$1" 2>/dev/null; then
-            say "ready: the server (pid $1) exited before answering"
-            return 1
         fi
         if [ $(($(date +%s) - started_at)) -ge "$TIMEOUT" ]; then
             say "ready: no answer from ${URL}/api/version within ${TIMEOUT} s"

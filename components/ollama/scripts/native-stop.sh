@@ -68,7 +68,7 @@ case "$managed" in
                 wait_gone "$pid" 5 || die 5 "pid ${pid} (ollama serve) does not exit; look at it with: ps -p ${pid} -o pid,stat,args"
             fi
             say "stop: pid ${pid} exited"
-        elif [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        elif [ -n "$pid" ] && running "$pid"; then
             say "stop: pid ${pid} is now \"$(ps -p "$pid" -o args= 2>/dev/null)\", not our ollama serve; leaving it alone"
         else
             say "stop: pid ${pid:-?} is not running; already stopped"
