@@ -1,0 +1,76 @@
+/**
+ * What the policies need to know about the stack being checked, and the enforcement level that
+ * follows from it.
+ *
+ * Under `pulumi preview/up --policy-pack policy` the engine starts the pack with the stack in
+ * PULUMI_STACK (PULUMI_NODEJS_STACK on older CLIs) and the stack's config, secrets decrypted, as
+ * JSON in PULUMI_CONFIG (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go, constructEnv).
+ * Production stacks (`prod`, `prod-*`, the same rule as components/config.ts) get `mandatory`:
+ * a violation stops the update. Every other stack gets `advisory`: violations are printed, the
+ * update goes on. A pack started without a stack name is treated as production (fail closed).
+ * `--policy-pack-config` can still override one policy or all (Pulumi's standard precedence).
+ */
+import { EnforcementLevel } from "@pulumi/policy";
+
+export const PROJECT = "rag-stack";
+
+export interface PolicyContext {
+    /** Stack name, or undefined when the engine did not say. */
+    stack?: string;
+    production: boolean;
+    enforcement: EnforcementLevel;
+    /** `rag-stack:ollama.accelerator` of the stack (metal | nvidia | cpu), when known. */
+    ollamaAccelerator?: string;
+    /** The VPC's private range (`rag-stack:digitalocean.vpcIpRange`), when the stack has one. */
+    vpcIpRange?: string;
+}
+
+export function isProductionStack(stack: string): boolean {
+    return stack === "prod" || stack.startsWith("prod-");
+}
+
+/** Parses a config value that holds YAML-mapping data (the engine passes it as JSON text). */
+function configObject(config: Record<string, unknown>, key: string): Record<string, unknown> {
+    const raw = config[`${PROJECT}:${key}`];
+    if (raw && typeof raw === "object") return raw as Record<string, unknown>;
+    if (typeof raw !== "string") return {};
+    try {
+        const parsed: unknown = JSON.parse(raw);
+        return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : {};
+    } catch {
+        return {};
+    }
+}
+
+const DEFAULT_VPC_IP_RANGE = "10.110.0.0/20";
+
+/** The context for `stack` with its config (`project:key` to value, values as the engine passes them). */
+export function policyContext(stack: string | undefined, config: Record<string, unknown> = {}): PolicyContext {
+    const production = stack === undefined || isProductionStack(stack);
+    const ollama = configObject(config, "ollama");
+    const host = configObject(config, "host");
+    const digitalocean = configObject(config, "digitalocean");
+    const accelerator = typeof ollama.accelerator === "string" ? ollama.accelerator : undefined;
+    const vpcIpRange = typeof digitalocean.vpcIpRange === "string"
+        ? digitalocean.vpcIpRange
+        : host.provider === "digitalocean" ? DEFAULT_VPC_IP_RANGE : undefined;
+    return {
+        stack,
+        production,
+        enforcement: production ? "mandatory" : "advisory",
+        ollamaAccelerator: accelerator,
+        vpcIpRange,
+    };
+}
+
+/** The context of the stack the engine started this pack for. */
+export function policyContextFromEnvironment(env: NodeJS.ProcessEnv): PolicyContext {
+    const stack = env.PULUMI_STACK || env.PULUMI_NODEJS_STACK || undefined;
+    let config: Record<string, unknown> = {};
+    try {
+        config = env.PULUMI_CONFIG ? (JSON.parse(env.PULUMI_CONFIG) as Record<string, unknown>) : {};
+    } catch {
+        config = {};
+    }
+    return policyContext(stack, config);
+}

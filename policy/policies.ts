@@ -1,0 +1,22 @@
+/** Every policy of the pack, at the enforcement level the stack calls for (see context.ts). */
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyContext } from "./context";
+import { firewall } from "./rules/firewall";
+import { imagesPinned } from "./rules/images";
+import { neo4jPassword } from "./rules/neo4j-password";
+import { ollamaGpu } from "./rules/ollama-gpu";
+import { ollamaOrigins } from "./rules/ollama-origins";
+import { ollamaPort } from "./rules/ollama-port";
+import { volumesProtected } from "./rules/volumes";
+
+export function createPolicies(context: PolicyContext): ResourceValidationPolicy[] {
+    return [
+        ollamaGpu(context),
+        ollamaOrigins(context),
+        ollamaPort(context),
+        firewall(context),
+        imagesPinned(context),
+        neo4jPassword(context),
+        volumesProtected(context),
+    ];
+}
