@@ -1,0 +1,252 @@
+/**
+ * prod on DigitalOcean, rendered from the real Pulumi.prod.yaml under mocks: the GPU droplet and
+ * everything around it (key, VPC, protected data volumes, reserved IP, firewall, readiness over
+ * SSH), the Docker provider on ssh://root@<reserved ip>, and the order that matters: the GPU is
+ * proven visible to Docker before any container exists. Properties, not snapshots.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { gpuCheckLine } from "../../components/hosts/digitalocean";
+import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
+import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
+import { CONTAINER, LOCAL_COMMAND, VOLUME } from "./support/containers";
+
+const DO = {
+    provider: "pulumi:providers:digitalocean",
+    sshKey: "digitalocean:index/sshKey:SshKey",
+    vpc: "digitalocean:index/vpc:Vpc",
+    volume: "digitalocean:index/volume:Volume",
+    droplet: "digitalocean:index/droplet:Droplet",
+    reservedIp: "digitalocean:index/reservedIp:ReservedIp",
+    assignment: "digitalocean:index/reservedIpAssignment:ReservedIpAssignment",
+    firewall: "digitalocean:index/firewall:Firewall",
+    tag: "digitalocean:index/tag:Tag",
+};
+const REMOTE_COMMAND = "command:remote:Command";
+const DOCKER_PROVIDER = "pulumi:providers:docker";
+const MOCK_RESERVED_IP = "203.0.113.50";
+
+type StackFile = { config: Record<string, Record<string, unknown>> };
+const stackFile = parseYaml(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")) as StackFile;
+const doConfig = stackFile.config["rag-stack:digitalocean"] as {
+    region: string; size: string; sshPublicKey: string; adminCidrs: string[]; vpcIpRange: string; modelsVolumeGb: number; neo4jVolumeGb: number;
+};
+
+let r: Rendered;
+const one = (type: string): RenderedResource => {
+    const found = r.ofType(type);
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return found[0];
+};
+
+beforeAll(async () => {
+    r = new Rendered(await renderStack({
+        stack: "prod",
+        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+    }));
+});
+
+test("the stack file is a DigitalOcean one: no docker.host, a GPU size the table knows", () => {
+    expect(stackFile.config["rag-stack:host"]).toMatchObject({ provider: "digitalocean" });
+    expect(stackFile.config["rag-stack:docker"]).toBeUndefined();
+    expect(DIGITALOCEAN_GPU_SIZES[doConfig.size].regions).toContain(doConfig.region);
+});
+
+test("an explicit DigitalOcean provider gets the token as a secret; every DigitalOcean resource uses it", () => {
+    const provider = one(DO.provider);
+    expect(provider.inputs.token).toBe("dop_v1_test");
+    expect(provider.secretPaths).toContain("token");
+    const doResources = r.result.resources.filter((x) => x.type.startsWith("digitalocean:"));
+    expect(doResources.length).toBeGreaterThanOrEqual(9);
+    for (const x of doResources) expect(x.provider?.startsWith(`${provider.urn}::`)).toBe(true);
+});
+
+test("ssh key from the stack file, VPC in the region with the configured private range", () => {
+    expect(one(DO.sshKey).inputs.publicKey).toBe(doConfig.sshPublicKey);
+    expect(one(DO.vpc).inputs).toMatchObject({ region: doConfig.region, ipRange: doConfig.vpcIpRange });
+});
+
+test("two block volumes (models, Neo4j) in the region, ext4, protected and retained on delete", () => {
+    const volumes = r.ofType(DO.volume);
+    expect(volumes.map((v) => v.name).sort()).toEqual(["host-models", "host-neo4j-data"]);
+    expect(r.named("host-models", DO.volume).inputs).toMatchObject({ size: doConfig.modelsVolumeGb, region: doConfig.region, initialFilesystemType: "ext4", name: "rag-stack-prod-models" });
+    expect(r.named("host-neo4j-data", DO.volume).inputs).toMatchObject({ size: doConfig.neo4jVolumeGb, region: doConfig.region, initialFilesystemType: "ext4", name: "rag-stack-prod-neo4j" });
+    for (const v of volumes) {
+        expect(v.protect).toBe(true);
+        expect(v.retainOnDelete).toBe(true);
+    }
+});
+
+test("the GPU droplet: size, region, the size's GPU base image, monitoring, tags, VPC, key, both volumes attached, cloud-init", () => {
+    const droplet = one(DO.droplet);
+    const i = droplet.inputs as Record<string, unknown>;
+    expect(i).toMatchObject({ size: doConfig.size, region: doConfig.region, image: DIGITALOCEAN_GPU_SIZES[doConfig.size].baseImage, monitoring: true });
+    expect(i.tags).toEqual(expect.arrayContaining(["rag-stack", "rag-stack-prod-gpu-host"]));
+    expect(i.vpcUuid).toBe("host-vpc-id");
+    expect(i.sshKeys).toEqual(["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]);
+    expect((i.volumeIds as string[]).sort()).toEqual(["host-models-id", "host-neo4j-data-id"]);
+    expect(droplet.deleteBeforeReplace).toBe(true);
+    const userData = String(i.userData);
+    expect(userData.startsWith("#cloud-config\n")).toBe(true);
+    expect(userData).toContain("/dev/disk/by-id/scsi-0DO_Volume_rag-stack-prod-models");
+    expect(userData).toContain("/dev/disk/by-id/scsi-0DO_Volume_rag-stack-prod-neo4j");
+});
+
+test("the droplet's actual user-data passes `cloud-init schema`", () => {
+    if (spawnSync("sh", ["-c", "command -v cloud-init"]).status !== 0) {
+        console.warn("cloud-init is not installed (apt-get install cloud-init): schema check skipped");
+        return;
+    }
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-ud-")), "user-data.yaml");
+    fs.writeFileSync(file, String(one(DO.droplet).inputs.userData));
+    const result = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+    expect(`${result.stdout}${result.stderr}`).toContain("Valid cloud-config");
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+});
+
+test("a reserved IP in the region, assigned to the droplet", () => {
+    expect(one(DO.reservedIp).inputs).toMatchObject({ region: doConfig.region });
+    const assignment = one(DO.assignment);
+    expect(assignment.inputs.ipAddress).toBe(MOCK_RESERVED_IP);
+    expect(r.dependsOn(assignment, one(DO.droplet))).toBe(true);
+    expect(r.dependsOn(assignment, one(DO.reservedIp))).toBe(true);
+});
+
+type Rule = { protocol: string; portRange?: string; sourceAddresses?: string[] };
+const WORLD = ["0.0.0.0/0", "::/0"];
+/** Independent of the code under test: does this rule let `port` in from anywhere on the internet? */
+function letsInFromInternet(rule: Rule, port: number): boolean {
+    if (!(rule.sourceAddresses ?? []).some((a) => WORLD.includes(a))) return false;
+    if (rule.protocol === "icmp") return false;
+    const range = rule.portRange ?? "all";
+    if (["all", "0", ""].includes(range)) return true;
+    const [lo, hi] = range.split("-").map(Number);
+    return port >= lo && port <= (hi ?? lo);
+}
+
+describe("the cloud firewall", () => {
+    const inbound = () => (one(DO.firewall).inputs.inboundRules ?? []) as Rule[];
+
+    test("applies to the droplet through its tag", () => {
+        const firewall = one(DO.firewall);
+        expect(firewall.inputs.tags).toEqual(["rag-stack-prod-gpu-host"]);
+        expect(one(DO.droplet).inputs.tags).toContain("rag-stack-prod-gpu-host");
+    });
+
+    test.each([11434, 7687, 7474])("no rule opens %i to 0.0.0.0/0 or ::/0 (VPC only)", (port) => {
+        expect(inbound().filter((rule) => letsInFromInternet(rule, port))).toEqual([]);
+        const vpcOnly = inbound().filter((rule) => rule.portRange === String(port));
+        expect(vpcOnly).toEqual([{ protocol: "tcp", portRange: String(port), sourceAddresses: [doConfig.vpcIpRange] }]);
+    });
+
+    test("SSH only from adminCidrs", () => {
+        const ssh = inbound().filter((rule) => rule.protocol === "tcp" && rule.portRange === "22");
+        expect(ssh).toEqual([{ protocol: "tcp", portRange: "22", sourceAddresses: doConfig.adminCidrs }]);
+        expect(inbound().filter((rule) => letsInFromInternet(rule, 22))).toEqual([]);
+    });
+
+    test("80 and 443 (and the backend's port) are public", () => {
+        for (const port of [80, 443, 8000]) {
+            expect(inbound().some((rule) => letsInFromInternet(rule, port))).toBe(true);
+        }
+    });
+});
+
+describe("readiness and the Docker provider", () => {
+    const ready = () => r.named("host-gpu-ready", REMOTE_COMMAND);
+
+    test("readiness runs over SSH to root@<reserved ip>: waits for cloud-init, checks the nvidia runtime, nvidia-smi, a --gpus all container", () => {
+        const c = ready();
+        expect(c.inputs.connection).toMatchObject({ host: MOCK_RESERVED_IP, user: "root" });
+        expect(c.inputs.create).toBe("READY_MARKER='/var/lib/rag-stack/ready' GPU_CHECK_IMAGE='ollama/ollama:0.12.6' sh -s");
+        const script = String(c.inputs.stdin);
+        expect(script).toContain("cloud-init status --wait");
+        expect(script).toMatch(/docker info/);
+        expect(script).toMatch(/grep -q nvidia/);
+        expect(script).toContain("nvidia-smi --query-gpu");
+        expect(script).toContain("docker run --rm --gpus all");
+        expect(r.dependsOn(c, one(DO.assignment))).toBe(true);
+        expect(r.dependsOn(c, one(DO.firewall))).toBe(true);
+    });
+
+    test("the Docker provider is ssh://root@<reserved ip> and waits for readiness", () => {
+        const provider = one(DOCKER_PROVIDER);
+        expect(provider.inputs.host).toBe(`ssh://root@${MOCK_RESERVED_IP}`);
+        expect(r.dependsOn(provider, ready())).toBe(true);
+    });
+
+    test("every Docker resource goes through that provider, so nothing reaches the engine before readiness", () => {
+        const provider = one(DOCKER_PROVIDER);
+        const dockerResources = r.result.resources.filter((x) => x.type.startsWith("docker:"));
+        expect(dockerResources.length).toBeGreaterThan(5);
+        for (const x of dockerResources) {
+            // The engine creates a provider after its dependencies, and a resource after its provider.
+            expect(x.provider?.startsWith(`${provider.urn}::`)).toBe(true);
+        }
+        expect(r.dependsOn(provider, ready())).toBe(true);
+    });
+
+    test("every container and the app network also depend on readiness directly", () => {
+        const direct = [...r.ofType(CONTAINER), r.named("app-network")];
+        expect(direct.map((c) => c.name).sort()).toEqual(["app-backend", "app-frontend", "app-neo4j", "app-network", "ollama-container"]);
+        for (const c of direct) expect(r.dependsOn(c, ready())).toBe(true);
+    });
+});
+
+test("the data lives on the volumes: Ollama models and Neo4j data are bind volumes on the mounted block devices", () => {
+    const models = r.named("ollama-container-models", VOLUME);
+    expect(models.inputs).toMatchObject({ driver: "local", driverOpts: { type: "none", o: "bind", device: "/mnt/rag-stack-models/ollama" } });
+    const neo4j = r.named("app-neo4j-data", VOLUME);
+    expect(neo4j.inputs).toMatchObject({ driver: "local", driverOpts: { type: "none", o: "bind", device: "/mnt/rag-stack-neo4j/data" } });
+    expect(neo4j.protect).toBe(true);
+    const userData = String(one(DO.droplet).inputs.userData);
+    expect(userData).toContain("MODELS_DIR='/mnt/rag-stack-models/ollama'");
+    expect(userData).toContain("NEO4J_DIR='/mnt/rag-stack-neo4j/data'");
+});
+
+test("the model is pulled on the droplet (docker exec over SSH), after the container, with no local command and no published port", () => {
+    const pull = r.named("ollama-container-model", REMOTE_COMMAND);
+    expect(pull.inputs.connection).toMatchObject({ host: MOCK_RESERVED_IP, user: "root" });
+    expect(pull.inputs.create).toBe("OLLAMA_CONTAINER='rag-stack-prod-ollama' OLLAMA_MODEL='qwen2.5:7b-instruct-q8_0' sh -s");
+    expect(String(pull.inputs.stdin)).toContain('docker exec "$OLLAMA_CONTAINER" ollama pull "$OLLAMA_MODEL"');
+    expect(r.dependsOn(pull, r.named("ollama-container", CONTAINER))).toBe(true);
+    expect(r.ofType(LOCAL_COMMAND)).toEqual([]);
+    expect(r.named("ollama-container", CONTAINER).inputs.ports ?? []).toEqual([]);
+});
+
+test("outputs: public IP, URLs on it, droplet size, its price per hour from the table, the GPU check; no token", () => {
+    const o = r.result.outputs as Record<string, unknown>;
+    expect(o.publicIp).toBe(MOCK_RESERVED_IP);
+    expect(o.dockerHost).toBe(`ssh://root@${MOCK_RESERVED_IP}`);
+    expect(o.frontendUrl).toBe(`http://${MOCK_RESERVED_IP}/`);
+    expect(o.backendHealthUrl).toBe(`http://${MOCK_RESERVED_IP}:8000/health`);
+    expect(o.gpuHost).toEqual({
+        size: doConfig.size,
+        gpu: `1x ${DIGITALOCEAN_GPU_SIZES[doConfig.size].gpu}`,
+        pricePerHourUsd: DIGITALOCEAN_GPU_SIZES[doConfig.size].pricePerHourUsd,
+        gpuCheck: "not checked yet",
+    });
+    expect(JSON.stringify(o)).not.toContain("dop_v1_test");
+});
+
+test("the GPU check output is the readiness script's `gpu:` line", () => {
+    expect(gpuCheckLine("ready: docker has the nvidia runtime\ngpu: NVIDIA RTX 4000 Ada Generation, 20475 MiB, 570.124.06\n"))
+        .toBe("gpu: NVIDIA RTX 4000 Ada Generation, 20475 MiB, 570.124.06");
+    expect(gpuCheckLine("")).toBe("not checked yet");
+});
+
+test("host.provider existing deploys to an existing engine over ssh and creates no DigitalOcean resource", () => {
+    const existing = new Rendered(renderStackInChildProcess({
+        stack: "prod",
+        secrets: { neo4jPassword: "prod-password-1" },
+        overrides: { "host.provider": "existing", "docker.host": "ssh://root@gpu-host.example.internal" },
+        unset: ["digitalocean"],
+    }));
+    expect(existing.result.resources.filter((x) => x.type.startsWith("digitalocean:"))).toEqual([]);
+    expect(existing.result.resources.filter((x) => x.type === DOCKER_PROVIDER).map((p) => p.inputs.host))
+        .toEqual(["ssh://root@gpu-host.example.internal"]);
+    expect(existing.result.outputs.gpuHost).toBeUndefined();
+});
