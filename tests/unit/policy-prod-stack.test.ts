@@ -1,0 +1,29 @@
+/** The policies on the rendered prod stack: mandatory, and prod passes clean. */
+import { policyContext } from "../../policy/context";
+import { checkResources, formatViolations, Violation } from "../../policy/harness";
+import { createPolicies } from "../../policy/policies";
+import { readStackConfig, renderStack } from "../../tools/render";
+
+let violations: Violation[];
+let resourceTypes: string[];
+let enforcement: string;
+
+beforeAll(async () => {
+    const options = { stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "do-token-placeholder" } };
+    const render = await renderStack(options);
+    resourceTypes = render.resources.map((r) => r.type);
+    const context = policyContext("prod", readStackConfig(options).config);
+    enforcement = context.enforcement;
+    violations = await checkResources(createPolicies(context), render.resources);
+});
+
+test("prod: every policy is mandatory and none is violated", () => {
+    expect(enforcement).toBe("mandatory");
+    expect(formatViolations(violations)).toBe("");
+});
+
+test("prod renders what the policies are about (so a clean pass means something)", () => {
+    expect(resourceTypes).toContain("docker:index/container:Container");
+    expect(resourceTypes).toContain("docker:index/remoteImage:RemoteImage");
+    expect(resourceTypes).toContain("docker:index/volume:Volume");
+});
