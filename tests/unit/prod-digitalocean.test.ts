@@ -10,7 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { gpuCheckLine } from "../../components/hosts/digitalocean";
+import { firewallRules, opensToInternet } from "../../components/hosts/digitalocean-firewall";
 import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
+import { remoteScript } from "../../components/hosts/remote-script";
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
 import { CONTAINER, LOCAL_COMMAND, VOLUME } from "./support/containers";
 
@@ -249,4 +251,25 @@ test("host.provider existing deploys to an existing engine over ssh and creates 
     expect(existing.result.resources.filter((x) => x.type === DOCKER_PROVIDER).map((p) => p.inputs.host))
         .toEqual(["ssh://root@gpu-host.example.internal"]);
     expect(existing.result.outputs.gpuHost).toBeUndefined();
+});
+
+test("a remote script runs as `NAME='value' sh -s` with the file on stdin; values with quotes survive", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-remote-"));
+    const file = path.join(dir, "echo.sh");
+    fs.writeFileSync(file, '#!/bin/sh\nset -eu\nprintf "%s|%s" "$FIRST" "$SECOND"\n');
+    const script = remoteScript(file, { FIRST: "it's; rm -rf /", SECOND: "$HOME `id`" });
+    const result = spawnSync("sh", ["-c", script.create], { input: script.stdin, encoding: "utf8" });
+    expect(result.stdout).toBe("it's; rm -rf /|$HOME `id`");
+    expect(script.hash).toMatch(/^[0-9a-f]{16}$/);
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("the firewall rules never open a private port to the internet, even when asked to publish it", () => {
+    const rules = firewallRules({ adminCidrs: ["203.0.113.7/32"], publicPorts: [80, 11434, 7474, 22, 3000], vpcIpRange: "10.110.0.0/20" });
+    for (const port of [22, 11434, 7687, 7474]) {
+        expect(rules.inbound.filter((rule) => opensToInternet(rule, port))).toEqual([]);
+    }
+    expect(rules.inbound.some((rule) => opensToInternet(rule, 3000))).toBe(true);
+    expect(opensToInternet({ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["::/0"] }, 7687)).toBe(true);
+    expect(opensToInternet({ protocol: "tcp", portRange: "all", sourceAddresses: ["0.0.0.0/0"] }, 11434)).toBe(true);
 });
