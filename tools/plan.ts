@@ -5,24 +5,29 @@
  */
 import * as fs from "fs";
 import { parseArgs, PlanCommand, USAGE, UsageError } from "./plan/args";
+import { checkExitCode, checkSide, formatCheck } from "./plan/check";
 import { diffPlans } from "./plan/diff";
 import { formatDiff } from "./plan/diff-report";
 import { renderPlan, renderPlanInChild } from "./plan/render-side";
 import { formatTree } from "./plan/tree";
 
-async function run(command: PlanCommand): Promise<string> {
+async function run(command: PlanCommand): Promise<{ text: string; code: number }> {
     switch (command.kind) {
         case "help":
-            return USAGE;
+            return { text: USAGE, code: 0 };
         case "show": {
             const doc = await renderPlan(command.side);
-            return command.json ? JSON.stringify(doc, null, 2) : formatTree(doc);
+            return { text: command.json ? JSON.stringify(doc, null, 2) : formatTree(doc), code: 0 };
+        }
+        case "check": {
+            const check = await checkSide(command.side);
+            return { text: command.json ? JSON.stringify(check, null, 2) : formatCheck(check), code: checkExitCode(check) };
         }
         case "diff": {
             // Pulumi's runtime is global: one render per process, so each side renders in a child.
             const [before, after] = await Promise.all([renderPlanInChild(command.before), renderPlanInChild(command.after)]);
             const diff = diffPlans(before, after, { before: command.before.label, after: command.after.label });
-            return command.json ? JSON.stringify(diff, null, 2) : formatDiff(diff);
+            return { text: command.json ? JSON.stringify(diff, null, 2) : formatDiff(diff), code: 0 };
         }
     }
 }
@@ -37,11 +42,11 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     try {
-        const text = await run(command);
+        const { text, code } = await run(command);
         const out = command.kind === "help" ? undefined : command.out;
         if (out) fs.writeFileSync(out, `${text}\n`);
         else process.stdout.write(`${text}\n`);
-        return 0;
+        return code;
     } catch (e) {
         process.stderr.write(`plan: ${e instanceof Error ? e.message : String(e)}\n`);
         return 1;

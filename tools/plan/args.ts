@@ -2,6 +2,7 @@
  * Command line of `npm run plan`:
  *
  *   npm run plan -- --stack dev [--set ollama.mode=container ...] [--json] [--out FILE]
+ *   npm run plan -- --stack prod --check
  *   npm run plan -- --diff dev+ollama.mode=container dev [--set key=value ...] [--json] [--out FILE]
  *
  * A side of a diff is a stack name followed by `+key.path=value` overrides. `--set` applies to the
@@ -21,6 +22,7 @@ export interface PlanSide {
 export type PlanCommand =
     | { kind: "help" }
     | { kind: "show"; side: PlanSide; json: boolean; out?: string }
+    | { kind: "check"; side: PlanSide; json: boolean; out?: string }
     | { kind: "diff"; before: PlanSide; after: PlanSide; json: boolean; out?: string };
 
 export class UsageError extends Error {
@@ -34,6 +36,8 @@ export const USAGE = `Usage:
   npm run plan -- --stack <stack> [--set key.path=value ...] [--json] [--out FILE]
       Render the stack's desired state offline (real program, real stack file, Pulumi mocks,
       placeholder secrets) and print it as a tree, or as JSON with --json.
+  npm run plan -- --stack <stack> --check [--set key.path=value ...] [--json]
+      Run the policy pack (policy/) on the rendered stack, offline; exit 1 on a mandatory violation.
   npm run plan -- --diff <A> <B> [--set key.path=value ...] [--json] [--out FILE]
       Compare the desired states of A and B (resources added, removed, changed), where A and B are
       stacks with optional overrides: dev, prod, dev+ollama.mode=container+ollama.accelerator=cpu.
@@ -82,6 +86,7 @@ export function parseArgs(argv: readonly string[]): PlanCommand {
     let stack: string | undefined;
     let diff: [string, string] | undefined;
     let json = false;
+    let check = false;
     let out: string | undefined;
     const sets: [string, unknown][] = [];
     const need = (i: number, flag: string): string => {
@@ -105,6 +110,9 @@ export function parseArgs(argv: readonly string[]): PlanCommand {
             case "--json":
                 json = true;
                 break;
+            case "--check":
+                check = true;
+                break;
             case "--out":
                 out = need(++i, arg);
                 break;
@@ -119,9 +127,10 @@ export function parseArgs(argv: readonly string[]): PlanCommand {
     const common = Object.fromEntries(sets);
     if (diff) {
         if (stack) throw new UsageError("use either --stack or --diff, not both");
+        if (check) throw new UsageError("--check runs on one stack: --stack <stack> --check");
         return { kind: "diff", before: parseSide(diff[0], common), after: parseSide(diff[1], common), json, out };
     }
     if (!stack) throw new UsageError("say which stack to render: --stack dev (or --diff A B)");
     const side = parseSide(stack, common);
-    return { kind: "show", side, json, out };
+    return { kind: check ? "check" : "show", side, json, out };
 }
