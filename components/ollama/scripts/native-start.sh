@@ -112,6 +112,7 @@ start_darwin() {
     darwin_paths
     mkdir -p "$HOME/Library/LaunchAgents" "$LOG_DIR"
     new_plist="$PLIST.new.$$"
+    trap 'rm -f "$new_plist"' EXIT
     render_plist >"$new_plist"
     if launchd_loaded; then
         if [ -f "$PLIST" ] && cmp -s "$new_plist" "$PLIST" && probe "$URL"; then

@@ -1,0 +1,73 @@
+/**
+ * The native placement as registered for dev (real Pulumi.dev.yaml, mocks): three command
+ * resources split so that a model change re-runs only the pull, a server setting change only the
+ * server (update = restart), and the backend waits for all three.
+ */
+import { Rendered, RenderedResource, renderStack } from "../../tools/render";
+import { scriptResults } from "../../components/ollama/scripts";
+import { fallbackHostUrl, listenAddress } from "../../components/ollama/environment";
+
+const LOCAL_COMMAND = "command:local:Command";
+let r: Rendered;
+let server: RenderedResource;
+let model: RenderedResource;
+let gpu: RenderedResource;
+const env = (res: RenderedResource) => (res.inputs.environment ?? {}) as Record<string, string>;
+
+beforeAll(async () => {
+    r = new Rendered(await renderStack({ stack: "dev", secrets: { neo4jPassword: "dev-password-1" } }));
+    const byRole = (role: string) => r.ofType(LOCAL_COMMAND).find((c) => c.name.endsWith(`-${role}`)) as RenderedResource;
+    [server, model, gpu] = [byRole("server"), byRole("model"), byRole("gpu")];
+});
+
+test("server: start, restart on update, stop on delete; scripts by relative path", () => {
+    expect(server.inputs.create).toBe("sh components/ollama/scripts/native-start.sh");
+    expect(server.inputs.update).toBe("sh components/ollama/scripts/native-restart.sh");
+    expect(server.inputs.delete).toBe("sh components/ollama/scripts/native-stop.sh");
+    expect(server.inputs.addPreviousOutputInEnv).toBe(true);
+});
+
+test("server environment: auto bind on the configured port, the frontend's origin, keep-alive, models, per-stack label and state", () => {
+    expect(env(server)).toMatchObject({
+        OLLAMA_HOST: "auto:11434",
+        OLLAMA_ORIGINS: "http://localhost:3000",
+        OLLAMA_KEEP_ALIVE: "24h",
+        RAG_OLLAMA_LABEL: "local.rag-stack.dev.ollama",
+        RAG_OLLAMA_READY_TIMEOUT: "60",
+        RAG_OLLAMA_ADOPT: "false",
+        RAG_OLLAMA_BINARY: "",
+    });
+    expect(env(server).RAG_OLLAMA_STATE_DIR).toMatch(/\/\.local\/state\/rag-stack\/dev$/);
+    expect(env(server).OLLAMA_MODELS).toMatch(/\/\.ollama\/models$/);
+    expect(Object.values(env(server))).not.toContain("*");
+});
+
+test("a model change cannot touch the server: the model is in the model and GPU commands only", () => {
+    expect(JSON.stringify(server.inputs)).not.toContain("qwen2.5");
+    expect(env(model).OLLAMA_MODEL).toBe("qwen2.5:7b-instruct-q8_0");
+    expect(model.inputs.triggers).toContain("qwen2.5:7b-instruct-q8_0");
+    expect(model.inputs.delete).toBeUndefined(); // models are never deleted
+    expect("OLLAMA_HOST" in env(model)).toBe(false);
+    expect(r.dependsOn(model, server)).toBe(true);
+});
+
+test("GPU check after the model, enforcing the configured accelerator", () => {
+    expect(gpu.inputs.create).toBe("sh components/ollama/scripts/native-gpu-check.sh");
+    expect(env(gpu)).toMatchObject({ OLLAMA_MODEL: "qwen2.5:7b-instruct-q8_0", RAG_OLLAMA_ACCELERATOR: "metal", RAG_OLLAMA_KEEP_ALIVE: "24h" });
+    expect(r.dependsOn(gpu, model)).toBe(true);
+    // Before the server has run (mocks), its URL falls back to the configured address.
+    expect(env(model).OLLAMA_URL).toBe("http://127.0.0.1:11434");
+    expect(env(gpu).OLLAMA_URL).toBe("http://127.0.0.1:11434");
+});
+
+test("what the scripts report is parsed from their stdout; the URL falls back sensibly", () => {
+    const out = "ollama-native: start: ...\n@ollama url=http://172.17.0.1:11434\n@ollama managed=pidfile:/s/ollama.pid\n@ollama processor=48%/52% CPU/GPU\n";
+    expect(scriptResults(out)).toEqual({ url: "http://172.17.0.1:11434", managed: "pidfile:/s/ollama.pid", processor: "48%/52% CPU/GPU" });
+    expect(scriptResults(undefined)).toEqual({});
+    expect(fallbackHostUrl("auto", 11434)).toBe("http://127.0.0.1:11434");
+    expect(fallbackHostUrl("0.0.0.0", 1)).toBe("http://127.0.0.1:1");
+    expect(fallbackHostUrl("::", 1)).toBe("http://[::1]:1");
+    expect(fallbackHostUrl("172.17.0.1", 1)).toBe("http://172.17.0.1:1");
+    expect(listenAddress("::1", 5)).toBe("[::1]:5");
+    expect(listenAddress("auto", 5)).toBe("auto:5");
+});
