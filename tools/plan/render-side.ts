@@ -27,7 +27,10 @@ export async function renderPlan(side: PlanSide): Promise<PlanDocument> {
 /** Thrown when a side cannot be rendered (bad stack file, invalid override...). */
 export class RenderFailed extends Error {
     constructor(public readonly side: PlanSide, public readonly details: string) {
-        super(`could not render ${side.label}:\n${details.trim()}`);
+        const overridden = Object.keys(side.overrides).length > 0 && /Invalid configuration/.test(details);
+        super(`could not render ${side.label}:\n${details.trim()}` + (overridden
+            ? "\nThe overrides are validated with the rest of the stack file: add the settings the problem asks for as more +key=value."
+            : ""));
         this.name = "RenderFailed";
     }
 }
