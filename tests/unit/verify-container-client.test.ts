@@ -17,6 +17,8 @@ describe("HTTP clients inside a container", () => {
     test("a client that is not in the image", () => {
         const r = interpretClientRun("curl", 127, "", 'OCI runtime exec failed: exec failed: unable to start container process: exec: "curl": executable file not found in $PATH: unknown', false, 5);
         expect(r.outcome).toBe("missing");
+        // docker 28 against engine 20.10 prints it on stdout
+        expect(interpretClientRun("python3", 126, 'OCI runtime exec failed: exec failed: unable to start container process: exec: "python3": executable file not found in $PATH: unknown\n', "", false, 5).outcome).toBe("missing");
     });
 
     test("an answer with the status trailer; curl's status 0 means no connection", () => {

@@ -86,7 +86,8 @@ export interface ClientAttempt {
 export function interpretClientRun(client: ContainerClient, code: number | null, stdout: string, stderr: string, timedOut: boolean, elapsedMs: number): ClientAttempt {
     const errText = stderr.trim().split("\n").filter(Boolean).slice(-2).join(" ").trim();
     if (timedOut) return { client, outcome: "failed", kind: "timeout", detail: `${client}: no answer before the timeout`, elapsedMs };
-    if ((code === 126 || code === 127) && /executable file not found|no such file or directory|not found/i.test(errText)) {
+    // Docker prints the OCI error of a missing executable on stdout or stderr depending on the version.
+    if ((code === 126 || code === 127) && /executable file not found|no such file or directory|not found/i.test(`${errText} ${stdout}`)) {
         return { client, outcome: "missing", detail: `${client}: not installed in the container`, elapsedMs };
     }
     const mark = stdout.lastIndexOf(STATUS_MARK);

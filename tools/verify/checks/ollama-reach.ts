@@ -33,16 +33,18 @@ export async function checkOllamaFromHost(ctx: VerifyContext): Promise<ReachOutc
     }
     const container = outputs.containers.ollama;
     if (!container) return { result: skip("ollama-host", "no URL from this machine and no Ollama container in the outputs") };
-    ctx.progress.step(`ollama --version inside ${container} (Ollama is not reachable from this machine)`);
-    const r = await ctx.docker.run(["exec", container, "ollama", "--version"], { timeoutMs: options.timeoutMs });
-    const version = /version is (\S+)/.exec(r.stdout)?.[1];
-    if (r.code === 0 && version && !/could not connect|warning/i.test(r.stdout + r.stderr)) {
-        return { result: pass("ollama-host", `${version} (ollama --version inside ${container}; no port published here)`, { version, container }) };
+    ctx.progress.step(`ollama ps inside ${container} (Ollama is not reachable from this machine)`);
+    // `ollama ps` exits 0 only when the server answers its client; `--version` then names the version.
+    const ps = await ctx.docker.run(["exec", container, "ollama", "ps"], { timeoutMs: options.timeoutMs });
+    if (ps.code === 0) {
+        const v = await ctx.docker.run(["exec", container, "ollama", "--version"], { timeoutMs: options.timeoutMs });
+        const version = /version is (\S+)/.exec(v.stdout + v.stderr)?.[1] ?? "version unknown";
+        return { result: pass("ollama-host", `${version} (ollama ps / --version inside ${container}; its port is not published here)`, { version, container }) };
     }
-    const detail = (r.stderr || r.stdout).trim().split("\n").pop() ?? `exit ${r.code}`;
+    const detail = ps.timedOut ? "timed out" : (ps.stderr || ps.stdout).trim().split("\n").pop() ?? `exit ${ps.code}`;
     return {
-        result: fail("ollama-host", `ollama --version inside ${container}: ${r.timedOut ? "timed out" : detail}`, {
-            cause: /no such container|not running/i.test(detail)
+        result: fail("ollama-host", `ollama ps inside ${container}: ${detail}`, {
+            cause: /no such container|not running|is not running/i.test(detail)
                 ? `the Ollama container ${container} does not exist or is not running on ${ctx.docker.describeHost()}`
                 : `the Ollama server inside ${container} does not answer its own client: ${detail}`,
             fix: `docker ps -a --filter name=${container}; docker logs ${container}; pulumi up`,
