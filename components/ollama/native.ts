@@ -26,7 +26,7 @@ export interface NativeOllamaArgs {
     stack?: string;
 }
 
-/** Scripts each resource runs, hashed into its triggers so a script change re-runs it. */
+/** Scripts each resource runs, hashed into its inputs so a script change re-runs it. */
 export const NATIVE_SERVER_SCRIPTS = ["native-lib.sh", "native-start.sh", "native-restart.sh", "native-stop.sh"];
 export const NATIVE_MODEL_SCRIPTS = ["native-lib.sh", "native-pull-model.sh"];
 export const NATIVE_GPU_SCRIPTS = ["native-lib.sh", "native-gpu-check.sh"];
@@ -46,17 +46,20 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
         super("rag-stack:ollama:NativeOllama", name, {}, opts);
         const s = args.settings;
         const serverEnvironment = nativeServerEnvironment(s, PROJECT, args.stack ?? pulumi.getStack());
+        // Identifies the server's settings: the GPU check re-runs whenever the server restarts.
         const settingsHash = crypto.createHash("sha256").update(JSON.stringify(serverEnvironment)).digest("hex").slice(0, 16);
 
-        // Environment or script changes run `update` (a restart); removal runs `delete`.
+        // A change of environment (settings, or the scripts' hash carried in it) runs `update`, a
+        // restart; removal runs `delete`. No `triggers`: the provider replaces on a trigger change,
+        // and a replacement would create the new server before deleting the old one. Should a
+        // replacement happen anyway, the old server is stopped first (deleteBeforeReplace).
         this.server = new command.local.Command(`${name}-server`, {
             create: scriptCommand("native-start.sh"),
             update: scriptCommand("native-restart.sh"),
             delete: scriptCommand("native-stop.sh"),
-            environment: serverEnvironment,
-            triggers: [scriptHash(...NATIVE_SERVER_SCRIPTS)],
+            environment: { ...serverEnvironment, RAG_OLLAMA_SCRIPTS: scriptHash(...NATIVE_SERVER_SCRIPTS) },
             addPreviousOutputInEnv: true,
-        }, { parent: this });
+        }, { parent: this, deleteBeforeReplace: true });
 
         // The address actually bound (on Linux, `auto` resolves to the Docker bridge gateway at start).
         const fallback = fallbackHostUrl(s.bindAddress, s.port);

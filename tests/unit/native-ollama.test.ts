@@ -25,6 +25,10 @@ test("server: start, restart on update, stop on delete; scripts by relative path
     expect(server.inputs.update).toBe("sh components/ollama/scripts/native-restart.sh");
     expect(server.inputs.delete).toBe("sh components/ollama/scripts/native-stop.sh");
     expect(server.inputs.addPreviousOutputInEnv).toBe(true);
+    // Triggers make the provider replace (create the new server before deleting the old one): none here.
+    expect(server.inputs.triggers).toBeUndefined();
+    expect(env(server).RAG_OLLAMA_SCRIPTS).toMatch(/^[0-9a-f]{16}$/);
+    expect(server.deleteBeforeReplace).toBe(true);
 });
 
 test("server environment: auto bind on the configured port, the frontend's origin, keep-alive, models, per-stack label and state", () => {
