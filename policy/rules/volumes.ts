@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { PolicyContext } from "../context";
-import { DO_VOLUME, DOCKER_VOLUME } from "../resources";
+import { DO_VOLUME, DOCKER_VOLUME, known } from "../resources";
 
 export const VOLUMES_PROTECTED = "data-volumes-protected";
 
@@ -12,14 +12,38 @@ export function isModelStore(name: string): boolean {
     return /(^|-)models$/.test(name);
 }
 
+/**
+ * A Docker volume that binds a host directory (`driverOpts: {type: none, o: bind, device}`) holds
+ * no data itself: removing it leaves the directory alone. What backs the directory (a droplet's
+ * block volume) is what must be protected, and this policy checks that volume too.
+ */
+export function bindsHostDirectory(props: Record<string, unknown>): string | undefined {
+    const opts = known(() => props.driverOpts);
+    if (!opts || typeof opts !== "object") return undefined;
+    const o = known(() => (opts as Record<string, unknown>).o);
+    const device = known(() => (opts as Record<string, unknown>).device);
+    return typeof o === "string" && o.split(",").includes("bind") && typeof device === "string" ? device : undefined;
+}
+
+/** A local-driver Docker volume that only binds a host directory (e.g. a droplet's block volume mount). */
+export function isHostBind(props: Record<string, unknown>): boolean {
+    const opts = props.driverOpts as Record<string, unknown> | undefined;
+    return typeof opts?.o === "string" && opts.o.split(",").includes("bind");
+}
+
 export function volumesProtected(context: PolicyContext): ResourceValidationPolicy {
     return {
         name: VOLUMES_PROTECTED,
-        description: "Data volumes (Docker and DigitalOcean) are protected: `pulumi up`/`destroy` cannot delete them. Model stores are exempt.",
+        description: "Data volumes (Docker and DigitalOcean) are protected: `pulumi up`/`destroy` cannot delete them. Model stores and binds of host directories are exempt.",
         enforcementLevel: context.enforcement,
         validateResource: (args, reportViolation) => {
             if (args.type !== DOCKER_VOLUME && args.type !== DO_VOLUME) return;
             if (isModelStore(args.name)) args.notApplicable(`${args.name} is a model store: a cache Ollama can pull again`);
+            if (args.type === DOCKER_VOLUME && isHostBind(args.props)) {
+                args.notApplicable(`${args.name} binds a host directory: removing it removes no data; the storage behind it is protected instead`);
+            }
+            const device = args.type === DOCKER_VOLUME ? bindsHostDirectory(args.props) : undefined;
+            if (device) args.notApplicable(`${args.name} binds ${device}: removing it deletes no data`);
             if (!args.opts.protect) {
                 reportViolation(
                     `Volume "${args.name}" holds data but is not protected: a replace or destroy would delete it. ` +

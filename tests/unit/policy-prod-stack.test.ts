@@ -26,4 +26,6 @@ test("prod renders what the policies are about (so a clean pass means something)
     expect(resourceTypes).toContain("docker:index/container:Container");
     expect(resourceTypes).toContain("docker:index/remoteImage:RemoteImage");
     expect(resourceTypes).toContain("docker:index/volume:Volume");
+    expect(resourceTypes).toContain("digitalocean:index/firewall:Firewall");
+    expect(resourceTypes).toContain("digitalocean:index/volume:Volume");
 });

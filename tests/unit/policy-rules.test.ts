@@ -176,11 +176,16 @@ describe("data-volumes-protected", () => {
         expect(v.map((x) => x.name)).toEqual(["app-neo4j-data", "host-neo4j-data"]);
         expect(v[0].message).toBe('Volume "app-neo4j-data" holds data but is not protected: a replace or destroy would delete it. Register it with protect: true (production stacks do).');
     });
-    test("protected data volumes pass; model stores are exempt", async () => {
+    test("protected data volumes pass; model stores and binds of a host directory are exempt", async () => {
         expect(only(await check(prod,
             resource("docker:index/volume:Volume", "app-neo4j-data", {}, { protect: true }),
             resource("docker:index/volume:Volume", "ollama-container-models", {}),
+            resource("docker:index/volume:Volume", "app-neo4j-data", { driver: "local", driverOpts: { type: "none", o: "bind", device: "/mnt/neo4j" } }),
         ), VOLUMES_PROTECTED)).toEqual([]);
+        // A volume with other driver options (an NFS mount, say) is not a bind: still data.
+        expect(only(await check(prod,
+            resource("docker:index/volume:Volume", "nfs-data", { driver: "local", driverOpts: { type: "nfs", o: "addr=10.0.0.5,rw", device: ":/export" } }),
+        ), VOLUMES_PROTECTED)).toHaveLength(1);
     });
 });
 
