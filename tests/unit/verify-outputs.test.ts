@@ -37,6 +37,11 @@ describe("stack outputs", () => {
         }, "test");
         expect(o.ollamaUrlFromHost).toBeUndefined();
         expect(o.containers.ollama).toBe("rag-stack-prod-ollama");
+        expect(o.gpuHostGpu).toBeUndefined();
+    });
+
+    test("the droplet's GPU from gpuHost.gpu, when the stack created one", () => {
+        expect(parseStackOutputs({ ...DEV_OUTPUTS, gpuHost: { size: "gpu-h100x1-80gb", gpu: "1x NVIDIA H100", pricePerHourUsd: 3.39 } }, "t").gpuHostGpu).toBe("1x NVIDIA H100");
     });
 
     test("every problem is listed at once", () => {

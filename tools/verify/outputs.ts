@@ -38,6 +38,8 @@ export interface StackOutputs {
     neo4jBoltUrl: string;
     neo4jUser: string;
     neo4jPassword: string;
+    /** The GPU a created droplet has ("1x NVIDIA H100" from gpuHost.gpu), when the stack created one. */
+    gpuHostGpu?: string;
 }
 
 /** Thrown when the outputs are missing or malformed; lists every problem. */
@@ -112,6 +114,7 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
         neo4jBoltUrl: str("neo4jBoltUrl"),
         neo4jUser: str("neo4jUser"),
         neo4jPassword: str("neo4jPassword"),
+        gpuHostGpu: isObj(raw.gpuHost) && typeof raw.gpuHost.gpu === "string" && raw.gpuHost.gpu !== "unknown" ? raw.gpuHost.gpu : undefined,
     };
     for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl"] as const) {
         const v = outputs[key];

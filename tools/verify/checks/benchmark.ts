@@ -19,9 +19,11 @@ async function acceleratorName(ctx: VerifyContext): Promise<{ name?: string; sou
     if (local) return { name: await detectLocalAccelerator(options.timeoutMs), source: process.platform === "darwin" ? "sysctl" : "nvidia-smi" };
     if (outputs.containers.ollama) {
         const r = await ctx.docker.run(["exec", outputs.containers.ollama, "nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], { timeoutMs: options.timeoutMs });
-        return { name: r.code === 0 ? r.stdout.trim().split("\n")[0] || undefined : undefined, source: "nvidia-smi in the Ollama container" };
+        const name = r.code === 0 ? r.stdout.trim().split("\n")[0] || undefined : undefined;
+        if (name) return { name, source: "nvidia-smi in the Ollama container" };
     }
-    return { source: "no way to detect" };
+    if (outputs.gpuHostGpu) return { name: outputs.gpuHostGpu.replace(/^\d+x\s*/, ""), source: "the droplet size (gpuHost.gpu)" };
+    return { source: "no nvidia-smi answer" };
 }
 
 export async function checkBenchmark(ctx: VerifyContext, transport: OllamaTransport, modelBytes: number | undefined): Promise<CheckResult> {
