@@ -116,6 +116,8 @@ export class Sandbox {
         const result = await runCommand(command, { ...this.baseEnv(), ...env }, timeoutMs);
         const r = scriptResults(result.stdout);
         if (r.pid && r.managed && r.managed !== "adopted") this.track(Number(r.pid));
+        // A start that failed after launching still printed the PID it started.
+        for (const m of result.stdout.matchAll(/^ollama-native: start: pid (\d+)/gm)) this.track(Number(m[1]));
         return result;
     }
 
@@ -140,6 +142,13 @@ export class Sandbox {
 
     /** Stops every process this test started (by PID), then removes the temp directory. */
     async cleanup(): Promise<void> {
+        // Agents the stand-in launchctl started for this test (tests/scripts/fixtures/launchctl).
+        const jobs = path.join(this.dir, "launchctl");
+        if (fs.existsSync(jobs)) {
+            for (const f of fs.readdirSync(jobs).filter((x) => x.endsWith(".json"))) {
+                try { this.track(JSON.parse(fs.readFileSync(path.join(jobs, f), "utf8")).pid); } catch { /* partial file */ }
+            }
+        }
         for (const pid of this.pids) {
             if (!alive(pid)) continue;
             try { process.kill(pid, "SIGTERM"); } catch { /* already gone */ }
