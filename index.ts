@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadProfile } from "./components/config";
 import { createDockerHost } from "./components/hosts";
+import { boundToMachine } from "./components/hosts/machine-bound";
 import { Ollama } from "./components/ollama";
 import { createAppNetwork, containerName, Services } from "./components/services";
 
@@ -12,7 +13,7 @@ import { createAppNetwork, containerName, Services } from "./components/services
 const profile = loadProfile();
 
 const host = createDockerHost("host", profile);
-const deployOpts = { provider: host.provider, dependsOn: host.ready };
+const deployOpts = { provider: host.provider, dependsOn: host.ready, ...boundToMachine(host.machine) };
 const network = createAppNetwork("app-network", deployOpts);
 
 const ollama = new Ollama("ollama", {
@@ -23,6 +24,7 @@ const ollama = new Ollama("ollama", {
     publishContainerPortOnLoopback: host.localEngine && !profile.production,
     modelsHostDir: host.dataDirs?.ollamaModels,
     remoteConnection: host.connection,
+    hostMachine: host.machine,
 }, { providers: [host.provider], dependsOn: host.ready });
 
 const services = new Services("app", {
@@ -33,6 +35,7 @@ const services = new Services("app", {
     neo4jPassword: profile.neo4jPassword,
     protectData: profile.production,
     neo4jDataDir: host.dataDirs?.neo4j,
+    hostMachine: host.machine,
 }, { providers: [host.provider], dependsOn: host.ready });
 
 const s = profile.services;

@@ -5,6 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { AppImage, ServicesSettings } from "./config";
+import { boundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
 
 /** Network aliases the services answer to on the app network. */
@@ -25,6 +26,8 @@ export interface ServicesArgs {
     protectData: boolean;
     /** Host directory to keep Neo4j data in instead of a Docker-managed volume (a mounted block volume on a droplet). */
     neo4jDataDir?: string;
+    /** The machine the engine runs on when the stack created it: every Docker resource is replaced with it. */
+    hostMachine?: pulumi.Resource;
 }
 
 /** The app network every container joins. */
@@ -47,15 +50,20 @@ export class Services extends pulumi.ComponentResource {
     public readonly frontend: docker.Container;
     /** What the backend got as OLLAMA_BASE_URL. */
     public readonly backendOllamaUrl: pulumi.Output<string>;
+    private readonly onHost: pulumi.CustomResourceOptions;
 
     constructor(name: string, args: ServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:app:Services", name, {}, opts);
         const s = args.settings;
         const network = args.network.name;
+        const onHost = { parent: this, ...boundToMachine(args.hostMachine) };
+        this.onHost = onHost;
 
+        // With a host data directory (a droplet's block volume, itself protected) the Docker volume
+        // is only a bind to it: removing it removes no data, and it must follow a replaced machine.
         this.neo4jData = new docker.Volume(`${name}-neo4j-data`, args.neo4jDataDir
             ? { driver: "local", driverOpts: { type: "none", o: "bind", device: args.neo4jDataDir } }
-            : {}, { parent: this, protect: args.protectData, retainOnDelete: true });
+            : {}, { ...onHost, protect: args.protectData && !args.neo4jDataDir, retainOnDelete: true });
         const neo4jImage = this.image(`${name}-neo4j-image`, { image: s.neo4j.image });
         const neo4jAuth = pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`);
         this.neo4j = new docker.Container(`${name}-neo4j`, {
@@ -82,7 +90,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 180,
             labels: [{ label: "rag-stack.role", value: "neo4j" }],
-        }, { parent: this, deleteBeforeReplace: true });
+        }, { ...onHost, deleteBeforeReplace: true });
 
         this.backendOllamaUrl = args.ollama.urlForContainers;
         const backendEnv: pulumi.Input<string>[] = [
@@ -102,7 +110,7 @@ export class Services extends pulumi.ComponentResource {
             ports: [{ internal: s.backend.port, external: s.backend.hostPort, ip: s.publishAddress }],
             restart: "unless-stopped",
             labels: [{ label: "rag-stack.role", value: "backend" }],
-        }, { parent: this, deleteBeforeReplace: true, dependsOn: [this.neo4j, ...args.ollama.ready] });
+        }, { ...onHost, deleteBeforeReplace: true, dependsOn: [this.neo4j, ...args.ollama.ready] });
 
         this.frontend = new docker.Container(`${name}-frontend`, {
             name: containerName("frontend"),
@@ -112,7 +120,7 @@ export class Services extends pulumi.ComponentResource {
             ports: [{ internal: s.frontend.port, external: s.frontend.hostPort, ip: s.publishAddress }],
             restart: "unless-stopped",
             labels: [{ label: "rag-stack.role", value: "frontend" }],
-        }, { parent: this, deleteBeforeReplace: true, dependsOn: [this.backend] });
+        }, { ...onHost, deleteBeforeReplace: true, dependsOn: [this.backend] });
 
         this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });
     }
@@ -124,9 +132,9 @@ export class Services extends pulumi.ComponentResource {
                 imageName: spec.image,
                 build: { context: spec.build.context, dockerfile: spec.build.dockerfile, args: spec.build.args },
                 skipPush: true,
-            }, { parent: this });
+            }, this.onHost);
             return built.imageName;
         }
-        return new docker.RemoteImage(name, { name: spec.image, keepLocally: true }, { parent: this }).imageId;
+        return new docker.RemoteImage(name, { name: spec.image, keepLocally: true }, this.onHost).imageId;
     }
 }

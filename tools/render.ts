@@ -36,6 +36,10 @@ export interface RenderedResource {
     protect: boolean;
     deleteBeforeReplace: boolean;
     retainOnDelete: boolean;
+    /** URNs whose replacement replaces this resource too. */
+    replaceWith: string[];
+    /** URN of the resource whose deletion makes deleting this one unnecessary. */
+    deletedWith?: string;
 }
 
 export interface RenderOptions {
@@ -71,6 +75,7 @@ type RegisterRequest = {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
     getDependenciesList(): string[]; getProvider(): string; getProtect(): boolean;
     getDeletebeforereplace(): boolean; getRetainondelete(): boolean;
+    getReplaceWithList(): string[]; getDeletedwith(): string;
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
 };
 type Monitor = { registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void> };
@@ -208,6 +213,8 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
                     protect: Boolean(req.getProtect()),
                     deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
                     retainOnDelete: Boolean(req.getRetainondelete()),
+                    replaceWith: req.getReplaceWithList(),
+                    deletedWith: req.getDeletedwith() || undefined,
                 });
                 requests.set(urn, req);
             }

@@ -60,6 +60,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
     public readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
     public readonly gpuHost: GpuHostFacts;
     public readonly droplet: digitalocean.Droplet;
+    public readonly machine: digitalocean.Droplet;
     public readonly modelsVolume: digitalocean.Volume;
     public readonly neo4jVolume: digitalocean.Volume;
     public readonly firewall: digitalocean.Firewall;
@@ -151,6 +152,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             deleteBeforeReplace: true,
             dependsOn: [this.firewall],
         });
+
+        this.machine = this.droplet;
 
         const reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: s.region }, doOpts);
         const assignment = new digitalocean.ReservedIpAssignment(`${name}-ip-assignment`, {

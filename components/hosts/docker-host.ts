@@ -43,6 +43,12 @@ export interface DockerHost {
     readonly dataDirs?: HostDataDirs;
     /** SSH connection to the host, for commands that must run on it (`remote.Command`). */
     readonly connection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /**
+     * The machine the engine runs on, when this stack created it. Every Docker resource is
+     * replaced with it (a new droplet has none of the old one's containers, network or volumes)
+     * and is not deleted separately when it goes.
+     */
+    readonly machine?: pulumi.Resource;
     /** Facts about a GPU machine this stack created. */
     readonly gpuHost?: GpuHostFacts;
 }

@@ -7,6 +7,7 @@ import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { boundToMachine } from "../hosts/machine-bound";
 import { OllamaSettings } from "../config";
 import { remoteScript } from "../hosts/remote-script";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
@@ -30,6 +31,8 @@ export interface OllamaContainerArgs {
      * `docker exec` on the host itself (the Ollama port is never published for it).
      */
     remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** The machine the engine runs on when the stack created it: Docker resources are replaced with it. */
+    hostMachine?: pulumi.Resource;
 }
 
 /** Where the official image keeps its models (OLLAMA_MODELS default for root). */
@@ -48,14 +51,15 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
     constructor(name: string, args: OllamaContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:ollama:OllamaContainer", name, {}, opts);
         const s = args.settings;
-        const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, { parent: this });
+        const onHost = { parent: this, ...boundToMachine(args.hostMachine) };
+        const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, onHost);
 
         // The model store: a host directory when there is one (the droplet's models volume, or the
         // local engine's configured modelsDir), else a Docker-managed volume.
         const modelsHostDir = args.modelsHostDir ?? (args.localEngine ? s.modelsDir : undefined);
         this.modelsVolume = new docker.Volume(`${name}-models`, modelsHostDir !== undefined
             ? { driver: "local", driverOpts: { type: "none", o: "bind", device: modelsHostDir } }
-            : {}, { parent: this, retainOnDelete: true });
+            : {}, { ...onHost, retainOnDelete: true });
 
         const containerName = `${pulumi.getProject()}-${pulumi.getStack()}-ollama`;
         this.container = new docker.Container(`${name}`, {
@@ -80,7 +84,7 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             wait: true,
             waitTimeout: s.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "ollama" }],
-        }, { parent: this, deleteBeforeReplace: true });
+        }, { ...onHost, deleteBeforeReplace: true });
 
         const pullEnv = { OLLAMA_CONTAINER: containerName, OLLAMA_MODEL: s.model };
         let pull: pulumi.Resource;

@@ -28,6 +28,8 @@ export interface OllamaArgs {
     modelsHostDir?: string;
     /** Container placement on a remote host: SSH connection the model pull runs through (`docker exec` on the host). */
     remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** The machine the engine runs on when the stack created it (container placement is replaced with it). */
+    hostMachine?: pulumi.Resource;
 }
 
 export class Ollama extends pulumi.ComponentResource implements OllamaEndpoint {
@@ -52,6 +54,7 @@ export class Ollama extends pulumi.ComponentResource implements OllamaEndpoint {
                       publishOnLoopback: args.publishContainerPortOnLoopback,
                       modelsHostDir: args.modelsHostDir,
                       remoteConnection: args.remoteConnection,
+                      hostMachine: args.hostMachine,
                   }, childOpts);
         this.placement = impl.placement;
         this.urlForContainers = impl.urlForContainers;

@@ -25,12 +25,6 @@ export function bindsHostDirectory(props: Record<string, unknown>): string | und
     return typeof o === "string" && o.split(",").includes("bind") && typeof device === "string" ? device : undefined;
 }
 
-/** A local-driver Docker volume that only binds a host directory (e.g. a droplet's block volume mount). */
-export function isHostBind(props: Record<string, unknown>): boolean {
-    const opts = props.driverOpts as Record<string, unknown> | undefined;
-    return typeof opts?.o === "string" && opts.o.split(",").includes("bind");
-}
-
 export function volumesProtected(context: PolicyContext): ResourceValidationPolicy {
     return {
         name: VOLUMES_PROTECTED,
@@ -39,9 +33,6 @@ export function volumesProtected(context: PolicyContext): ResourceValidationPoli
         validateResource: (args, reportViolation) => {
             if (args.type !== DOCKER_VOLUME && args.type !== DO_VOLUME) return;
             if (isModelStore(args.name)) args.notApplicable(`${args.name} is a model store: a cache Ollama can pull again`);
-            if (args.type === DOCKER_VOLUME && isHostBind(args.props)) {
-                args.notApplicable(`${args.name} binds a host directory: removing it removes no data; the storage behind it is protected instead`);
-            }
             const device = args.type === DOCKER_VOLUME ? bindsHostDirectory(args.props) : undefined;
             if (device) args.notApplicable(`${args.name} binds ${device}: removing it deletes no data`);
             if (!args.opts.protect) {

@@ -203,7 +203,10 @@ test("the data lives on the volumes: Ollama models and Neo4j data are bind volum
     expect(models.inputs).toMatchObject({ driver: "local", driverOpts: { type: "none", o: "bind", device: "/mnt/rag-stack-models/ollama" } });
     const neo4j = r.named("app-neo4j-data", VOLUME);
     expect(neo4j.inputs).toMatchObject({ driver: "local", driverOpts: { type: "none", o: "bind", device: "/mnt/rag-stack-neo4j/data" } });
-    expect(neo4j.protect).toBe(true);
+    // The Docker volume is only a bind: the protected DigitalOcean volume behind it holds the data,
+    // and the bind follows the droplet when it is replaced.
+    expect(neo4j.protect).toBe(false);
+    expect(neo4j.replaceWith).toEqual([one(DO.droplet).urn]);
     const userData = String(one(DO.droplet).inputs.userData);
     expect(userData).toContain("MODELS_DIR='/mnt/rag-stack-models/ollama'");
     expect(userData).toContain("NEO4J_DIR='/mnt/rag-stack-neo4j/data'");
@@ -251,6 +254,20 @@ test("host.provider existing deploys to an existing engine over ssh and creates 
     expect(existing.result.resources.filter((x) => x.type === DOCKER_PROVIDER).map((p) => p.inputs.host))
         .toEqual(["ssh://root@gpu-host.example.internal"]);
     expect(existing.result.outputs.gpuHost).toBeUndefined();
+    // Without a machine of the stack's own, Neo4j's Docker volume holds the data itself: protected, bound to nothing.
+    const neo4jData = existing.named("app-neo4j-data", VOLUME);
+    expect(neo4jData.protect).toBe(true);
+    expect(existing.result.resources.filter((x) => x.replaceWith.length > 0 || x.deletedWith)).toEqual([]);
+});
+
+test("every Docker resource is replaced with the droplet and not deleted separately when it goes", () => {
+    const droplet = one(DO.droplet);
+    const onDocker = r.result.resources.filter((x) => x.custom && x.type.startsWith("docker:"));
+    expect(onDocker.length).toBeGreaterThanOrEqual(10);
+    for (const res of onDocker) {
+        expect({ name: res.name, replaceWith: res.replaceWith, deletedWith: res.deletedWith })
+            .toEqual({ name: res.name, replaceWith: [droplet.urn], deletedWith: droplet.urn });
+    }
 });
 
 test("a remote script runs as `NAME='value' sh -s` with the file on stdin; values with quotes survive", () => {
