@@ -292,3 +292,16 @@ function portOpen(port: number): Promise<boolean> {
         s.once("error", () => resolve(false));
     });
 }
+
+test("listening off loopback while another Ollama answers on 127.0.0.1 with the same port: refused (no second server on the GPU)", async () => {
+    const foreign = sb.spawn(STANDIN, ["serve"], { OLLAMA_HOST: `127.0.0.1:${sb.port}`, OLLAMA_MODELS: sb.models });
+    expect(await waitFor(() => answers(sb.url), 5000)).toBe(true);
+    // 127.0.0.2 stands for the Docker bridge gateway: another address of this host, same port.
+    const res = await create({ OLLAMA_HOST: `127.0.0.2:${sb.port}` });
+    expect(res.code).toBe(4);
+    expect(res.stderr).toContain(`another Ollama 0.12.6 already answers on 127.0.0.1:${sb.port}`);
+    expect(res.stderr).toContain("where containers cannot reach it");
+    expect(res.stderr).toContain("sudo systemctl stop ollama");
+    expect(alive(foreign.pid!)).toBe(true);
+    expect(fs.existsSync(sb.pidfile)).toBe(false);
+});

@@ -79,6 +79,12 @@ check_port_free() {
         0) port_taken ollama ;;
         2) port_taken other ;;
     esac
+    # Listening elsewhere than loopback: an Ollama on 127.0.0.1 with the same port (the Linux
+    # service's default) would be a second server on the same GPU, and containers cannot reach it.
+    if [ "$CLIENT_HOST" != 127.0.0.1 ] && probe "http://127.0.0.1:${PORT}"; then
+        holders=$(port_holders "$PORT")
+        die 4 "port ${PORT}: another Ollama ${VERSION} already answers on 127.0.0.1:${PORT}${holders:+ (${holders})}, where containers cannot reach it; a second server on ${BIND_HOST} would share the GPU with it. Stop it (\`sudo systemctl stop ollama\`, \`brew services stop ollama\`, or quit Ollama.app), or make it listen on ${LISTEN} (OLLAMA_HOST) and set rag-stack:ollama.adoptExisting: true, or choose another rag-stack:ollama.port"
+    fi
 }
 
 # wait_ready PID-OR-EMPTY: until /api/version answers or TIMEOUT seconds pass.
@@ -131,7 +137,7 @@ start_darwin() {
     launchctl enable "$DOMAIN/$LABEL" || true
     say "launchd: launchctl bootstrap ${DOMAIN} ${PLIST}"
     launchctl bootstrap "$DOMAIN" "$PLIST" ||
-        die 5 "launchctl bootstrap ${DOMAIN} ${PLIST} failed; see \`launchctl print ${DOMAIN}/${LABEL}\` and ${LOG}"
+        die 5 "launchctl bootstrap ${DOMAIN} ${PLIST} failed; see \`launchctl print ${DOMAIN}/${LABEL}\` and ${LOG} (the ${DOMAIN} domain exists only while this user is logged in to the desktop, not over ssh alone)"
     if ! wait_ready ""; then
         launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1 || true
         rm -f "$PLIST"
