@@ -29,8 +29,9 @@ export async function main(argv: string[]): Promise<number> {
     let outputs: StackOutputs;
     const source = options.outputsFile ? `outputs file ${options.outputsFile}` : `stack ${options.stack}`;
     try {
-        progress.step(`reading outputs of ${source}`);
-        outputs = options.outputsFile ? readOutputsFile(options.outputsFile) : await readPulumiOutputs(options.stack as string);
+        outputs = options.outputsFile
+            ? readOutputsFile(options.outputsFile)
+            : await progress.during(`reading outputs: pulumi stack output --stack ${options.stack}`, readPulumiOutputs(options.stack as string));
     } catch (err) {
         if (err instanceof OutputsError) {
             process.stderr.write(`verify: ${err.message}\n`);

@@ -104,7 +104,7 @@ test("the seed's lesson 4 for real: Ollama bound to 127.0.0.1 answers the host b
     expect(block).toMatch(/refused|ECONNREFUSED/i);
     expect(block).toContain("bound to 127.0.0.1 only");
     expect(block).toContain("bindAddress: auto");
-    expect(block).toContain(`OLLAMA_HOST=172.17.0.1:${port}`);
+    expect(block).toContain(`here OLLAMA_HOST=${gateway}:${port}`);
 });
 
 test("failure injection: model missing -> row 3 names the model and what is there; rows 4-5 not run; exit 1", async () => {

@@ -1,3 +1,4 @@
+import { parseHostsEntry } from "../../tools/verify/checks/ollama-reach";
 import { adviseGpuShare, adviseModelMissing, adviseNeo4j, adviseOllamaFromContainer, adviseOllamaFromHost } from "../../tools/verify/advice";
 
 describe("causes and fixes", () => {
@@ -10,6 +11,17 @@ describe("causes and fixes", () => {
         expect(a.cause).toContain("lesson 4");
         expect(a.fix).toContain("bindAddress");
         expect(a.fix).toContain("Docker bridge gateway");
+        expect(a.fix).toContain("e.g. OLLAMA_HOST=172.17.0.1:11434");
+        const known = adviseOllamaFromContainer({
+            container: "b", url: "http://host.docker.internal:11434", kind: "refused", detail: "", extraHosts: [], gatewayAddress: "172.18.0.1",
+        });
+        expect(known.fix).toContain("here OLLAMA_HOST=172.18.0.1:11434");
+    });
+
+    test("the gateway address from a container's /etc/hosts", () => {
+        const hosts = "127.0.0.1\tlocalhost\n# comment host.docker.internal\n172.17.0.1\thost.docker.internal\n172.18.0.2\tabc\n";
+        expect(parseHostsEntry(hosts, "host.docker.internal")).toBe("172.17.0.1");
+        expect(parseHostsEntry(hosts, "ollama")).toBeUndefined();
     });
 
     test("host.docker.internal unknown in the container -> the host-gateway mapping is missing", () => {

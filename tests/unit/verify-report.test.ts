@@ -41,3 +41,18 @@ describe("report", () => {
         expect(renderTable(results, header)).not.toContain("s3cret-pass");
     });
 });
+
+describe("progress", () => {
+    test("announces a slow step and says it is still running until it settles; silent when quiet", async () => {
+        const { Progress } = await import("../../tools/verify/progress");
+        const lines: string[] = [];
+        const value = await new Progress(false, (s) => lines.push(s)).during("warm-up", new Promise((r) => setTimeout(() => r(42), 60)), 20);
+        expect(value).toBe(42);
+        expect(lines[0]).toBe("verify: warm-up\n");
+        expect(lines.slice(1).every((l) => l.includes("still running"))).toBe(true);
+        expect(lines.length).toBeGreaterThanOrEqual(2);
+        const quiet: string[] = [];
+        await new Progress(true, (s) => quiet.push(s)).during("x", Promise.resolve(1), 1);
+        expect(quiet).toEqual([]);
+    });
+});

@@ -49,6 +49,8 @@ export interface FromContainerFacts {
     hostUrlAnswered?: string;
     /** The container's --add-host entries. */
     extraHosts: string[];
+    /** The address host.docker.internal resolves to inside the container (its /etc/hosts), when known. */
+    gatewayAddress?: string;
 }
 
 /** The backend container cannot reach its OLLAMA_BASE_URL. */
@@ -62,7 +64,7 @@ export function adviseOllamaFromContainer(f: FromContainerFacts): Advice {
                     cause: (f.hostUrlAnswered
                         ? `Ollama answers at ${f.hostUrlAnswered} from this machine but refuses connections from ${f.container}: it is bound to 127.0.0.1 only, which a container cannot reach on Linux (the seed's lesson 4)`
                         : `nothing accepts connections on the Docker host's gateway address port ${port} as ${f.container} sees it: Ollama is not running there, or is bound to 127.0.0.1 only`),
-                    fix: `bind Ollama where containers can reach it: on Linux the Docker bridge gateway (ollama.bindAddress: auto binds docker0's address, e.g. OLLAMA_HOST=172.17.0.1:${port}), or 0.0.0.0 behind a firewall; on Docker Desktop (Mac) 127.0.0.1 is enough. Then pulumi up and rerun verify`,
+                    fix: `bind Ollama where containers can reach it: on Linux the Docker bridge gateway (ollama.bindAddress: auto binds docker0's address${f.gatewayAddress ? `, here OLLAMA_HOST=${f.gatewayAddress}:${port}` : `, e.g. OLLAMA_HOST=172.17.0.1:${port}`}), or 0.0.0.0 behind a firewall; on Docker Desktop (Mac) 127.0.0.1 is enough. Then pulumi up and rerun verify`,
                 };
             case "dns":
                 return {

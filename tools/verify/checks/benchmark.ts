@@ -32,9 +32,8 @@ export async function checkBenchmark(ctx: VerifyContext, transport: OllamaTransp
     if (runs === 0) return skip("benchmark", "not requested (--bench N)");
     const samples: BenchSample[] = [];
     for (let i = 1; i <= runs; i++) {
-        ctx.progress.step(`benchmark run ${i}/${runs}`);
         try {
-            const g = await generate(transport, benchRequest(outputs.ollamaModel), options.generateTimeoutMs);
+            const g = await ctx.progress.during(`benchmark run ${i}/${runs}`, generate(transport, benchRequest(outputs.ollamaModel), options.generateTimeoutMs));
             const sample = g.stats && sampleFromStats(g.stats, g.ttftMs);
             if (!sample) {
                 return fail("benchmark", `run ${i}/${runs}: the final chunk has no eval_count/eval_duration`, {

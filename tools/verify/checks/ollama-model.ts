@@ -47,10 +47,10 @@ export async function checkModelPresent(ctx: VerifyContext, transport: OllamaTra
 export async function checkGpuShare(ctx: VerifyContext, transport: OllamaTransport, modelPresent: boolean): Promise<CheckResult> {
     const { outputs, options } = ctx;
     if (!modelPresent) return skip("gpu-share", "not run: the model is missing (row 3)");
-    ctx.progress.step(`warm-up generation with ${outputs.ollamaModel} (loads the model; up to ${Math.round(options.generateTimeoutMs / 1000)} s)`);
     let warm;
     try {
-        warm = await generate(transport, { model: outputs.ollamaModel, prompt: "Reply with the single word OK.", options: { ...WARMUP_REQUEST_OPTIONS } }, options.generateTimeoutMs);
+        warm = await ctx.progress.during(`warm-up generation with ${outputs.ollamaModel} (loads the model; up to ${Math.round(options.generateTimeoutMs / 1000)} s)`,
+            generate(transport, { model: outputs.ollamaModel, prompt: "Reply with the single word OK.", options: { ...WARMUP_REQUEST_OPTIONS } }, options.generateTimeoutMs));
     } catch (err) {
         return unreachable("gpu-share", err, `warm-up generation (${transport.via})`);
     }

@@ -102,9 +102,25 @@ export async function checkOllamaFromBackend(ctx: VerifyContext, hostUrlAnswered
     if (!failed) {
         return { result: fail("ollama-from-backend", `no usable HTTP client: ${tried}`, adviseNoClientInContainer(container, CLIENTS.join(", ")), { url, attempts: search.attempts }) };
     }
+    const gatewayAddress = await hostGatewayInside(ctx, container);
     return {
         result: fail("ollama-from-backend", [`${url} from inside ${container}: ${failed.detail}`, ...(search.attempts.length > 1 ? [`tried: ${tried}`] : [])],
-            adviseOllamaFromContainer({ container, url, kind: failed.kind ?? "other", detail: failed.detail, hostUrlAnswered, extraHosts: facts.extraHosts }),
+            adviseOllamaFromContainer({ container, url, kind: failed.kind ?? "other", detail: failed.detail, hostUrlAnswered, extraHosts: facts.extraHosts, gatewayAddress }),
             { url, error: failed.kind, attempts: search.attempts }),
     };
+}
+
+/** Where host.docker.internal points inside the container (its /etc/hosts), for a precise fix. */
+async function hostGatewayInside(ctx: VerifyContext, container: string): Promise<string | undefined> {
+    const r = await ctx.docker.run(["exec", container, "cat", "/etc/hosts"], { timeoutMs: ctx.options.timeoutMs });
+    return r.code === 0 ? parseHostsEntry(r.stdout, "host.docker.internal") : undefined;
+}
+
+/** The address of `name` in an /etc/hosts text. */
+export function parseHostsEntry(hosts: string, name: string): string | undefined {
+    for (const line of hosts.split("\n")) {
+        const [address, ...names] = line.replace(/#.*/, "").trim().split(/\s+/);
+        if (address && names.includes(name)) return address;
+    }
+    return undefined;
 }
