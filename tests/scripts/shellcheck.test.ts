@@ -43,3 +43,8 @@ test("no script stops a process by name", () => {
         expect(code).not.toMatch(/\b(pkill|killall|pgrep)\b/);
     }
 });
+
+test("the tools the native scripts and their tests need are installed (Debian: curl, procps, util-linux, python3)", () => {
+    const missing = ["curl", "ps", "setsid", "nohup", "python3", "awk", "sed"].filter((tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0);
+    if (missing.length > 0) throw new Error(`missing on this machine: ${missing.join(", ")}; install them (apt-get install curl procps util-linux python3)`);
+});
