@@ -64,6 +64,7 @@ port_taken() {
         if [ "$ADOPT" = true ]; then
             say "adopt: an Ollama ${VERSION} already answers on ${URL}; using it as it is (rag-stack will never stop it)"
             [ -n "$holders" ] && say "adopt: ${holders}"
+            say "adopt: its own settings apply (OLLAMA_ORIGINS, OLLAMA_KEEP_ALIVE, OLLAMA_MODELS...), not this stack's"
             report adopted "$(printf '%s' "$holders" | sed -n '1s/^pid \([0-9]*\):.*/\1/p')" ""
             exit 0
         fi
