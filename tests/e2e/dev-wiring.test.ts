@@ -144,7 +144,7 @@ test("failure injection: Ollama killed during the benchmark -> row 5 says which 
     expect(block).toContain("Ollama stopped answering in the middle of the benchmark");
 });
 
-test("Neo4j: a real bolt connection attempt; nothing on the port -> row 6 fails with cause and fix; --skip neo4j skips it", async () => {
+test("Neo4j: a real bolt connection attempt with nothing on the port -> row 6 fails with cause and fix", async () => {
     const bolt = `bolt://127.0.0.1:${await closedLoopbackPort()}`;
     const run = await runVerify(["--outputs", outputsFile("http://127.0.0.1:1", { neo4jBoltUrl: bolt }), "--skip", "ollama,backend-exec,http", "--timeout", "3"]);
     expect(run.code).toBe(1);

@@ -157,7 +157,8 @@ export function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = proce
                     const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
                     reject(new OutputsError(source, [missing
                         ? "the pulumi CLI is not installed here; export the outputs elsewhere (pulumi stack output --json --show-secrets > outputs.json) and pass --outputs outputs.json"
-                        : `pulumi failed: ${(stderr || err.message).trim().split("\n").slice(-3).join(" ")}`]));
+                        : `pulumi failed: ${(stderr || err.message).trim().split("\n").slice(-3).join(" ")}; ` +
+                            "where the Pulumi CLI cannot run, write the outputs elsewhere (pulumi stack output --json --show-secrets --stack <name> > outputs.json) and pass --outputs outputs.json"]));
                     return;
                 }
                 try {
