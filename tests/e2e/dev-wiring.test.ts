@@ -97,6 +97,7 @@ test("dev wiring: native Ollama on the bridge gateway answers the backend contai
 test("the seed's lesson 4 for real: Ollama bound to 127.0.0.1 answers the host but not the container; row 2 says how to bind it", async () => {
     const s = await restartStandin("127.0.0.1", {});
     const run = await runVerify(["--outputs", outputsFile(s.url), "--skip", "neo4j,http", "--timeout", "5"]);
+    fs.writeFileSync(path.join(os.tmpdir(), "rag-stack-verify-lesson4-sample.txt"), run.stdout);
     expect(run.code).toBe(1);
     expect(row(run.stdout, 1)).toContain("PASS");
     const block = rowBlock(run.stdout, 2);

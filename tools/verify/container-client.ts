@@ -37,7 +37,7 @@ const NODE_SCRIPT = [
     `    r.on('end', () => process.stdout.write('\\n${STATUS_MARK}' + r.statusCode + '\\n'));`,
     "  });",
     "  q.on('timeout', () => q.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));",
-    "  q.on('error', (e) => { process.stderr.write((e.code || '') + ' ' + e.message + '\\n'); process.exit(7); });",
+    "  q.on('error', (e) => { process.stderr.write((e.code && !e.message.includes(e.code) ? e.code + ' ' : '') + e.message + '\\n'); process.exit(7); });",
     "  q.end(post ? body : undefined);",
     "};",
     "if (post) { process.stdin.on('data', (c) => { body += c; }); process.stdin.on('end', go); } else go();",

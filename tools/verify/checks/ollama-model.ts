@@ -74,7 +74,8 @@ export async function checkGpuShare(ctx: VerifyContext, transport: OllamaTranspo
     const label = processorLabel(loaded.size, loaded.sizeVram);
     const share = vramShare(loaded.size, loaded.sizeVram);
     const data = { processor: label, vramShare: share, sizeBytes: loaded.size, sizeVramBytes: loaded.sizeVram, warmupTokensPerSecond: tps };
-    const measured = [`${label} (${humanBytes(loaded.size)} loaded, ${humanBytes(loaded.sizeVram)} in VRAM; accelerator ${outputs.ollamaAccelerator})`, warmLine];
+    const measured = [`${label} (${humanBytes(loaded.size)} loaded, ${humanBytes(loaded.sizeVram)} in VRAM; accelerator ${outputs.ollamaAccelerator})`, warmLine,
+        ...(outputs.ollamaProcessor ? [`at deploy time (ollamaProcessor output): ${outputs.ollamaProcessor}`] : [])];
     if (outputs.ollamaAccelerator === "cpu" || loaded.sizeVram >= loaded.size) return pass("gpu-share", measured, data);
     const dockerOnMac = process.platform === "darwin" && /^unix:\/\//.test(outputs.dockerHost);
     return fail("gpu-share", measured, adviseGpuShare({
