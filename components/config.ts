@@ -10,6 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
+import { isPinnedImage } from "./images";
+
+export { isPinnedImage } from "./images";
 
 export const PROJECT = "rag-stack";
 
@@ -326,15 +329,6 @@ const CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9
 const DOCKER_HOST = /^(unix|ssh|tcp|npipe):\/\/\S+$/;
 const ORIGIN = /^(\*|https?:\/\/[^\s/]+(:\d+)?|[a-z][a-z0-9+.-]*:\/\/\*)$/;
 
-/** An image reference is pinned when it names a tag other than `latest`, or a digest. */
-export function isPinnedImage(ref: string): boolean {
-    if (/@sha256:[0-9a-f]{64}$/.test(ref)) return true;
-    const lastSegment = ref.split("/").pop() ?? "";
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) return false;
-    const tag = lastSegment.slice(colon + 1);
-    return tag !== "" && tag !== "latest";
-}
 
 function expandHome(p: string): string {
     return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;

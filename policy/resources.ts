@@ -4,6 +4,9 @@
  * name); @pulumi/policy throws UnknownValueError when one is read, so reads go through `known`.
  */
 import { UnknownValueError } from "@pulumi/policy";
+import { isPinnedImage } from "../components/images";
+
+export { isPinnedImage } from "../components/images";
 
 export const CONTAINER = "docker:index/container:Container";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -118,12 +121,3 @@ export function isNeo4jContainer(props: Props): boolean {
     return image !== undefined && /(^|\/)neo4j$/.test(imageRepository(image));
 }
 
-/** An image reference is pinned when it names a tag other than `latest`, or a digest. */
-export function isPinnedImage(ref: string): boolean {
-    if (/@sha256:[0-9a-f]{64}$/.test(ref)) return true;
-    const lastSegment = ref.split("/").pop() ?? "";
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) return false;
-    const tag = lastSegment.slice(colon + 1);
-    return tag !== "" && tag !== "latest";
-}
