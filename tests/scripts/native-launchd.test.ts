@@ -24,6 +24,7 @@ beforeAll(async () => {
 beforeEach(async () => {
     sb = await new Sandbox().init();
     sb.fake("uname", "#!/bin/sh\nif [ \"${1:-}\" = -s ]; then echo Darwin; else exec /bin/uname \"$@\"; fi\n");
+    fs.rmSync(path.join(sb.bin, "launchctl"));
     fs.symlinkSync(path.join(FIXTURES, "launchctl"), path.join(sb.bin, "launchctl"));
 });
 

@@ -71,6 +71,9 @@ export class Sandbox {
         this.models = path.join(this.dir, "models");
         this.bin = path.join(this.dir, "bin");
         for (const d of [this.home, this.bin]) fs.mkdirSync(d, { recursive: true });
+        // The real launchctl must never be reached from a test (it would act on the user's own agents);
+        // tests of the launchd path replace this guard with the recording stand-in.
+        this.fake("launchctl", "#!/bin/sh\necho \"tests must not reach the real launchctl\" >&2\nexit 99\n");
     }
 
     async init(): Promise<this> {
