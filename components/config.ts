@@ -381,7 +381,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
                 "0.5-0.7 tok/s). Use mode: native for Metal, or accelerator: cpu to accept CPU speed knowingly",
         );
     }
-    if (mode === "container" && kvCacheType !== undefined && flashAttention === false) {
+    if (kvCacheType !== undefined && kvCacheType !== "f16" && flashAttention === false) {
         problems.push(`${PROJECT}:ollama.kvCacheType: ${show(kvCacheType)} needs flash attention; set ${PROJECT}:ollama.flashAttention: true`);
     }
     return {

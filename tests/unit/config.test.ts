@@ -57,6 +57,12 @@ test("accelerator metal with mode container is refused: Docker on a Mac cannot r
     expect(problems[0]).toContain("Use mode: native");
 });
 
+test.each(["native", "container"])("a quantized KV cache without flash attention is refused (%s)", (mode) => {
+    const problems = problemsOf("dev", devRaw({ mode, accelerator: mode === "native" ? "metal" : "cpu", kvCacheType: "q8_0", flashAttention: false }));
+    expect(problems).toEqual(['rag-stack:ollama.kvCacheType: "q8_0" needs flash attention; set rag-stack:ollama.flashAttention: true']);
+    expect(problemsOf("dev", devRaw({ kvCacheType: "q8_0", flashAttention: true }))).toEqual([]);
+});
+
 test("a container on the CPU is allowed when said so explicitly", () => {
     expect(problemsOf("dev", devRaw({ mode: "container", accelerator: "cpu" }))).toEqual([]);
 });
