@@ -14,6 +14,7 @@
  * before deleting it: terraform-provider-digitalocean resourceDigitalOceanDropletDelete), and the
  * IP's assignment is its own resource.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as command from "@pulumi/command";
@@ -22,6 +23,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DigitalOceanSettings } from "../config";
 import { digitalOceanVolumeDevice, renderCloudInit } from "./cloud-init";
+import { capacityAdvice } from "./digitalocean-capacity";
 import { firewallRules } from "./digitalocean-firewall";
 import { CostInputs, hostCost, HostCost, HostState, parkingSaving } from "./digitalocean-cost";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
@@ -164,6 +166,19 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             return;
         }
 
+        // Before any droplet is created (or replaced: the triggers are what replaces it), ask
+        // DigitalOcean whether the region sells the size now: a clear error instead of a bare 422.
+        const capacity = new command.local.Command(`${name}-gpu-capacity`, {
+            create: "node components/hosts/scripts/gpu-capacity.js",
+            environment: {
+                GPU_SIZE: s.size,
+                GPU_REGION: s.region,
+                CAPACITY_ADVICE: capacityAdvice(s.size, s.region),
+                ...(args.token === undefined ? {} : { DIGITALOCEAN_TOKEN: pulumi.secret(args.token) }),
+            },
+            triggers: [s.size, s.region, s.image, crypto.createHash("sha256").update(userData).digest("hex").slice(0, 16)],
+        }, { parent: this });
+
         this.droplet = new digitalocean.Droplet(`${name}-droplet`, {
             name: `${prefix}-gpu`,
             region: s.region,
@@ -181,7 +196,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             ...doOpts,
             // A volume attaches to one droplet at a time: the old droplet goes first.
             deleteBeforeReplace: true,
-            dependsOn: [this.firewall],
+            dependsOn: [this.firewall, capacity],
         });
 
         const assignment = new digitalocean.ReservedIpAssignment(`${name}-ip-assignment`, {

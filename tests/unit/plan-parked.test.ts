@@ -1,6 +1,6 @@
 /**
  * `npm run plan -- --diff` between prod running and prod parked, run as users run it (child
- * processes): parking removes exactly the compute side (droplet, IP assignment, readiness, Docker
+ * processes): parking removes exactly the compute side (capacity check, droplet, IP assignment, readiness, Docker
  * provider) and everything on the Docker engine, adds nothing, changes nothing, and leaves every
  * data resource unchanged; the issue's command (parked → running) is the same set, added.
  */
@@ -36,6 +36,7 @@ const DATA_SIDE = [
     "rag-stack:hosts:DigitalOceanHost::host",
 ];
 const COMPUTE_SIDE = [
+    "command:local:Command::host-gpu-capacity",
     "command:remote:Command::host-gpu-ready",
     "digitalocean:index/droplet:Droplet::host-droplet",
     "digitalocean:index/reservedIpAssignment:ReservedIpAssignment::host-ip-assignment",

@@ -2,7 +2,7 @@
  * prod parked (`digitalocean.parked: true`) against prod running, both rendered from the real
  * Pulumi.prod.yaml: the data side (SSH key, VPC, both volumes, tag, firewall, reserved IP, the
  * DigitalOcean provider) is registered identically, inputs, options and dependencies; the compute
- * side (droplet, IP assignment, readiness, Docker provider) and every Docker resource and command
+ * side (capacity check, droplet, IP assignment, readiness, Docker provider) and every Docker resource and command
  * are gone; nothing kept depends on anything removed, so parking deletes only and unparking creates
  * only. Parked renders in this process, running in a child (one render per process).
  */
@@ -23,6 +23,7 @@ const DATA_SIDE = [
     "rag-stack:hosts:DigitalOceanHost::host",
 ];
 const COMPUTE_SIDE = [
+    "command:local:Command::host-gpu-capacity",
     "digitalocean:index/droplet:Droplet::host-droplet",
     "digitalocean:index/reservedIpAssignment:ReservedIpAssignment::host-ip-assignment",
     "command:remote:Command::host-gpu-ready",
