@@ -51,7 +51,8 @@ function standinApi(sizes: { slug: string; regions: string[]; available: boolean
         const url = new URL(req.url ?? "/", "http://x");
         if (status !== 200) {
             res.writeHead(status, { "Content-Type": "application/json" });
-            return res.end(JSON.stringify({ id: "unauthorized", message: "Unable to authenticate you" }));
+            res.end(JSON.stringify({ id: "unauthorized", message: "Unable to authenticate you" }));
+            return;
         }
         const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         const page = url.searchParams.get("page") === "2" ? 2 : 1;

@@ -49,7 +49,7 @@ const key = (r: ResourceRef) => `${r.type}::${r.name}`;
 
 beforeAll(async () => {
     [parking, unparking] = await Promise.all([plan("--diff", "prod", PARKED, "--json"), plan("--diff", PARKED, "prod", "--json")]);
-}, 120_000);
+}, 240_000);
 
 test("parking: every data resource unchanged, nothing added, nothing changed", () => {
     expect(parking.unchanged.map(key).sort()).toEqual(DATA_SIDE);
