@@ -4,7 +4,7 @@
  * droplet is created: asks DigitalOcean which regions sell the size right now (GET /v2/sizes,
  * every page) and fails with the stack's advice when the region is not among them, instead of the
  * droplet create's bare 422 "Size is not available in this region".
- * Node.js stdlib only (the machine running a Pulumi TypeScript program has Node); CommonJS.
+ * Node.js 18+ stdlib only (fetch; the machine running a Pulumi TypeScript program has Node); CommonJS.
  *
  * Environment:
  *   DIGITALOCEAN_TOKEN   API token (the stack passes its secret config; else the user's environment)
