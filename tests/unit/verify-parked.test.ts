@@ -8,6 +8,9 @@ import { parseStackOutputs } from "../../tools/verify/outputs";
 import { parkedStack, StackIsParked } from "../../tools/verify/parked";
 import { runVerify, writeOutputsFile } from "../e2e/support/verify-cli";
 
+// Each test runs verify in a child process (ts-node): seconds on a busy machine.
+jest.setTimeout(90_000);
+
 let outputs: Record<string, unknown>;
 
 beforeAll(async () => {
