@@ -14,6 +14,9 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { renderCloudInit } from "../../components/hosts/cloud-init";
 
+// Real processes: seconds each on a busy machine.
+jest.setTimeout(60_000);
+
 const PREPARE = "/usr/local/sbin/rag-stack-prepare";
 const canRun = process.getuid?.() === 0 && ["losetup", "unshare", "mkfs.ext4", "blkid", "mountpoint"]
     .every((tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0);

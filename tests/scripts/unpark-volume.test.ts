@@ -13,6 +13,9 @@ import * as path from "path";
 import { HostStandin, STANDIN, startHostStandin } from "../e2e/support/standin-host";
 import { freePort } from "../e2e/support/app-stub";
 
+// Real processes: seconds each on a busy machine.
+jest.setTimeout(60_000);
+
 const ROOT = path.resolve(__dirname, "../..");
 const PULL_SCRIPT = path.join(ROOT, "components/ollama/scripts/container-pull-model.sh");
 const READY_SCRIPT = path.join(ROOT, "components/hosts/scripts/gpu-ready.sh");

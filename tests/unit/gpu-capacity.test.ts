@@ -13,6 +13,9 @@ import { capacityAdvice } from "../../components/hosts/digitalocean-capacity";
 import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
 import { Rendered, renderStack } from "../../tools/render";
 
+// Real processes: seconds each on a busy machine.
+jest.setTimeout(60_000);
+
 const ROOT = path.resolve(__dirname, "../..");
 const SCRIPT = "components/hosts/scripts/gpu-capacity.js";
 
