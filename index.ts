@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadProfile } from "./components/config";
-import { createDockerHost } from "./components/hosts";
+import { createHost, DockerHost } from "./components/hosts";
 import { boundToMachine } from "./components/hosts/machine-bound";
 import { Ollama } from "./components/ollama";
 import { createAppNetwork, containerName, Services } from "./components/services";
@@ -12,51 +12,67 @@ import { createAppNetwork, containerName, Services } from "./components/services
 // Validation first: a bad stack file stops here, before any resource is registered.
 const profile = loadProfile();
 
-const host = createDockerHost("host", profile);
-const deployOpts = { provider: host.provider, dependsOn: host.ready, ...boundToMachine(host.machine) };
-const network = createAppNetwork("app-network", deployOpts);
+const host = createHost("host", profile);
+// Parked (digitalocean.parked: true) there is no Docker engine: no Ollama, no app, nothing to deploy.
+const app = host.docker ? deployApp(host.docker) : undefined;
 
-const ollama = new Ollama("ollama", {
-    settings: profile.ollama,
-    dockerHost: host.dockerHost,
-    localEngine: host.localEngine,
-    network,
-    publishContainerPortOnLoopback: host.localEngine && !profile.production,
-    modelsHostDir: host.dataDirs?.ollamaModels,
-    remoteConnection: host.connection,
-    hostMachine: host.machine,
-}, { providers: [host.provider], dependsOn: host.ready });
+/** Network, Ollama and the services on the host's Docker engine. */
+function deployApp(host: DockerHost) {
+    const deployOpts = { provider: host.provider, dependsOn: host.ready, ...boundToMachine(host.machine) };
+    const network = createAppNetwork("app-network", deployOpts);
 
-const services = new Services("app", {
-    settings: profile.services,
-    network,
-    ollama,
-    model: profile.ollama.model,
-    neo4jPassword: profile.neo4jPassword,
-    protectData: profile.production,
-    neo4jDataDir: host.dataDirs?.neo4j,
-    hostMachine: host.machine,
-}, { providers: [host.provider], dependsOn: host.ready });
+    const ollama = new Ollama("ollama", {
+        settings: profile.ollama,
+        dockerHost: host.dockerHost,
+        localEngine: host.localEngine,
+        network,
+        publishContainerPortOnLoopback: host.localEngine && !profile.production,
+        modelsHostDir: host.dataDirs?.ollamaModels,
+        remoteConnection: host.connection,
+        hostMachine: host.machine,
+    }, { providers: [host.provider], dependsOn: host.ready });
+
+    const services = new Services("app", {
+        settings: profile.services,
+        network,
+        ollama,
+        model: profile.ollama.model,
+        neo4jPassword: profile.neo4jPassword,
+        protectData: profile.production,
+        neo4jDataDir: host.dataDirs?.neo4j,
+        hostMachine: host.machine,
+    }, { providers: [host.provider], dependsOn: host.ready });
+    return { host, ollama, services };
+}
 
 const s = profile.services;
-const url = (port: number, path: string) => pulumi.interpolate`http://${host.publicAddress}${port === 80 ? "" : `:${port}`}${path}`;
+const url = (port: number, path: string) => app && pulumi.interpolate`http://${app.host.publicAddress}${port === 80 ? "" : `:${port}`}${path}`;
 
 export const ollamaPlacement = profile.ollama.mode;
 export const ollamaModel = profile.ollama.model;
 export const ollamaAccelerator = profile.ollama.accelerator;
-export const ollamaUrlForBackend = services.backendOllamaUrl;
-export const ollamaUrlFromHost = ollama.urlForHost;
-export const ollamaProcessor = ollama.processor;
-export const dockerHost = host.dockerHost;
-export const publicIp = host.gpuHost?.publicIp;
+export const ollamaUrlForBackend = app?.services.backendOllamaUrl;
+export const ollamaUrlFromHost = app?.ollama.urlForHost;
+export const ollamaProcessor = app?.ollama.processor;
+export const dockerHost = app?.host.dockerHost;
+export const publicIp = host.publicIp;
+const gpu = app?.host.gpuHost;
 /** The GPU droplet this stack created: size, GPU, list price per hour, and the readiness check's GPU line. */
-export const gpuHost = host.gpuHost && {
-    size: host.gpuHost.size,
-    gpu: host.gpuHost.gpu,
-    pricePerHourUsd: host.gpuHost.pricePerHourUsd,
-    gpuCheck: host.gpuHost.gpuCheck,
+export const gpuHost = gpu && {
+    size: gpu.size,
+    gpu: gpu.gpu,
+    pricePerHourUsd: gpu.pricePerHourUsd,
+    gpuCheck: gpu.gpuCheck,
 };
-export const containers = {
+/** `running`, or `parked`: the GPU droplet removed, its data and address kept (README, "Park the GPU"). */
+export const state = host.state;
+/** What the stack's DigitalOcean resources cost now (list prices, components/hosts/digitalocean-cost.ts). */
+export const costPerHourUsd = host.billing?.cost.perHourUsd;
+export const costPerMonthUsd = host.billing?.cost.perMonthUsd;
+export const costPerHourByItem = host.billing?.cost.perHourByItem;
+/** What parking saves (running) or is saving (parked): the droplet, less the unassigned IP's charge. */
+export const parkedSaving = host.billing?.parkingSaving;
+export const containers = app && {
     backend: containerName("backend"),
     frontend: containerName("frontend"),
     neo4j: containerName("neo4j"),
@@ -65,6 +81,6 @@ export const containers = {
 export const backendUrl = url(s.backend.hostPort, "");
 export const backendHealthUrl = url(s.backend.hostPort, s.backend.healthPath);
 export const frontendUrl = url(s.frontend.hostPort, s.frontend.path);
-export const neo4jBoltUrl = `bolt://127.0.0.1:${s.neo4j.boltPort}`;
+export const neo4jBoltUrl = app && `bolt://127.0.0.1:${s.neo4j.boltPort}`;
 export const neo4jUser = s.neo4j.user;
 export const neo4jPassword = pulumi.secret(profile.neo4jPassword);

@@ -136,6 +136,11 @@ export interface DigitalOceanSettings {
     neo4jVolumeGb: number;
     /** Tags put on the droplet and volumes. */
     tags: string[];
+    /**
+     * Park the GPU: no droplet (nor anything on it) while true; the volumes, reserved IP, VPC,
+     * firewall and SSH key stay. See README, "Park the GPU".
+     */
+    parked: boolean;
 }
 
 export interface HostSettings {
@@ -471,7 +476,12 @@ const PRIVATE_IPV4_CIDR = /^(10\.\d{1,3}\.\d{1,3}\.\d{1,3}|172\.(1[6-9]|2\d|3[01
 
 function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvider, publicPorts: number[]): DigitalOceanSettings | undefined {
     if (provider !== "digitalocean") {
-        if (raw !== undefined) {
+        const parked = raw !== null && typeof raw === "object" && (raw as Obj).parked;
+        if (parked === true || parked === "true") {
+            problems.push(`${PROJECT}:digitalocean.parked: true is not allowed with ${PROJECT}:host.provider "${provider}"; ` +
+                "there is nothing to park: the stack parks only a GPU droplet it created itself (host.provider: digitalocean). " +
+                "Remove digitalocean.parked, or stop the app on that host with pulumi destroy");
+        } else if (raw !== undefined) {
             problems.push(`${PROJECT}:digitalocean is set but ${PROJECT}:host.provider is "${provider}"; set host.provider: digitalocean or remove it`);
         }
         return undefined;
@@ -482,7 +492,7 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
     const r = Reader.of(problems, "digitalocean", raw);
     r.rejectUnknown([
         "region", "size", "image", "sshPublicKey", "sshKeyFingerprints", "sshPrivateKeyPath", "adminCidrs",
-        "allowSshFromAnywhere", "vpcIpRange", "modelsVolumeGb", "neo4jVolumeGb", "tags",
+        "allowSshFromAnywhere", "vpcIpRange", "modelsVolumeGb", "neo4jVolumeGb", "tags", "parked",
     ]);
     const sizeSlugs = Object.keys(DIGITALOCEAN_GPU_SIZES);
     const size = r.string("size", undefined, /^\S+$/, `use one of the DigitalOcean NVIDIA GPU sizes: ${sizeSlugs.join(", ")}`);
@@ -502,6 +512,7 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         modelsVolumeGb: r.integer("modelsVolumeGb", 100, 10, 16384),
         neo4jVolumeGb: r.integer("neo4jVolumeGb", 20, 1, 16384),
         tags: r.stringList("tags", ["rag-stack"], /^[A-Za-z0-9:\-_]{1,255}$/, "tags are letters, digits, : - _"),
+        parked: r.boolean("parked", false),
     };
     if (settings.sshPrivateKeyPath) settings.sshPrivateKeyPath = expandHome(settings.sshPrivateKeyPath);
     if (!settings.sshPublicKey && settings.sshKeyFingerprints.length === 0) {

@@ -6,6 +6,7 @@
 import { parseArgs, UsageError, USAGE, VerifyOptions } from "./verify/args";
 import { DockerCli } from "./verify/docker";
 import { OutputsError, readOutputsFile, readPulumiOutputs, StackOutputs } from "./verify/outputs";
+import { renderParkedJson, renderParkedTable, StackIsParked } from "./verify/parked";
 import { Progress } from "./verify/progress";
 import { allPassed, renderJson, renderTable } from "./verify/report";
 import { runChecks } from "./verify/run";
@@ -33,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
             ? readOutputsFile(options.outputsFile)
             : await progress.during(`reading outputs: pulumi stack output --stack ${options.stack}`, readPulumiOutputs(options.stack as string));
     } catch (err) {
+        if (err instanceof StackIsParked) {
+            process.stdout.write(options.json ? renderParkedJson(source, err.parked) : renderParkedTable(source, err.parked));
+            return 0;
+        }
         if (err instanceof OutputsError) {
             process.stderr.write(`verify: ${err.message}\n`);
             return 2;

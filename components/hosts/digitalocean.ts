@@ -5,7 +5,16 @@
  * survive a replacement), a cloud firewall (SSH from the admin CIDRs only; 11434, 7687, 7474 never
  * from the internet), a readiness check over SSH that proves Docker sees the GPU, and a Docker
  * provider on `ssh://<user>@<reserved ip>` that waits for it.
+ *
+ * Parked (`digitalocean.parked: true`): the data side only (key, VPC, volumes, tag, firewall,
+ * reserved IP), registered exactly as when running; the compute side (capacity check, droplet, IP
+ * assignment, readiness, Docker provider) is not registered, so `up` deletes it and every Docker
+ * resource with it. Nothing kept refers to the droplet: the firewall follows a tag, the volumes are
+ * attached by the droplet's own `volumeIds` (the provider shuts the droplet down and detaches them
+ * before deleting it: terraform-provider-digitalocean resourceDigitalOceanDropletDelete), and the
+ * IP's assignment is its own resource.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as command from "@pulumi/command";
@@ -14,7 +23,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DigitalOceanSettings } from "../config";
 import { digitalOceanVolumeDevice, renderCloudInit } from "./cloud-init";
+import { capacityAdvice } from "./digitalocean-capacity";
 import { firewallRules } from "./digitalocean-firewall";
+import { CostInputs, hostCost, HostCost, HostState, parkingSaving } from "./digitalocean-cost";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { DockerHost, GpuHostFacts, HostDataDirs } from "./docker-host";
 import { remoteScript } from "./remote-script";
@@ -50,21 +61,27 @@ function doName(...parts: string[]): string {
     return parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63);
 }
 
-export class DigitalOceanHost extends pulumi.ComponentResource implements DockerHost {
-    public readonly provider: docker.Provider;
-    public readonly dockerHost: pulumi.Output<string>;
-    public readonly localEngine = false;
+export class DigitalOceanHost extends pulumi.ComponentResource {
+    /** running, or parked (no droplet). */
+    public readonly state: HostState;
+    /** The Docker engine on the droplet; undefined while parked. */
+    public readonly docker?: DockerHost;
+    /** What the stack's DigitalOcean resources cost now, and what parking saves. */
+    public readonly cost: HostCost;
+    public readonly parkingSaving: { perHourUsd: number; perMonthUsd: number };
     public readonly publicAddress: pulumi.Output<string>;
-    public readonly ready: pulumi.Resource[];
-    public readonly dataDirs: HostDataDirs = DROPLET_DATA_DIRS;
-    public readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
-    public readonly gpuHost: GpuHostFacts;
-    public readonly droplet: digitalocean.Droplet;
-    public readonly machine: digitalocean.Droplet;
+    public readonly reservedIp: digitalocean.ReservedIp;
     public readonly modelsVolume: digitalocean.Volume;
     public readonly neo4jVolume: digitalocean.Volume;
     public readonly firewall: digitalocean.Firewall;
-    public readonly readiness: command.remote.Command;
+    // The compute side: set only while running.
+    public readonly provider?: docker.Provider;
+    public readonly dockerHost?: pulumi.Output<string>;
+    public readonly dataDirs: HostDataDirs = DROPLET_DATA_DIRS;
+    public readonly connection?: pulumi.Output<command.types.input.remote.ConnectionArgs>;
+    public readonly gpuHost?: GpuHostFacts;
+    public readonly droplet?: digitalocean.Droplet;
+    public readonly readiness?: command.remote.Command;
 
     constructor(name: string, args: DigitalOceanHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:hosts:DigitalOceanHost", name, {}, opts);
@@ -112,6 +129,11 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             tags: s.tags,
         }, dataOpts);
 
+        // The address outlives the droplet (parked, it is kept unassigned).
+        const reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: s.region }, doOpts);
+        this.reservedIp = reservedIp;
+        this.publicAddress = reservedIp.ipAddress;
+
         // The firewall follows this tag, so the droplet is covered from its first boot.
         const hostTag = new digitalocean.Tag(`${name}-tag`, { name: `${prefix}-gpu-host` }, doOpts);
 
@@ -133,6 +155,30 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             outboundRules: rules.outbound,
         }, doOpts);
 
+        const size = DIGITALOCEAN_GPU_SIZES[s.size];
+        const costInputs: CostInputs = { dropletPerHourUsd: size?.pricePerHourUsd ?? 0, volumesGib: [s.modelsVolumeGb, s.neo4jVolumeGb] };
+        this.state = s.parked ? "parked" : "running";
+        this.cost = hostCost(this.state, costInputs);
+        this.parkingSaving = parkingSaving(costInputs);
+        if (s.parked) {
+            // Parked: the data side above, nothing else. See the header.
+            this.registerOutputs({ state: this.state, publicAddress: this.publicAddress });
+            return;
+        }
+
+        // Before any droplet is created (or replaced: the triggers are what replaces it), ask
+        // DigitalOcean whether the region sells the size now: a clear error instead of a bare 422.
+        const capacity = new command.local.Command(`${name}-gpu-capacity`, {
+            create: "node components/hosts/scripts/gpu-capacity.js",
+            environment: {
+                GPU_SIZE: s.size,
+                GPU_REGION: s.region,
+                CAPACITY_ADVICE: capacityAdvice(s.size, s.region),
+                ...(args.token === undefined ? {} : { DIGITALOCEAN_TOKEN: pulumi.secret(args.token) }),
+            },
+            triggers: [s.size, s.region, s.image, crypto.createHash("sha256").update(userData).digest("hex").slice(0, 16)],
+        }, { parent: this });
+
         this.droplet = new digitalocean.Droplet(`${name}-droplet`, {
             name: `${prefix}-gpu`,
             region: s.region,
@@ -150,18 +196,14 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             ...doOpts,
             // A volume attaches to one droplet at a time: the old droplet goes first.
             deleteBeforeReplace: true,
-            dependsOn: [this.firewall],
+            dependsOn: [this.firewall, capacity],
         });
 
-        this.machine = this.droplet;
-
-        const reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: s.region }, doOpts);
         const assignment = new digitalocean.ReservedIpAssignment(`${name}-ip-assignment`, {
             ipAddress: reservedIp.ipAddress,
             dropletId: this.droplet.id.apply((id) => Number(id)),
         }, doOpts);
 
-        this.publicAddress = reservedIp.ipAddress;
         this.dockerHost = pulumi.interpolate`ssh://${args.sshUser}@${reservedIp.ipAddress}`;
         this.connection = pulumi.output({
             host: reservedIp.ipAddress,
@@ -190,9 +232,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             host: this.dockerHost,
             sshOpts,
         }, { parent: this, dependsOn: [this.readiness] });
-        this.ready = [this.readiness];
 
-        const size = DIGITALOCEAN_GPU_SIZES[s.size];
         this.gpuHost = {
             publicIp: reservedIp.ipAddress,
             size: s.size,
@@ -200,7 +240,19 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             pricePerHourUsd: size?.pricePerHourUsd ?? 0,
             gpuCheck: this.readiness.stdout.apply(gpuCheckLine),
         };
+        this.docker = {
+            provider: this.provider,
+            dockerHost: this.dockerHost,
+            localEngine: false,
+            publicAddress: this.publicAddress,
+            ready: [this.readiness],
+            dataDirs: this.dataDirs,
+            connection: this.connection,
+            machine: this.droplet,
+            gpuHost: this.gpuHost,
+        };
         this.registerOutputs({
+            state: this.state,
             dockerHost: this.dockerHost,
             publicAddress: this.publicAddress,
             dropletId: this.droplet.id,

@@ -1,28 +1,52 @@
 /**
- * Chooses the Docker host from the profile: the local engine, an existing remote one, or a
- * DigitalOcean GPU droplet this stack creates.
+ * Chooses the host from the profile: the local engine, an existing remote one, or a DigitalOcean
+ * GPU droplet this stack creates, running or parked. The one place that decides whether there is
+ * a Docker engine to deploy the app to.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Profile } from "../config";
 import { DigitalOceanHost } from "./digitalocean";
+import { HostCost, HostState } from "./digitalocean-cost";
 import { DockerHost } from "./docker-host";
 import { ExistingDockerHost } from "./local";
 
 export type { DockerHost } from "./docker-host";
 
-export function createDockerHost(name: string, profile: Profile, opts?: pulumi.ComponentResourceOptions): DockerHost {
+/** The host as index.ts sees it. */
+export interface StackHost {
+    /** `parked`: the GPU droplet and everything on it removed, the data and the address kept. */
+    readonly state: HostState;
+    /** The engine the app deploys to; undefined while parked: there is nothing to deploy to. */
+    readonly docker?: DockerHost;
+    /** The reserved address this stack holds (DigitalOcean), running or parked. */
+    readonly publicIp?: pulumi.Output<string>;
+    /** The bill of the machines this stack created (DigitalOcean), and what parking saves. */
+    readonly billing?: { cost: HostCost; parkingSaving: { perHourUsd: number; perMonthUsd: number } };
+}
+
+export function createHost(name: string, profile: Profile, opts?: pulumi.ComponentResourceOptions): StackHost {
     switch (profile.host.provider) {
         case "local":
         case "existing":
-            return new ExistingDockerHost(name, { settings: profile.host, publicHost: profile.services.publicHost }, opts);
-        case "digitalocean":
+            return {
+                state: "running",
+                docker: new ExistingDockerHost(name, { settings: profile.host, publicHost: profile.services.publicHost }, opts),
+            };
+        case "digitalocean": {
             if (!profile.digitalocean) throw new Error("host.provider digitalocean without digitalocean settings (config validation should have refused this)");
-            return new DigitalOceanHost(name, {
+            const host = new DigitalOceanHost(name, {
                 settings: profile.digitalocean,
                 sshUser: profile.host.sshUser,
                 token: profile.digitaloceanToken,
                 publicPorts: [profile.services.frontend.hostPort, profile.services.backend.hostPort],
                 gpuCheckImage: profile.ollama.image,
             }, opts);
+            return {
+                state: host.state,
+                docker: host.docker,
+                publicIp: host.publicAddress,
+                billing: { cost: host.cost, parkingSaving: host.parkingSaving },
+            };
+        }
     }
 }

@@ -5,6 +5,7 @@
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
+import { parkedStack, StackIsParked } from "./parked";
 
 export type OllamaPlacement = "native" | "container";
 export type OllamaAccelerator = "metal" | "nvidia" | "cpu";
@@ -54,10 +55,15 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Validates raw outputs (parsed JSON) into StackOutputs, or throws an OutputsError naming each problem. */
+/**
+ * Validates raw outputs (parsed JSON) into StackOutputs, or throws an OutputsError naming each
+ * problem, or StackIsParked when the stack is parked (it has no app outputs).
+ */
 export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
     const problems: string[] = [];
     if (!isObj(raw)) throw new OutputsError(source, ["expected a JSON object of stack outputs"]);
+    const parked = parkedStack(raw);
+    if (parked) throw new StackIsParked(source, parked);
     const str = (key: string, obj: Obj = raw, prefix = ""): string => {
         const v = obj[key];
         if (typeof v !== "string" || v.trim() === "") {
@@ -164,7 +170,7 @@ export function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = proce
                 try {
                     resolve(parseStackOutputs(JSON.parse(stdout), source));
                 } catch (parseErr) {
-                    reject(parseErr instanceof OutputsError ? parseErr : new OutputsError(source, [`pulumi printed no JSON: ${(parseErr as Error).message}`]));
+                    reject(parseErr instanceof OutputsError || parseErr instanceof StackIsParked ? parseErr : new OutputsError(source, [`pulumi printed no JSON: ${(parseErr as Error).message}`]));
                 }
             });
     });

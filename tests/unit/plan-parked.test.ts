@@ -1,0 +1,91 @@
+/**
+ * `npm run plan -- --diff` between prod running and prod parked, run as users run it (child
+ * processes): parking removes exactly the compute side (capacity check, droplet, IP assignment, readiness, Docker
+ * provider) and everything on the Docker engine, adds nothing, changes nothing, and leaves every
+ * data resource unchanged; the issue's command (parked → running) is the same set, added.
+ */
+import { spawn } from "child_process";
+import * as path from "path";
+import { PlanDiff, ResourceRef } from "../../tools/plan/diff";
+import { formatDiff } from "../../tools/plan/diff-report";
+
+const ROOT = path.resolve(__dirname, "../..");
+const PARKED = "prod+digitalocean.parked=true";
+
+function plan(...args: string[]): Promise<PlanDiff> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", ...args], { cwd: ROOT });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout) as PlanDiff) : reject(new Error(`plan ${args.join(" ")} exited ${code}: ${stderr}`))));
+    });
+}
+
+const DATA_SIDE = [
+    "digitalocean:index/firewall:Firewall::host-firewall",
+    "digitalocean:index/reservedIp:ReservedIp::host-ip",
+    "digitalocean:index/sshKey:SshKey::host-ssh-key",
+    "digitalocean:index/tag:Tag::host-tag",
+    "digitalocean:index/volume:Volume::host-models",
+    "digitalocean:index/volume:Volume::host-neo4j-data",
+    "digitalocean:index/vpc:Vpc::host-vpc",
+    "pulumi:providers:digitalocean::host-do",
+    "rag-stack:hosts:DigitalOceanHost::host",
+];
+const COMPUTE_SIDE = [
+    "command:local:Command::host-gpu-capacity",
+    "command:remote:Command::host-gpu-ready",
+    "digitalocean:index/droplet:Droplet::host-droplet",
+    "digitalocean:index/reservedIpAssignment:ReservedIpAssignment::host-ip-assignment",
+    "pulumi:providers:docker::host-docker",
+];
+
+let parking: PlanDiff;
+let unparking: PlanDiff;
+const key = (r: ResourceRef) => `${r.type}::${r.name}`;
+
+beforeAll(async () => {
+    [parking, unparking] = await Promise.all([plan("--diff", "prod", PARKED, "--json"), plan("--diff", PARKED, "prod", "--json")]);
+}, 240_000);
+
+test("parking: every data resource unchanged, nothing added, nothing changed", () => {
+    expect(parking.unchanged.map(key).sort()).toEqual(DATA_SIDE);
+    expect(parking.added).toEqual([]);
+    expect(parking.changed).toEqual([]);
+});
+
+test("parking removes the compute side and everything on the Docker engine, nothing of DigitalOcean's data", () => {
+    const removed = parking.removed.map(key);
+    for (const k of COMPUTE_SIDE) expect(removed).toContain(k);
+    const rest = parking.removed.filter((r) => !COMPUTE_SIDE.includes(key(r)));
+    for (const r of rest) expect(r.type).toMatch(/^(docker:|command:remote:|rag-stack:(ollama|app):)/);
+    expect(rest.map((r) => r.name)).toEqual(expect.arrayContaining(["ollama-container", "ollama-container-model", "app-neo4j", "app-backend", "app-frontend", "app-network"]));
+    // No removed resource is protected: `up` can carry it out.
+    expect(parking.removed.filter((r) => r.protect)).toEqual([]);
+});
+
+test("the issue's command (parked → running) adds exactly what parking removes, and changes nothing kept", () => {
+    expect(unparking.added.map(key).sort()).toEqual(parking.removed.map(key).sort());
+    expect(unparking.removed).toEqual([]);
+    expect(unparking.changed).toEqual([]);
+    expect(unparking.unchanged.map(key).sort()).toEqual(DATA_SIDE);
+});
+
+test("outputs: state, cost and the URLs move; the public IP does not", () => {
+    const paths = parking.outputs.map((o) => o.path);
+    expect(parking.outputs).toContainEqual({ path: "state", before: "running", after: "parked" });
+    expect(parking.outputs).toContainEqual({ path: "costPerMonthUsd", before: 522.72, after: 17 });
+    expect(paths).toContain("frontendUrl");
+    expect(paths.some((p) => p.startsWith("publicIp"))).toBe(false);
+    expect(paths.some((p) => p.startsWith("parkedSaving"))).toBe(false);
+});
+
+test("the text report says it in one line", () => {
+    const text = formatDiff(parking);
+    expect(text.split("\n").pop()).toBe(`Summary: 0 to add, ${parking.removed.length} to remove, 0 to change, ${DATA_SIDE.length} unchanged ` +
+        `(prod → ${PARKED}; desired states, not the deployed one).`);
+    expect(text).toMatch(/= unchanged: host, host-do, host-firewall, host-ip, host-models, host-neo4j-data, host-ssh-key, host-tag, host-vpc/);
+});

@@ -1,0 +1,123 @@
+/**
+ * prod parked (`digitalocean.parked: true`) against prod running, both rendered from the real
+ * Pulumi.prod.yaml: the data side (SSH key, VPC, both volumes, tag, firewall, reserved IP, the
+ * DigitalOcean provider) is registered identically, inputs, options and dependencies; the compute
+ * side (capacity check, droplet, IP assignment, readiness, Docker provider) and every Docker resource and command
+ * are gone; nothing kept depends on anything removed, so parking deletes only and unparking creates
+ * only. Parked renders in this process, running in a child (one render per process).
+ */
+import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
+import { hostCost, parkingSaving } from "../../components/hosts/digitalocean-cost";
+import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
+
+const SECRETS = { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" };
+const DATA_SIDE = [
+    "pulumi:providers:digitalocean::host-do",
+    "digitalocean:index/sshKey:SshKey::host-ssh-key",
+    "digitalocean:index/vpc:Vpc::host-vpc",
+    "digitalocean:index/volume:Volume::host-models",
+    "digitalocean:index/volume:Volume::host-neo4j-data",
+    "digitalocean:index/tag:Tag::host-tag",
+    "digitalocean:index/firewall:Firewall::host-firewall",
+    "digitalocean:index/reservedIp:ReservedIp::host-ip",
+    "rag-stack:hosts:DigitalOceanHost::host",
+];
+const COMPUTE_SIDE = [
+    "command:local:Command::host-gpu-capacity",
+    "digitalocean:index/droplet:Droplet::host-droplet",
+    "digitalocean:index/reservedIpAssignment:ReservedIpAssignment::host-ip-assignment",
+    "command:remote:Command::host-gpu-ready",
+    "pulumi:providers:docker::host-docker",
+];
+
+let parked: Rendered;
+let running: Rendered;
+const key = (r: RenderedResource) => `${r.type}::${r.name}`;
+const keys = (r: Rendered) => r.result.resources.map(key).sort();
+
+beforeAll(async () => {
+    parked = new Rendered(await renderStack({ stack: "prod", secrets: SECRETS, overrides: { "digitalocean.parked": true } }));
+    running = new Rendered(renderStackInChildProcess({ stack: "prod", secrets: SECRETS }));
+}, 60_000);
+
+test("parked registers exactly the data side", () => {
+    expect(keys(parked)).toEqual([...DATA_SIDE].sort());
+});
+
+test("no Docker resource, no command, no Ollama or app component while parked", () => {
+    const types = parked.result.resources.map((r) => r.type);
+    expect(types.filter((t) => t.startsWith("docker:") || t === "pulumi:providers:docker")).toEqual([]);
+    expect(types.filter((t) => t.startsWith("command:"))).toEqual([]);
+    expect(types.filter((t) => t.startsWith("rag-stack:ollama:") || t.startsWith("rag-stack:app:"))).toEqual([]);
+});
+
+test("running = the data side + the compute side + everything on the Docker engine", () => {
+    const onTheEngine = running.result.resources.filter((r) => !DATA_SIDE.includes(key(r)) && !COMPUTE_SIDE.includes(key(r)));
+    expect(keys(running)).toEqual([...DATA_SIDE, ...COMPUTE_SIDE, ...onTheEngine.map(key)].sort());
+    for (const r of onTheEngine) {
+        // Docker resources through the droplet's engine, commands on the droplet, and their components.
+        expect(r.type).toMatch(/^(docker:|command:remote:|rag-stack:(ollama|app):)/);
+    }
+    expect(onTheEngine.filter((r) => r.type === "docker:index/container:Container").length).toBe(4);
+});
+
+test.each(DATA_SIDE)("%s: same URN, inputs, secrets, options, parent, provider and dependencies parked and running", (k) => {
+    const [type, name] = [k.slice(0, k.lastIndexOf("::")), k.slice(k.lastIndexOf("::") + 2)];
+    const p = parked.named(name, type);
+    const r = running.named(name, type);
+    expect(p).toEqual(r);
+});
+
+test("the volumes stay protected and retained on delete, parked as running", () => {
+    for (const name of ["host-models", "host-neo4j-data"]) {
+        expect(parked.named(name)).toMatchObject({ protect: true, retainOnDelete: true });
+    }
+});
+
+test("nothing kept depends on anything parking removes (deletes only when parking, creates only when unparking)", () => {
+    const removed = running.result.resources.filter((r) => !DATA_SIDE.includes(key(r)));
+    for (const kept of DATA_SIDE.map((k) => running.named(k.slice(k.lastIndexOf("::") + 2), k.slice(0, k.lastIndexOf("::"))))) {
+        for (const gone of removed) expect({ kept: kept.name, dependsOn: gone.name, is: running.dependsOn(kept, gone) }).toEqual({ kept: kept.name, dependsOn: gone.name, is: false });
+    }
+});
+
+test("unparking attaches the same volumes and takes the same address: the droplet and the assignment refer to the kept resources", () => {
+    const droplet = running.named("host-droplet");
+    expect((droplet.inputs.volumeIds as string[]).sort()).toEqual(["host-models-id", "host-neo4j-data-id"]);
+    expect(droplet.inputs.vpcUuid).toBe("host-vpc-id");
+    expect(running.named("host-ip-assignment").inputs.ipAddress).toBe(parked.result.outputs.publicIp);
+    // The firewall finds the new droplet by its tag: no droplet id in the firewall's inputs.
+    expect(running.named("host-firewall").inputs.dropletIds).toBeUndefined();
+    expect(droplet.inputs.tags).toEqual(expect.arrayContaining(running.named("host-firewall").inputs.tags as string[]));
+});
+
+test("every Docker resource goes with the droplet (deletedWith), so parking never needs the engine to delete them", () => {
+    const droplet = running.named("host-droplet");
+    for (const r of running.result.resources.filter((x) => x.custom && x.type.startsWith("docker:"))) {
+        expect({ name: r.name, deletedWith: r.deletedWith }).toEqual({ name: r.name, deletedWith: droplet.urn });
+    }
+});
+
+describe("outputs", () => {
+    const o = () => parked.result.outputs as Record<string, unknown>;
+    const size = () => DIGITALOCEAN_GPU_SIZES[String((running.result.outputs.gpuHost as { size: string }).size)];
+    const inputs = () => ({ dropletPerHourUsd: size().pricePerHourUsd, volumesGib: [100, 20] });
+
+    test("state parked, the same public IP, no URL, no Docker host, no containers", () => {
+        expect(o().state).toBe("parked");
+        expect(running.result.outputs.state).toBe("running");
+        expect(o().publicIp).toBe(running.result.outputs.publicIp);
+        for (const k of ["dockerHost", "backendUrl", "backendHealthUrl", "frontendUrl", "containers", "gpuHost", "ollamaUrlForBackend", "neo4jBoltUrl"]) {
+            expect({ [k]: o()[k] }).toEqual({ [k]: undefined });
+        }
+    });
+
+    test("cost now: volumes and the unassigned IP parked; droplet and volumes running; and the saving", () => {
+        expect(o().costPerHourUsd).toBe(hostCost("parked", inputs()).perHourUsd);
+        expect(o().costPerMonthUsd).toBe(17); // 120 GiB at $0.10 + $5 for the unassigned IP
+        expect(o().costPerHourByItem).toEqual({ droplet: 0, volumes: 0.01786, reservedIp: 0.00744 });
+        expect(running.result.outputs.costPerMonthUsd).toBe(522.72); // 0.76 * 672 + 12
+        expect(o().parkedSaving).toEqual(parkingSaving(inputs()));
+        expect(running.result.outputs.parkedSaving).toEqual(o().parkedSaving);
+    });
+});
