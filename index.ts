@@ -55,6 +55,7 @@ export const gpuHost = host.gpuHost && {
     gpu: host.gpuHost.gpu,
     pricePerHourUsd: host.gpuHost.pricePerHourUsd,
     gpuCheck: host.gpuHost.gpuCheck,
+    ollamaHealStateDir: host.gpuHost.ollamaHealStateDir,
 };
 export const containers = {
     backend: containerName("backend"),
