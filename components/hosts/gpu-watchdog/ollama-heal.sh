@@ -96,7 +96,7 @@ fi
 # The last health check's output, on one line: the reason for the heal.
 reason=$(docker inspect --type container \
     --format '{{range .State.Health.Log}}{{json .Output}}{{"\n"}}{{ end }}' "$id" 2>/dev/null \
-    | tail -n 1 | sed 's/^"//; s/"$//; s/\\n/ | /g; s/ | $//' | cut -c 1-300) || reason=""
+    | sed '/^$/d' | tail -n 1 | sed 's/^"//; s/"$//; s/\\n/ | /g; s/ | $//' | cut -c 1-300) || reason=""
 [ -n "$reason" ] || reason="no output"
 
 # Epoch seconds and the same moment in UTC, from one call.
