@@ -183,6 +183,7 @@ describe("a GPU lost until restart (the NVML fault)", () => {
         const lost = await runVerify(["--outputs", outputsFor(name, stateDir), "--skip", "neo4j,http", "--timeout", "5"]);
         expect(lost.code).toBe(1);
         const lostBlock = rowBlock(lost.stdout, ROW);
+        console.log(`GPU lost, before the heal:\n${lostBlock}`);
         expect(lostBlock).toMatch(/FAIL/);
         expect(lostBlock).toContain("Failed to initialize NVML: Unknown Error");
         expect(lostBlock).toContain("cause: the Ollama container lost its GPU");
@@ -202,6 +203,7 @@ describe("a GPU lost until restart (the NVML fault)", () => {
         await waitForHealth(name, "healthy");
         const back = await runVerify(["--outputs", outputsFor(name, stateDir), "--skip", "neo4j,http", "--timeout", "5"]);
         const backBlock = rowBlock(back.stdout, ROW);
+        console.log(`after the heal:\n${backBlock}`);
         expect(row(back.stdout, ROW)).toMatch(/PASS/);
         expect(backBlock).toContain("GPU 0: NVIDIA RTX 4000 Ada Generation");
         expect(backBlock).toMatch(/heal timer: last heal \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+ s ago; 1 in the last hour\), after: Failed to initialize NVML: Unknown Error/);
@@ -253,6 +255,7 @@ test("a GPU lost for good: 3 heals, then the timer gives up, leaves the containe
     const run = await runVerify(["--outputs", outputsFor(name, stateDir), "--skip", "backend-exec,neo4j,http", "--timeout", "5"]);
     expect(run.code).toBe(1);
     const block = rowBlock(run.stdout, ROW);
+    console.log(`after the give-up:\n${block}`);
     expect(block).toContain("heal timer: GAVE UP: gave up at");
     expect(block).toContain("cause: the heal timer gave up");
     expect(block).toContain(`rm ${stateDir}/gave-up to resume healing`);

@@ -40,16 +40,18 @@ test("the heal state: heals oldest first, the give-up message, counted over the 
     expect(state.heals[1].reason).toBe("Failed to initialize NVML: Unknown Error | (second)");
     expect(state.gaveUp).toMatch(/^gave up at 2026-11-25T14:05:00Z/);
     expect(healsWithinHour(state, new Date("2026-11-25T14:30:00Z"))).toBe(1);
-    expect(parseHealState("@@rag-stack-gave-up@@\n")).toEqual({ heals: [], gaveUp: undefined });
+    expect(parseHealState("@@rag-stack-gave-up@@\n")).toEqual({ heals: [], gaveUp: undefined, dirExists: true });
+    expect(parseHealState("@@rag-stack-no-heal-state@@\n@@rag-stack-gave-up@@\n").dirExists).toBe(false);
 });
 
 test("the report line: none, never, last heal with its age and count, gave up, not readable", () => {
     const now = new Date("2026-11-25T14:10:00Z");
     expect(describeHealState(undefined, now)).toContain("none on this host");
-    expect(describeHealState({ heals: [] }, now)).toBe("heal timer: never had to heal");
-    expect(describeHealState({ heals: [{ at: new Date("2026-11-25T14:00:00Z"), reason: "Failed to initialize NVML: Unknown Error" }] }, now))
+    expect(describeHealState({ heals: [], dirExists: true }, now)).toBe("heal timer: never had to heal");
+    expect(describeHealState({ heals: [], dirExists: false }, now)).toContain("no state on this host yet");
+    expect(describeHealState({ heals: [{ at: new Date("2026-11-25T14:00:00Z"), reason: "Failed to initialize NVML: Unknown Error" }], dirExists: true }, now))
         .toBe("heal timer: last heal 2026-11-25T14:00:00.000Z (10 min ago; 1 in the last hour), after: Failed to initialize NVML: Unknown Error");
-    expect(describeHealState({ heals: [], gaveUp: "gave up at X" }, now)).toBe("heal timer: GAVE UP: gave up at X");
+    expect(describeHealState({ heals: [], gaveUp: "gave up at X", dirExists: true }, now)).toBe("heal timer: GAVE UP: gave up at X");
     expect(describeHealState("ssh failed (exit 255): Permission denied", now)).toContain("state not read (ssh failed");
 });
 
@@ -64,7 +66,8 @@ test("the host is reached the way the Docker CLI reaches the engine: this machin
 test("readHealState reads a real directory on this machine (the e2e's and a local engine's path)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-heal-state-"));
     try {
-        expect(await readHealState("unix:///var/run/docker.sock", dir, 5000)).toEqual({ heals: [], gaveUp: undefined });
+        expect(await readHealState("unix:///var/run/docker.sock", path.join(dir, "missing"), 5000)).toEqual({ heals: [], gaveUp: undefined, dirExists: false });
+        expect(await readHealState("unix:///var/run/docker.sock", dir, 5000)).toEqual({ heals: [], gaveUp: undefined, dirExists: true });
         fs.writeFileSync(path.join(dir, "heals"), "1795615200 2026-11-25T14:00:00Z Failed to initialize NVML: Unknown Error\n");
         fs.writeFileSync(path.join(dir, "gave-up"), "gave up at 2026-11-25T14:05:00Z: ...\n");
         const state = await readHealState("unix:///var/run/docker.sock", dir, 5000);

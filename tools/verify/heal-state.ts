@@ -17,14 +17,17 @@ export interface HealState {
     heals: HealRecord[];
     /** The give-up message, when the timer gave up (it restarts nothing until the file is removed). */
     gaveUp?: string;
+    /** False when the state directory does not exist: the timer never ran there (or is not installed). */
+    dirExists: boolean;
 }
 
 const GAVE_UP_MARK = "@@rag-stack-gave-up@@";
+const NO_DIR_MARK = "@@rag-stack-no-heal-state@@";
 
 /** The shell command that prints the state: the heals, a separator line, the give-up message. */
 export function healStateCommand(dir: string): string {
     if (!/^\/[A-Za-z0-9_./-]+$/.test(dir)) throw new Error(`heal state directory ${JSON.stringify(dir)} is not a plain absolute path`);
-    return `tail -n 100 '${dir}/heals' 2>/dev/null; echo ${GAVE_UP_MARK}; cat '${dir}/gave-up' 2>/dev/null; exit 0`;
+    return `[ -d '${dir}' ] || echo ${NO_DIR_MARK}; tail -n 100 '${dir}/heals' 2>/dev/null; echo ${GAVE_UP_MARK}; cat '${dir}/gave-up' 2>/dev/null; exit 0`;
 }
 
 /** Parses what healStateCommand printed. */
@@ -37,7 +40,7 @@ export function parseHealState(text: string): HealState {
         const m = /^(\d+) (\S+) ?(.*)$/.exec(line.trim());
         if (m) heals.push({ at: new Date(Number(m[1]) * 1000), reason: m[3] });
     }
-    return { heals, gaveUp: gaveUp || undefined };
+    return { heals, gaveUp: gaveUp || undefined, dirExists: !healsText.includes(NO_DIR_MARK) };
 }
 
 /** How to run a command on the Docker engine's machine, or why verify cannot. */

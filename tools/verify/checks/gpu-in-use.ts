@@ -26,6 +26,7 @@ export function describeHealState(state: HealState | string | undefined, now: Da
     if (state === undefined) return "heal timer: none on this host (only the DigitalOcean droplet has one)";
     if (typeof state === "string") return `heal timer: state not read (${state})`;
     if (state.gaveUp) return `heal timer: GAVE UP: ${state.gaveUp}`;
+    if (!state.dirExists) return "heal timer: no state on this host yet (it records its first heal there; is rag-stack-ollama-heal.timer installed?)";
     const last = state.heals[state.heals.length - 1];
     if (!last) return "heal timer: never had to heal";
     return `heal timer: last heal ${last.at.toISOString()} (${ago(last.at, now)}; ${healsWithinHour(state, now)} in the last hour), after: ${last.reason}`;
