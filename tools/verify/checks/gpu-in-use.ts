@@ -34,7 +34,7 @@ export function describeHealState(state: HealState | string | undefined, now: Da
 
 function healthLine(name: string, h: ContainerHealth): string {
     if (!h.running) return `${name} is ${h.state}, not running`;
-    const last = h.lastOutput ? `; last check: ${oneLine(h.lastOutput)}` : "";
+    const last = h.lastOutput ? `; last check: ${h.lastOutput.split("\n")[0].slice(0, 200)}` : "";
     return h.health === "none" ? `${name} has no health check` : `${name} is ${h.health}${h.failingStreak ? ` (${h.failingStreak} failed checks in a row)` : ""}${last}`;
 }
 
