@@ -9,6 +9,23 @@ import * as path from "path";
 import { describeHealState } from "../../tools/verify/checks/gpu-in-use";
 import { parseContainerState } from "../../tools/verify/container-health";
 import { healStateCommand, healsWithinHour, hostShell, parseHealState, readHealState } from "../../tools/verify/heal-state";
+import { OutputsError, parseStackOutputs } from "../../tools/verify/outputs";
+
+const PROD_OUTPUTS = {
+    ollamaPlacement: "container", ollamaModel: "qwen2.5:7b-instruct-q8_0", ollamaAccelerator: "nvidia",
+    ollamaUrlForBackend: "http://ollama:11434", dockerHost: "ssh://root@203.0.113.7",
+    containers: { backend: "b", frontend: "f", neo4j: "n", ollama: "rag-stack-prod-ollama" },
+    backendUrl: "http://203.0.113.7:8000", backendHealthUrl: "http://203.0.113.7:8000/health", frontendUrl: "http://203.0.113.7/",
+    neo4jBoltUrl: "bolt://127.0.0.1:7687", neo4jUser: "neo4j", neo4jPassword: "p",
+};
+
+test("the outputs say where the heal state is (gpuHost.ollamaHealStateDir), absent without a droplet; a bad path is refused", () => {
+    const gpuHost = { size: "gpu-4000adax1-20gb", gpu: "1x NVIDIA RTX 4000 Ada", ollamaHealStateDir: "/var/lib/rag-stack/ollama-heal" };
+    expect(parseStackOutputs({ ...PROD_OUTPUTS, gpuHost }, "test").ollamaHealStateDir).toBe("/var/lib/rag-stack/ollama-heal");
+    expect(parseStackOutputs(PROD_OUTPUTS, "test").ollamaHealStateDir).toBeUndefined();
+    expect(() => parseStackOutputs({ ...PROD_OUTPUTS, gpuHost: { ...gpuHost, ollamaHealStateDir: "relative; rm" } }, "test"))
+        .toThrow(OutputsError);
+});
 
 test("Docker's .State with a failing health check: unhealthy, the streak and the last output", () => {
     const h = parseContainerState(JSON.stringify({
