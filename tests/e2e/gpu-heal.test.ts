@@ -36,7 +36,6 @@ let rendered: Rendered;
 let image: string;
 let network: string;
 let ollama: ContainerSpec;
-let healthCmd: string;
 let model: string;
 let backendName: string;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-gpu-heal-"));
@@ -52,14 +51,16 @@ function installLoggerStandin(): string {
 let loggerBin: string;
 
 /** `docker run` of an Ollama container as the prod render has it, with the test's health timing and knob. */
-function runOllama(name: string, knobFile: string, opts: { tmpfs: boolean; onAppNetwork: boolean }): string {
-    const t = ollamaHealthCheck("nvidia", TEST_TIMING);
+function runOllama(name: string, knobFile: string, opts: { tmpfs: boolean; onAppNetwork: boolean; accelerator?: "nvidia" | "cpu" }): string {
+    const t = ollamaHealthCheck(opts.accelerator ?? "nvidia", TEST_TIMING);
+    const cmd = t.tests as string[];
+    if (cmd[0] !== "CMD-SHELL") throw new Error(`expected a CMD-SHELL health check, got ${JSON.stringify(cmd)}`);
     docker(["run", "-d", "--name", name, "--label", `${E2E_LABEL}=${RUN_ID}`, "--label", "rag-stack.role=ollama",
         ...ollama.envs.flatMap((e) => ["-e", e]),
         "-e", `STANDIN_PRELOADED_MODELS=${model}`, "-e", `STANDIN_GPU_LOST_FILE=${knobFile}`,
         ...(opts.tmpfs ? ["--tmpfs", path.dirname(knobFile)] : []),
         "--restart", String(rendered.named("ollama-container", CONTAINER_TYPE).inputs.restart),
-        "--health-cmd", healthCmd, "--health-interval", t.interval as string, "--health-timeout", t.timeout as string,
+        "--health-cmd", cmd[1], "--health-interval", t.interval as string, "--health-timeout", t.timeout as string,
         "--health-retries", String(t.retries), "--health-start-period", t.startPeriod as string,
         ...(opts.onAppNetwork ? ["--network", network, ...ollama.networks.flatMap((n) => (n.aliases ?? []).flatMap((a) => ["--network-alias", a]))] : []),
         image, "ollama", "serve"]);
@@ -114,10 +115,11 @@ function heal(container: string, stateDir: string): { status: number | null; std
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function outputsFor(container: string, stateDir: string): string {
+function outputsFor(container: string, stateDir: string, overrides: Record<string, unknown> = {}): string {
     const o = rendered.result.outputs as Record<string, unknown> & { containers: Record<string, unknown>; gpuHost: Record<string, unknown> };
     return writeOutputsFile({
         ...o,
+        ...overrides,
         dockerHost: "unix:///var/run/docker.sock",
         containers: { ...o.containers, backend: backendName, ollama: container },
         gpuHost: { ...o.gpuHost, ollamaHealStateDir: stateDir },
@@ -138,7 +140,6 @@ beforeAll(async () => {
     // The very command the prod container registers; only the timing is the test's.
     expect(ollamaHealthCheck("nvidia", TEST_TIMING).tests).toEqual(tests);
     expect(tests[0]).toBe("CMD-SHELL");
-    healthCmd = tests[1];
     model = (rendered.result.outputs as { ollamaModel: string }).ollamaModel;
     backendName = runRenderedContainer(containerSpec(rendered.named("app-backend", CONTAINER_TYPE)), {
         name: `rag-stack-prod-backend-heal-e2e-${RUN_ID}`, image, command: ["sleep", "900"], networkNames: { [renderedNetwork]: network },
@@ -259,4 +260,22 @@ test("a GPU lost for good: 3 heals, then the timer gives up, leaves the containe
     expect(block).toContain("heal timer: GAVE UP: gave up at");
     expect(block).toContain("cause: the heal timer gave up");
     expect(block).toContain(`rm ${stateDir}/gave-up to resume healing`);
+});
+
+test("accelerator cpu (the dev container): nothing GPU-related in the check, so it stays healthy without a GPU; nothing to heal; row 9 passes", async () => {
+    const name = `rag-stack-dev-ollama-cpu-e2e-${RUN_ID}`;
+    const stateDir = path.join(tmp, "state-cpu");
+    runOllama(name, GPU_LOST_FOR_GOOD, { tmpfs: false, onAppNetwork: false, accelerator: "cpu" });
+    loseGpu(name, GPU_LOST_FOR_GOOD); // no GPU at all: nvidia-smi fails in this container
+    const healthy = await waitForHealth(name, "healthy");
+    await new Promise((r) => setTimeout(r, 3000)); // several more 1 s checks
+    expect(stateOf(name).health).toBe("healthy");
+    const r = heal(name, stateDir);
+    expect(r.stdout).toContain(`${name} is healthy: nothing to do`);
+    expect(stateOf(name).startedAt).toBe(healthy.startedAt);
+    const run = await runVerify(["--outputs", outputsFor(name, stateDir, { ollamaAccelerator: "cpu" }), "--skip", "backend-exec,neo4j,http", "--timeout", "5"]);
+    const block = rowBlock(run.stdout, ROW);
+    expect(row(run.stdout, ROW)).toMatch(/PASS/);
+    expect(block).toContain("no GPU to keep (accelerator cpu): the health check is `ollama list`");
+    expect(block).not.toContain("nvidia-smi");
 });
