@@ -91,7 +91,7 @@ export async function checkGpuInUse(ctx: VerifyContext, transport: OllamaTranspo
     }
 
     const healNote = outputs.ollamaHealStateDir
-        ? `the droplet's heal timer restarts it within about two minutes (journalctl -t ${HEAL_TAG} on the droplet); to heal now: docker restart ${name}`
+        ? `the droplet's heal timer restarts it within a few minutes (journalctl -t ${HEAL_TAG} on the droplet); to heal now: docker restart ${name}`
         : `restart it: docker restart ${name} (no heal timer runs on this host)`;
     if (!health.running) {
         return fail("gpu-in-use", measured, { cause: `the Ollama container is ${health.state}`, fix: `docker logs ${name}; then docker start ${name} or pulumi up` }, data);
