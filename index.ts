@@ -63,6 +63,7 @@ export const gpuHost = gpu && {
     gpu: gpu.gpu,
     pricePerHourUsd: gpu.pricePerHourUsd,
     gpuCheck: gpu.gpuCheck,
+    ollamaHealStateDir: gpu.ollamaHealStateDir,
 };
 /** `running`, or `parked`: the GPU droplet removed, its data and address kept (README, "Park the GPU"). */
 export const state = host.state;

@@ -28,21 +28,45 @@ export interface CloudInitArgs {
     neo4jDir: string;
     /** File written when the droplet is prepared; the readiness check requires it. */
     readyMarker: string;
+    /** Exact name of the Ollama container, the only one the heal timer may restart. */
+    ollamaContainer: string;
+    /** Where the heal timer keeps its state (gpu-watchdog.ts). */
+    healStateDir: string;
 }
 
 /** Values end up inside single-quoted shell strings in YAML block scalars: keep them to plain path characters. */
 const SAFE_VALUE = /^\/[A-Za-z0-9_./-]+$/;
+/** Container names: Docker's own rule, which leaves nothing a shell or a unit file would interpret. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]+$/;
+const NAME_KEYS: ReadonlySet<string> = new Set(["ollamaContainer"]);
+/** A line that is only `{{file:<path under components/hosts/>}}`: that file, whole, indented as the line is. */
+const FILE_LINE = /^( *)\{\{file:([A-Za-z0-9_-][A-Za-z0-9_./-]*)\}\}$/gm;
 
 export function renderCloudInit(args: CloudInitArgs, template: string = fs.readFileSync(CLOUD_INIT_TEMPLATE, "utf8")): string {
     const values = args as unknown as Record<string, string>;
     for (const [key, value] of Object.entries(values)) {
-        if (!SAFE_VALUE.test(value)) {
-            throw new Error(`cloud-init: ${key} ${JSON.stringify(value)} is not allowed; expected an absolute path of letters, digits and _ . / -`);
+        if (NAME_KEYS.has(key) ? !SAFE_NAME.test(value) : !SAFE_VALUE.test(value)) {
+            throw new Error(`cloud-init: ${key} ${JSON.stringify(value)} is not allowed; expected ${NAME_KEYS.has(key)
+                ? "a container name of letters, digits and _ . -" : "an absolute path of letters, digits and _ . / -"}`);
         }
     }
     const rendered = template.replace(/\{\{(\w+)\}\}/g, (_match, key: string) => {
         if (!(key in values)) throw new Error(`cloud-init template: unknown placeholder {{${key}}}`);
         return values[key];
     });
-    return rendered;
+    return includeFiles(rendered, values);
+}
+
+/**
+ * Replaces each file line with the file's text. Included files get the same values, but only
+ * for placeholders that name one: scripts keep their own `{{...}}` (docker's Go templates, written
+ * with spaces, `{{ end }}`, so they never look like a placeholder left unfilled).
+ */
+function includeFiles(text: string, values: Record<string, string>): string {
+    return text.replace(FILE_LINE, (_match, indent: string, file: string) => {
+        if (file.split("/").includes("..")) throw new Error(`cloud-init template: {{file:${file}}} must stay under components/hosts/`);
+        const content = fs.readFileSync(path.join(path.dirname(CLOUD_INIT_TEMPLATE), file), "utf8")
+            .replace(/\{\{(\w+)\}\}/g, (placeholder, key: string) => (key in values ? values[key] : placeholder));
+        return content.replace(/\n$/, "").split("\n").map((line) => (line === "" ? "" : indent + line)).join("\n");
+    });
 }

@@ -28,7 +28,9 @@ import { firewallRules } from "./digitalocean-firewall";
 import { CostInputs, hostCost, HostCost, HostState, parkingSaving } from "./digitalocean-cost";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { DockerHost, GpuHostFacts, HostDataDirs } from "./docker-host";
+import { OLLAMA_HEAL_STATE_DIR } from "./gpu-watchdog";
 import { remoteScript } from "./remote-script";
+import { containerName } from "../services";
 
 export interface DigitalOceanHostArgs {
     /** Validated droplet settings (region, size, image, keys, CIDRs, volume sizes, tags). */
@@ -145,6 +147,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             neo4jMount: DROPLET_MOUNTS.neo4j,
             neo4jDir: DROPLET_DATA_DIRS.neo4j,
             readyMarker: DROPLET_MOUNTS.readyMarker,
+            ollamaContainer: containerName("ollama"),
+            healStateDir: OLLAMA_HEAL_STATE_DIR,
         });
 
         const rules = firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts, vpcIpRange: s.vpcIpRange });
@@ -239,6 +243,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             gpu: size ? `${size.gpuCount}x ${size.gpu}` : "unknown",
             pricePerHourUsd: size?.pricePerHourUsd ?? 0,
             gpuCheck: this.readiness.stdout.apply(gpuCheckLine),
+            ollamaHealStateDir: OLLAMA_HEAL_STATE_DIR,
         };
         this.docker = {
             provider: this.provider,

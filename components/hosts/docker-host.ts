@@ -26,6 +26,8 @@ export interface GpuHostFacts {
     pricePerHourUsd: number;
     /** The readiness check's result line (`gpu: <name>, <memory>, <driver>`). */
     gpuCheck: pulumi.Output<string>;
+    /** Where the Ollama heal timer keeps its state on the host (verify reads it over ssh). */
+    ollamaHealStateDir?: string;
 }
 
 export interface DockerHost {

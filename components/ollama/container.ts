@@ -12,6 +12,7 @@ import { OllamaSettings } from "../config";
 import { remoteScript } from "../hosts/remote-script";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
 import { ollamaServerEnvironment } from "./environment";
+import { ollamaHealthCheck, ollamaHealthEnvironment } from "./health-check";
 import { SCRIPTS_DIR, scriptCommand } from "./scripts";
 
 export interface OllamaContainerArgs {
@@ -66,7 +67,8 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             name: containerName,
             image: image.imageId,
             envs: Object.entries(ollamaServerEnvironment(s, `0.0.0.0:${OLLAMA_CONTAINER_PORT}`, CONTAINER_MODELS_PATH))
-                .map(([k, v]) => `${k}=${v}`),
+                .map(([k, v]) => `${k}=${v}`)
+                .concat(Object.entries(ollamaHealthEnvironment(s.accelerator)).map(([k, v]) => `${k}=${v}`)),
             gpus: s.accelerator === "nvidia" ? "all" : undefined,
             restart: "unless-stopped",
             networksAdvanced: [{ name: args.network.name, aliases: [OLLAMA_NETWORK_ALIAS] }],
@@ -74,13 +76,8 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             ports: args.publishOnLoopback
                 ? [{ internal: OLLAMA_CONTAINER_PORT, external: s.port, ip: "127.0.0.1" }]
                 : [],
-            healthcheck: {
-                tests: ["CMD", "ollama", "list"],
-                interval: "10s",
-                timeout: "5s",
-                retries: 5,
-                startPeriod: "20s",
-            },
+            // With nvidia, the check proves the GPU is still usable inside the container (health-check.ts).
+            healthcheck: ollamaHealthCheck(s.accelerator),
             wait: true,
             waitTimeout: s.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "ollama" }],

@@ -19,6 +19,8 @@ const args: CloudInitArgs = {
     neo4jMount: "/mnt/rag-stack-neo4j",
     neo4jDir: "/mnt/rag-stack-neo4j/data",
     readyMarker: "/var/lib/rag-stack/ready",
+    ollamaContainer: "rag-stack-prod-ollama",
+    healStateDir: "/var/lib/rag-stack/ollama-heal",
 };
 
 function available(tool: string): boolean {

@@ -20,6 +20,9 @@ test("Ollama is a container on the app network as `ollama`, without GPUs (CPU ac
     const ollama = r.named("ollama-container", CONTAINER);
     expect(networksOf(ollama)).toEqual([{ name: "rag-stack-dev", aliases: ["ollama"] }]);
     expect(ollama.inputs.gpus).toBeUndefined();
+    // accelerator cpu: nothing GPU-related in the health check, so it passes without a GPU.
+    expect((ollama.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD-SHELL", "ollama list"]);
+    expect(envOf(ollama)).not.toHaveProperty("NVIDIA_DRIVER_CAPABILITIES");
     expect(r.result.resources.some((x) => x.type === "rag-stack:ollama:NativeOllama")).toBe(false);
 });
 

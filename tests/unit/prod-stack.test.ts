@@ -20,7 +20,9 @@ test("Ollama runs as a pinned GPU container on the app network with alias `ollam
     expect(networksOf(ollama)).toEqual([{ name: "rag-stack-prod", aliases: ["ollama"] }]);
     expect(ollama.inputs.image).toMatch(/^ollama\/ollama:\d+\.\d+\.\d+$/);
     expect(ollama.inputs.restart).toBe("unless-stopped");
-    expect((ollama.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD", "ollama", "list"]);
+    // The health check proves the GPU inside the container (nvidia-smi needs the utility capability).
+    expect((ollama.inputs.healthcheck as { tests: string[] }).tests).toEqual(["CMD-SHELL", "nvidia-smi -L && ollama list"]);
+    expect(envOf(ollama).NVIDIA_DRIVER_CAPABILITIES).toBe("compute,utility");
     expect(ollama.inputs.volumes).toEqual([
         expect.objectContaining({ containerPath: "/root/.ollama/models" }),
     ]);

@@ -40,7 +40,8 @@ export class UsageError extends Error {
 export const USAGE = `Usage: npm run verify -- (--stack <name> | --outputs <file.json>) [options]
 
 Checks a deployed stack: Ollama from the host and from inside the backend container, the model,
-the share in VRAM, an optional benchmark, Neo4j over bolt, backend health and frontend.
+the share in VRAM, an optional benchmark, Neo4j over bolt, backend health and frontend, and that
+the Ollama container still has its GPU (health, nvidia-smi, the heal timer's last heal).
 
   --stack <name>          read outputs with: pulumi stack output --json --show-secrets --stack <name>
   --outputs <file>        read outputs from a JSON file instead (no Pulumi CLI needed)

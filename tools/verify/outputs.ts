@@ -41,6 +41,8 @@ export interface StackOutputs {
     neo4jPassword: string;
     /** The GPU a created droplet has ("1x NVIDIA H100" from gpuHost.gpu), when the stack created one. */
     gpuHostGpu?: string;
+    /** Where the droplet's Ollama heal timer keeps its state (gpuHost.ollamaHealStateDir), when the host has one. */
+    ollamaHealStateDir?: string;
 }
 
 /** Thrown when the outputs are missing or malformed; lists every problem. */
@@ -121,10 +123,14 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
         neo4jUser: str("neo4jUser"),
         neo4jPassword: str("neo4jPassword"),
         gpuHostGpu: isObj(raw.gpuHost) && typeof raw.gpuHost.gpu === "string" && raw.gpuHost.gpu !== "unknown" ? raw.gpuHost.gpu : undefined,
+        ollamaHealStateDir: isObj(raw.gpuHost) ? optionalStr("ollamaHealStateDir", raw.gpuHost) : undefined,
     };
     for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl"] as const) {
         const v = outputs[key];
         if (v && !/^https?:\/\/[^/\s]+/.test(v)) problems.push(`${key} is ${JSON.stringify(v)}; expected an http(s) URL`);
+    }
+    if (outputs.ollamaHealStateDir && !/^\/[A-Za-z0-9_./-]+$/.test(outputs.ollamaHealStateDir)) {
+        problems.push(`gpuHost.ollamaHealStateDir is ${JSON.stringify(outputs.ollamaHealStateDir)}; expected an absolute path`);
     }
     if (outputs.neo4jBoltUrl && !/^(bolt|neo4j)(\+s|\+ssc)?:\/\//.test(outputs.neo4jBoltUrl)) {
         problems.push(`neo4jBoltUrl is ${JSON.stringify(outputs.neo4jBoltUrl)}; expected bolt://host:port`);

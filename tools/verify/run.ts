@@ -5,6 +5,7 @@
 import { CheckResult, skip, VerifyContext } from "./check";
 import { checkBenchmark } from "./checks/benchmark";
 import { checkBackendHealth, checkFrontend } from "./checks/http-endpoints";
+import { checkGpuInUse } from "./checks/gpu-in-use";
 import { checkGpuShare, checkModelPresent } from "./checks/ollama-model";
 import { checkOllamaFromBackend, checkOllamaFromHost } from "./checks/ollama-reach";
 import { checkNeo4j } from "./checks/neo4j";
@@ -46,5 +47,8 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
     } else {
         results.push(await checkBackendHealth(ctx), await checkFrontend(ctx));
     }
+    results.push(skipped("ollama") || skipped("gpu")
+        ? skip("gpu-in-use", `skipped (--skip ${skipped("ollama") ? "ollama" : "gpu"})`)
+        : await checkGpuInUse(ctx, transport));
     return results;
 }
