@@ -10,7 +10,7 @@ export type CheckStatus = "pass" | "fail" | "skip";
 
 export type CheckId =
     | "ollama-host" | "ollama-from-backend" | "model-present" | "gpu-share" | "benchmark"
-    | "neo4j" | "backend-health" | "frontend";
+    | "neo4j" | "backend-health" | "frontend" | "load";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "ollama-host": "Ollama answers from the host",
@@ -21,6 +21,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "neo4j": "Neo4j answers RETURN 1 (bolt)",
     "backend-health": "Backend health endpoint",
     "frontend": "Frontend answers",
+    "load": "Load: streams at once",
 };
 
 export const CHECK_ORDER: CheckId[] = Object.keys(CHECK_TITLES) as CheckId[];
