@@ -86,6 +86,7 @@ else
         *'"error"'*) die 6 "Ollama could not describe ${OLLAMA_MODEL}: ${shown}" ;;
     esac
     # model_info's scalar entries as "key value" lines ("general.architecture":"qwen2" -> general.architecture qwen2).
+    # Go's encoding/json sorts map keys, so `<arch>.*` comes before tokenizer.* (whose chat template may hold "}").
     info=$(printf '%s' "$shown" | sed -n 's/.*"model_info":{\([^}]*\)}.*/\1/p' | tr ',' '\n' |
         sed -n 's/^"\([^"]*\)":"\{0,1\}\([^"]*\)"\{0,1\}$/\1 \2/p')
 fi
@@ -93,7 +94,15 @@ case "$weights" in
     '' | *[!0-9]*) die 6 "${OLLAMA_MODEL} is not among the models Ollama lists; was it pulled?" ;;
 esac
 
-value() { printf '%s\n' "$info" | awk -v k="$1" '$1 == k { print $2; exit }'; }
+# One value; `ollama show` prints large numbers as Go's %g does (1.048576e+06): read back as integers.
+value() {
+    printf '%s\n' "$info" | awk -v k="$1" '$1 == k {
+        v = $2
+        if (v ~ /^[0-9.]+e[+-]?[0-9]+$/) v = sprintf("%.0f", v + 0)
+        print v
+        exit
+    }'
+}
 arch=$(value general.architecture)
 [ -n "$arch" ] || die 6 "Ollama's description of ${OLLAMA_MODEL} has no general.architecture; cannot read its geometry"
 layers=$(value "${arch}.block_count")
