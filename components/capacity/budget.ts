@@ -31,6 +31,15 @@ export const OVERHEAD_BYTES = GIB;
 
 export const KV_BYTES_PER_ELEMENT: Record<KvCacheType, number> = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
 
+/**
+ * The KV cache type Ollama really uses: a quantized cache needs flash attention, and without it
+ * Ollama falls back to f16 (docs/faq.md, "How can I set the quantization type for the K/V cache?").
+ * Only `flashAttention: true` is counted on, so the budget never assumes the smaller cache.
+ */
+export function effectiveKvCacheType(kvCacheType: KvCacheType | undefined, flashAttention: boolean | undefined): KvCacheType {
+    return kvCacheType !== undefined && flashAttention === true ? kvCacheType : OLLAMA_DEFAULT_KV_CACHE_TYPE;
+}
+
 export function kvBytesPerToken(g: ModelGeometry, kvCacheType: KvCacheType): number {
     return 2 * g.layers * g.kvHeads * g.headDim * KV_BYTES_PER_ELEMENT[kvCacheType];
 }

@@ -11,7 +11,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { OllamaSettings } from "../config";
 import { remoteScript } from "../hosts/remote-script";
-import { OVERHEAD_BYTES } from "./budget";
+import { effectiveKvCacheType, OVERHEAD_BYTES } from "./budget";
 
 export const CAPACITY_SCRIPT = path.join(__dirname, "scripts", "capacity-check.sh");
 /** Relative to the project directory, where Pulumi runs the program (state does not hold the checkout's path). */
@@ -26,7 +26,7 @@ export function capacityEnvironment(s: OllamaSettings): Record<string, string> {
     };
     if (s.numParallel !== undefined) env.RAG_NUM_PARALLEL = String(s.numParallel);
     if (s.contextLength !== undefined) env.RAG_CONTEXT_LENGTH = String(s.contextLength);
-    if (s.kvCacheType !== undefined) env.RAG_KV_CACHE_TYPE = s.kvCacheType;
+    if (s.kvCacheType !== undefined) env.RAG_KV_CACHE_TYPE = effectiveKvCacheType(s.kvCacheType, s.flashAttention);
     if (s.gpuMemoryGb !== undefined) env.RAG_GPU_MEMORY_GIB = String(s.gpuMemoryGb);
     return env;
 }

@@ -5,7 +5,7 @@
  */
 import type { DigitalOceanSettings, HostProvider, OllamaSettings } from "../config";
 import { DIGITALOCEAN_GPU_SIZES } from "../hosts/digitalocean-sizes";
-import { Budget, computeBudget, fits, formatArithmetic, gb, GIB, GpuMemory } from "./budget";
+import { Budget, computeBudget, effectiveKvCacheType, fits, formatArithmetic, gb, GIB, GpuMemory } from "./budget";
 import { findKnownModel } from "./models";
 
 /**
@@ -33,7 +33,7 @@ export function budgetFor(ollama: OllamaSettings): Budget | undefined {
         geometry: known.geometry,
         numParallel: ollama.numParallel,
         contextLength: ollama.contextLength,
-        kvCacheType: ollama.kvCacheType,
+        kvCacheType: effectiveKvCacheType(ollama.kvCacheType, ollama.flashAttention),
     });
 }
 

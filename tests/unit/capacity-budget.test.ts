@@ -127,6 +127,8 @@ test("the same configuration fits on gpu-4000adax1-20gb, and a q8_0 KV cache hal
     const tight = macRaw({ model: "qwen2.5:7b-instruct-q8_0", numParallel: 4, contextLength: 32768, gpuMemoryGb: 14 });
     expect(capacityProblemsOf("dev", tight)).toHaveLength(1);
     expect(capacityProblemsOf("dev", { ...tight, ollama: { ...(tight.ollama as object), kvCacheType: "q8_0", flashAttention: true } })).toEqual([]);
+    // Without flash attention Ollama keeps an f16 cache: the budget does not count on q8_0 then.
+    expect(capacityProblemsOf("dev", { ...tight, ollama: { ...(tight.ollama as object), kvCacheType: "q8_0" } })).toHaveLength(1);
 });
 
 test("an unknown model is left to the deploy-time check; so is a Mac without gpuMemoryGb", () => {
