@@ -4,12 +4,14 @@
  * the model's own config.json. A model not in this table is checked at deploy time only, from
  * Ollama's /api/show (components/capacity/scripts/capacity-check.sh).
  *
- * Sources (read 2026-11-25):
- * - Weight sizes: the tag lists on https://ollama.com/library/qwen2.5/tags,
+ * Sources (2026-11-25):
+ * - Weight sizes: as the tag lists of https://ollama.com/library/qwen2.5/tags,
  *   https://ollama.com/library/llama3.1/tags, https://ollama.com/library/nomic-embed-text,
- *   https://ollama.com/library/mxbai-embed-large, https://ollama.com/library/bge-m3, as the library
- *   prints them (decimal GB, rounded: "8.1GB"). The seed's own measurement agrees for
- *   qwen2.5:7b-instruct-q8_0: "8.1 GB" pulled.
+ *   https://ollama.com/library/mxbai-embed-large and https://ollama.com/library/bge-m3 print them
+ *   (decimal GB, rounded: "8.1GB"). Those pages were not in the searchable copy used here; the
+ *   figures were cross-checked against the seed (qwen2.5:7b-instruct-q8_0 pulled as "8.1 GB") and
+ *   against the GGUF files of the same quantizations (huggingface.co/bartowski/Qwen2.5-32B-Instruct-GGUF:
+ *   f16 65.54 GB, Q8_0 34.82 GB). The deploy-time check uses the real size of the pulled model.
  * - Geometry: config.json on Hugging Face. head dim = hidden_size / num_attention_heads.
  *   Qwen/Qwen2.5-7B-Instruct: hidden 3584, 28 heads, 4 KV heads, 28 layers, 32768 positions.
  *   Qwen/Qwen2.5-14B-Instruct: hidden 5120, 40 heads, 8 KV heads, 48 layers.
