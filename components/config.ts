@@ -11,6 +11,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
 import { isPinnedImage } from "./images";
+import { capacityProblems } from "./capacity/validate";
 
 export { isPinnedImage } from "./images";
 
@@ -67,6 +68,11 @@ export interface OllamaSettings {
     readyTimeoutSeconds: number;
     /** Directory for the native server's pidfile and log on Linux (per stack). */
     stateDir: string;
+    /**
+     * GiB of memory the GPU may use, for the capacity check (components/capacity/): on a Mac the
+     * Metal working set (README, "How many users?"); unset on DigitalOcean (taken from the size).
+     */
+    gpuMemoryGb?: number;
 }
 
 /** An application image: a name to run, or a build context that produces that name. */
@@ -348,7 +354,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     r.rejectUnknown([
         "mode", "model", "port", "accelerator", "keepAlive", "image", "bindAddress", "origins", "modelsDir",
         "binary", "adoptExisting", "flashAttention", "kvCacheType", "numParallel", "contextLength",
-        "readyTimeoutSeconds", "stateDir",
+        "readyTimeoutSeconds", "stateDir", "gpuMemoryGb",
     ]);
     const mode = r.oneOf("mode", OLLAMA_MODES);
     const model = r.string("model", undefined, MODEL_PATTERN,
@@ -376,6 +382,12 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     const numParallel = r.optionalInteger("numParallel", 1, 64);
     const contextLength = r.optionalInteger("contextLength", 256, 1048576);
     const readyTimeoutSeconds = r.integer("readyTimeoutSeconds", 60, 1, 3600);
+    const gpuMemoryRaw: unknown = r.has("gpuMemoryGb") ? (raw as Obj).gpuMemoryGb : undefined;
+    const gpuMemoryGb = gpuMemoryRaw === undefined ? undefined : typeof gpuMemoryRaw === "number" ? gpuMemoryRaw
+        : typeof gpuMemoryRaw === "string" && /^\d+(\.\d+)?$/.test(gpuMemoryRaw) ? Number(gpuMemoryRaw) : NaN;
+    if (gpuMemoryGb !== undefined && !(Number.isFinite(gpuMemoryGb) && gpuMemoryGb > 0 && gpuMemoryGb <= 4096)) {
+        r.problem("gpuMemoryGb", gpuMemoryRaw, "expected GiB of GPU memory, a number above 0, e.g. 21.3 (what Ollama's log prints as total)");
+    }
     const stateDirRaw = r.string("stateDir", `~/.local/state/${PROJECT}/${stack}`, /^(~|~\/.*|\/.*)$/,
         "use an absolute path or one starting with ~/");
 
@@ -394,6 +406,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
         modelsDir: modelsDirRaw === undefined ? undefined : expandHome(modelsDirRaw),
         binary, adoptExisting, flashAttention, kvCacheType, numParallel, contextLength, readyTimeoutSeconds,
         stateDir: expandHome(stateDirRaw),
+        gpuMemoryGb: gpuMemoryGb !== undefined && Number.isFinite(gpuMemoryGb) && gpuMemoryGb > 0 ? gpuMemoryGb : undefined,
     };
 }
 
@@ -563,6 +576,9 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const ollama = readOllama(problems, raw.ollama, stack, frontendOrigin);
     const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider,
         [services.frontend.hostPort, services.backend.hostPort]);
+
+    // Will the model, its context and its parallel slots fit the GPU? (components/capacity/)
+    problems.push(...capacityProblems(ollama, host.provider, digitalocean));
 
     if (ollama.mode === "native" && host.provider !== "local") {
         problems.push(

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import { parseArgs, PlanCommand, USAGE, UsageError } from "./plan/args";
+import { formatCapacity } from "./plan/capacity";
 import { checkExitCode, checkSide, formatCheck } from "./plan/check";
 import { diffPlans } from "./plan/diff";
 import { formatDiff } from "./plan/diff-report";
@@ -17,7 +18,7 @@ async function run(command: PlanCommand): Promise<{ text: string; code: number }
             return { text: USAGE, code: 0 };
         case "show": {
             const doc = await renderPlan(command.side);
-            return { text: command.json ? JSON.stringify(doc, null, 2) : formatTree(doc), code: 0 };
+            return { text: command.json ? JSON.stringify(doc, null, 2) : `${formatTree(doc)}\n\n${formatCapacity(command.side)}`, code: 0 };
         }
         case "check": {
             const check = await checkSide(command.side);

@@ -7,6 +7,7 @@ import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { containerCapacityCheck } from "../capacity/deploy-check";
 import { boundToMachine } from "../hosts/machine-bound";
 import { OllamaSettings } from "../config";
 import { remoteScript } from "../hosts/remote-script";
@@ -105,10 +106,16 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             }, { parent: this, dependsOn: [this.container] });
         }
 
+        // Do the model, its context and its parallel slots fit the GPU? Real geometry, after the pull.
+        const capacity = containerCapacityCheck(`${name}-capacity`, s, {
+            containerName: this.container.name, containerId: this.container.id,
+            dockerHost: args.dockerHost, remoteConnection: args.remoteConnection,
+        }, { parent: this, dependsOn: [pull] });
+
         this.urlForContainers = pulumi.output(`http://${OLLAMA_NETWORK_ALIAS}:${OLLAMA_CONTAINER_PORT}`);
         this.urlForHost = pulumi.output(args.publishOnLoopback ? `http://127.0.0.1:${s.port}` : undefined);
         this.processor = pulumi.output(undefined);
-        this.ready = [this.container, pull];
+        this.ready = [this.container, pull, capacity];
         this.registerOutputs({ urlForContainers: this.urlForContainers, urlForHost: this.urlForHost });
     }
 }

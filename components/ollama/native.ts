@@ -14,6 +14,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
+import { nativeCapacityCheck } from "../capacity/deploy-check";
 import { OllamaSettings, PROJECT } from "../config";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./endpoint";
 import { fallbackHostUrl, nativeServerEnvironment } from "./environment";
@@ -72,6 +73,9 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
             triggers: [s.model, s.modelsDir ?? "(default store)", scriptHash(...NATIVE_MODEL_SCRIPTS)],
         }, { parent: this, dependsOn: [this.server] });
 
+        // Do the model, its context and its parallel slots fit the GPU? Real geometry, after the pull.
+        const capacity = nativeCapacityCheck(`${name}-capacity`, s, hostUrl, { parent: this, dependsOn: [this.model] });
+
         this.gpuCheck = new command.local.Command(`${name}-gpu`, {
             create: scriptCommand("native-gpu-check.sh"),
             environment: {
@@ -82,12 +86,12 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
             },
             // Checked again whenever the model or the server (restarted on a settings change) changes.
             triggers: [s.model, settingsHash, scriptHash(...NATIVE_GPU_SCRIPTS)],
-        }, { parent: this, dependsOn: [this.model] });
+        }, { parent: this, dependsOn: [this.model, capacity] });
 
         this.urlForContainers = pulumi.output(`http://${HOST_GATEWAY_NAME}:${s.port}`);
         this.urlForHost = hostUrl;
         this.processor = this.gpuCheck.stdout.apply((out) => scriptResults(out).processor);
-        this.ready = [this.server, this.model, this.gpuCheck];
+        this.ready = [this.server, this.model, capacity, this.gpuCheck];
         this.registerOutputs({ urlForContainers: this.urlForContainers, urlForHost: this.urlForHost, processor: this.processor });
     }
 }

@@ -28,6 +28,19 @@ export interface VerifyOptions {
     dockerHost?: string;
     /** No progress lines on stderr. */
     quiet: boolean;
+    /** Load measurement (--concurrency / --sweep), when asked for. */
+    load?: LoadSettings;
+}
+
+export interface LoadSettings {
+    /** Concurrency levels, in order: one for --concurrency, several for --sweep. */
+    levels: number[];
+    /** Requests each stream sends back to back. */
+    rounds: number;
+    /** Tokens each request generates. */
+    tokens: number;
+    /** SVG chart to write (--sweep only). */
+    chartFile?: string;
 }
 
 export class UsageError extends Error {
@@ -53,6 +66,13 @@ the Ollama container still has its GPU (health, nvidia-smi, the heal timer's las
   --timeout <seconds>     timeout of each network call and docker command (default 10)
   --generate-timeout <s>  timeout of one generation, model load included (default 300)
   --docker-host <url>     Docker engine to use instead of the stack's dockerHost
+  --concurrency <N>       N streams at once: aggregate and per-stream tokens/s, time to first token
+                          p50/p95, requests that queued for a slot, 503s (Ollama's queue full)
+  --sweep <N,N,...>       the same for each level (e.g. 1,2,4,8), and an SVG chart of aggregate
+                          tokens/s and p95 first-token time against concurrency
+  --rounds <R>            requests each stream sends one after the other (default 2)
+  --load-tokens <T>       tokens each load request generates (default 64)
+  --chart <file.svg>      where --sweep writes its chart (default verify-sweep.svg)
   --quiet                 no progress on stderr
   -h, --help              this text
 
@@ -77,6 +97,11 @@ export function parseArgs(argv: string[]): VerifyOptions | undefined {
         if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
         return v;
     };
+    let levels: number[] | undefined;
+    let levelsFlag = "";
+    let rounds = 2;
+    let tokens = 64;
+    let chartFile: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const raw = argv[i];
         const eq = raw.indexOf("=");
@@ -98,6 +123,19 @@ export function parseArgs(argv: string[]): VerifyOptions | undefined {
             case "--docker-host": options.dockerHost = take(); break;
             case "--timeout": options.timeoutMs = positiveNumber(flag, take(), false, 0.1) * 1000; break;
             case "--generate-timeout": options.generateTimeoutMs = positiveNumber(flag, take(), false, 1) * 1000; break;
+            case "--concurrency":
+            case "--sweep": {
+                if (levels) throw new UsageError(`${flag}: give one of --concurrency or --sweep, once`);
+                const text = take();
+                if (flag === "--concurrency") levels = [positiveNumber(flag, text, true, 1)];
+                else levels = text.split(",").map((x) => positiveNumber(flag, x.trim(), true, 1));
+                if (levels.some((n) => n > 256)) throw new UsageError(`${flag} ${text}: at most 256 streams at once`);
+                levelsFlag = flag;
+                break;
+            }
+            case "--rounds": rounds = positiveNumber(flag, take(), true, 1); break;
+            case "--load-tokens": tokens = positiveNumber(flag, take(), true, 1); break;
+            case "--chart": chartFile = take(); break;
             case "--skip":
                 for (const group of take().split(",").map((s) => s.trim()).filter(Boolean)) {
                     if (!(SKIPPABLE as readonly string[]).includes(group)) {
@@ -112,5 +150,9 @@ export function parseArgs(argv: string[]): VerifyOptions | undefined {
     }
     if (!options.stack && !options.outputsFile) throw new UsageError("give --stack <name> or --outputs <file.json>");
     if (options.stack && options.outputsFile) throw new UsageError("give --stack or --outputs, not both");
+    if (chartFile && levelsFlag !== "--sweep") throw new UsageError("--chart goes with --sweep");
+    if (levels) {
+        options.load = { levels, rounds, tokens, chartFile: levelsFlag === "--sweep" ? chartFile ?? "verify-sweep.svg" : undefined };
+    }
     return options;
 }

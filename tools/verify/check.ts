@@ -10,7 +10,7 @@ export type CheckStatus = "pass" | "fail" | "skip";
 
 export type CheckId =
     | "ollama-host" | "ollama-from-backend" | "model-present" | "gpu-share" | "benchmark"
-    | "neo4j" | "backend-health" | "frontend" | "gpu-in-use";
+    | "neo4j" | "backend-health" | "frontend" | "gpu-in-use" | "load";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "ollama-host": "Ollama answers from the host",
@@ -22,6 +22,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "backend-health": "Backend health endpoint",
     "frontend": "Frontend answers",
     "gpu-in-use": "GPU still in use by the container",
+    "load": "Load: streams at once",
 };
 
 export const CHECK_ORDER: CheckId[] = Object.keys(CHECK_TITLES) as CheckId[];

@@ -6,6 +6,7 @@ import { CheckResult, skip, VerifyContext } from "./check";
 import { checkBenchmark } from "./checks/benchmark";
 import { checkBackendHealth, checkFrontend } from "./checks/http-endpoints";
 import { checkGpuInUse } from "./checks/gpu-in-use";
+import { checkLoad } from "./checks/load";
 import { checkGpuShare, checkModelPresent } from "./checks/ollama-model";
 import { checkOllamaFromBackend, checkOllamaFromHost } from "./checks/ollama-reach";
 import { checkNeo4j } from "./checks/neo4j";
@@ -24,14 +25,18 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
     results.push(fromBackend.result);
 
     const transport = fromHost.transport ?? fromBackend.transport;
+    // Why the load row (only with --concurrency/--sweep, last: the others keep their numbers) cannot run.
+    let loadBlocked: string | undefined = skipped("ollama") ? "skipped (--skip ollama)" : undefined;
     if (skipped("ollama")) {
         results.push(skip("model-present", "skipped (--skip ollama)"), skip("gpu-share", "skipped (--skip ollama)"), skip("benchmark", "skipped (--skip ollama)"));
     } else if (!transport) {
         const why = "not run: Ollama could not be reached (rows 1-2)";
+        loadBlocked = why;
         results.push(skip("model-present", why), skip("gpu-share", why), skip("benchmark", why));
     } else {
         const model = await checkModelPresent(ctx, transport);
         results.push(model.result);
+        if (!model.model) loadBlocked = "not run: the model is missing (row 3)";
         const gpu = await checkGpuShare(ctx, transport, model.model !== undefined);
         results.push(gpu);
         results.push(!model.model
@@ -50,5 +55,8 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
     results.push(skipped("ollama") || skipped("gpu")
         ? skip("gpu-in-use", `skipped (--skip ${skipped("ollama") ? "ollama" : "gpu"})`)
         : await checkGpuInUse(ctx, transport));
+    if (options.load) {
+        results.push(loadBlocked !== undefined || !transport ? skip("load", loadBlocked ?? "not run") : await checkLoad(ctx, transport));
+    }
     return results;
 }
