@@ -128,8 +128,12 @@ export interface DigitalOceanSettings {
     adminCidrs: string[];
     /** Allow 0.0.0.0/0 or ::/0 in adminCidrs (refused otherwise). */
     allowSshFromAnywhere: boolean;
-    /** Private IPv4 range of the stack's VPC; Ollama and Neo4j ports are open to it only. */
-    vpcIpRange: string;
+    /**
+     * Private IPv4 range of the stack's VPC, when chosen by hand. Unset (the default): DigitalOcean
+     * picks a range that does not overlap the account's other VPCs, and the firewall opens Ollama
+     * and Neo4j to the range the VPC really got.
+     */
+    vpcIpRange?: string;
     /** Size of the block volume holding the Ollama models, GB. */
     modelsVolumeGb: number;
     /** Size of the block volume holding the Neo4j data, GB. */
@@ -497,8 +501,8 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         sshPrivateKeyPath: r.optionalString("sshPrivateKeyPath", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/"),
         adminCidrs: r.stringList("adminCidrs", [], CIDR, "each item must be a CIDR such as 203.0.113.7/32"),
         allowSshFromAnywhere: r.boolean("allowSshFromAnywhere", false),
-        vpcIpRange: r.string("vpcIpRange", "10.110.0.0/20", PRIVATE_IPV4_CIDR,
-            "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as 10.110.0.0/20"),
+        vpcIpRange: r.optionalString("vpcIpRange", PRIVATE_IPV4_CIDR,
+            "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no other VPC of the account uses, or remove it to let DigitalOcean choose"),
         modelsVolumeGb: r.integer("modelsVolumeGb", 100, 10, 16384),
         neo4jVolumeGb: r.integer("neo4jVolumeGb", 20, 1, 16384),
         tags: r.stringList("tags", ["rag-stack"], /^[A-Za-z0-9:\-_]{1,255}$/, "tags are letters, digits, : - _"),

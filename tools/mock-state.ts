@@ -4,6 +4,9 @@
  */
 type State = Record<string, unknown>;
 
+/** The range the mock DigitalOcean gives a VPC created without `ipRange`. */
+export const MOCK_DIGITALOCEAN_VPC_RANGE = "10.124.16.0/20";
+
 const computed: Record<string, (name: string, inputs: State) => State> = {
     "docker:index/remoteImage:RemoteImage": (_name, inputs) => ({
         imageId: `${String(inputs.name)}`,
@@ -18,12 +21,13 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     // DigitalOcean: documentation addresses (RFC 5737), the VPC's first private address, fixed ids.
     "digitalocean:index/droplet:Droplet": (name) => ({
         ipv4Address: "203.0.113.10",
-        ipv4AddressPrivate: "10.110.0.2",
+        ipv4AddressPrivate: "10.124.16.2",
         dropletUrn: `do:droplet:${name}`,
         status: "active",
     }),
     "digitalocean:index/reservedIp:ReservedIp": (name) => ({ ipAddress: "203.0.113.50", reservedIpUrn: `do:reservedip:${name}` }),
-    "digitalocean:index/vpc:Vpc": (name, inputs) => ({ ipRange: inputs.ipRange ?? "10.110.0.0/20", vpcUrn: `do:vpc:${name}` }),
+    // Without an ipRange input DigitalOcean picks a free range; the mock picks one no config uses.
+    "digitalocean:index/vpc:Vpc": (name, inputs) => ({ ipRange: inputs.ipRange ?? MOCK_DIGITALOCEAN_VPC_RANGE, vpcUrn: `do:vpc:${name}` }),
     "digitalocean:index/volume:Volume": (name, inputs) => ({
         name: inputs.name ?? name,
         filesystemType: inputs.initialFilesystemType ?? "",

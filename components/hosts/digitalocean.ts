@@ -87,6 +87,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
         const vpc = new digitalocean.Vpc(`${name}-vpc`, {
             name: prefix,
             region: s.region,
+            // Unset unless configured: DigitalOcean then picks a range that overlaps none of the
+            // account's VPCs (a fixed default collides with an existing VPC and the create fails).
             ipRange: s.vpcIpRange,
             description: `${prefix}: GPU host network (Ollama and Neo4j reachable from here only)`,
         }, doOpts);
@@ -125,7 +127,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             readyMarker: DROPLET_MOUNTS.readyMarker,
         });
 
-        const rules = firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts, vpcIpRange: s.vpcIpRange });
+        // The private ports open to the range the VPC really has (its output), configured or not.
+        const rules = vpc.ipRange.apply((vpcIpRange) => firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts, vpcIpRange }));
         this.firewall = new digitalocean.Firewall(`${name}-firewall`, {
             name: `${prefix}-gpu-host`,
             tags: [hostTag.name],

@@ -13,6 +13,7 @@ import { gpuCheckLine } from "../../components/hosts/digitalocean";
 import { firewallRules, opensToInternet } from "../../components/hosts/digitalocean-firewall";
 import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
 import { remoteScript } from "../../components/hosts/remote-script";
+import { MOCK_DIGITALOCEAN_VPC_RANGE } from "../../tools/mock-state";
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
 import { CONTAINER, LOCAL_COMMAND, VOLUME } from "./support/containers";
 
@@ -34,7 +35,7 @@ const MOCK_RESERVED_IP = "203.0.113.50";
 type StackFile = { config: Record<string, Record<string, unknown>> };
 const stackFile = parseYaml(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")) as StackFile;
 const doConfig = stackFile.config["rag-stack:digitalocean"] as {
-    region: string; size: string; sshPublicKey: string; adminCidrs: string[]; vpcIpRange: string; modelsVolumeGb: number; neo4jVolumeGb: number;
+    region: string; size: string; sshPublicKey: string; adminCidrs: string[]; vpcIpRange?: string; modelsVolumeGb: number; neo4jVolumeGb: number;
 };
 
 let r: Rendered;
@@ -66,9 +67,11 @@ test("an explicit DigitalOcean provider gets the token as a secret; every Digita
     for (const x of doResources) expect(x.provider?.startsWith(`${provider.urn}::`)).toBe(true);
 });
 
-test("ssh key from the stack file, VPC in the region with the configured private range", () => {
+test("ssh key from the stack file; VPC in the region, its range left to DigitalOcean (no fixed default to collide with)", () => {
     expect(one(DO.sshKey).inputs.publicKey).toBe(doConfig.sshPublicKey);
-    expect(one(DO.vpc).inputs).toMatchObject({ region: doConfig.region, ipRange: doConfig.vpcIpRange });
+    expect(doConfig.vpcIpRange).toBeUndefined();
+    expect(one(DO.vpc).inputs).toMatchObject({ region: doConfig.region });
+    expect(one(DO.vpc).inputs.ipRange).toBeUndefined();
 });
 
 test("two block volumes (models, Neo4j) in the region, ext4, protected and retained on delete", () => {
@@ -141,7 +144,9 @@ describe("the cloud firewall", () => {
     test.each([11434, 7687, 7474])("no rule opens %i to 0.0.0.0/0 or ::/0 (VPC only)", (port) => {
         expect(inbound().filter((rule) => letsInFromInternet(rule, port))).toEqual([]);
         const vpcOnly = inbound().filter((rule) => rule.portRange === String(port));
-        expect(vpcOnly).toEqual([{ protocol: "tcp", portRange: String(port), sourceAddresses: [doConfig.vpcIpRange] }]);
+        // The range the VPC really got (its ipRange output), not a configured or assumed one.
+        expect(vpcOnly).toEqual([{ protocol: "tcp", portRange: String(port), sourceAddresses: [MOCK_DIGITALOCEAN_VPC_RANGE] }]);
+        expect(r.dependsOn(one(DO.firewall), one(DO.vpc))).toBe(true);
     });
 
     test("SSH only from adminCidrs", () => {
