@@ -149,6 +149,11 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             // Attached at creation, so cloud-init finds the devices on first boot.
             volumeIds: [this.modelsVolume.id, this.neo4jVolume.id],
             gracefulShutdown: true,
+            // A size change resizes CPU, RAM and GPU in place (power off, resize, power on) but not
+            // the disk: growing the disk is permanent and would forbid ever going back to a smaller
+            // size. The data lives on the block volumes, not on the droplet's disk.
+            // (digitalocean.Droplet `resizeDisk`, default true; GPU droplets cannot go from 8 GPUs to 1.)
+            resizeDisk: false,
         }, {
             ...doOpts,
             // A volume attaches to one droplet at a time: the old droplet goes first.

@@ -100,6 +100,10 @@ test("the GPU droplet: size, region, the size's GPU base image, monitoring, tags
     expect(userData).toContain("/dev/disk/by-id/scsi-0DO_Volume_rag-stack-prod-neo4j");
 });
 
+test("a size change resizes CPU, RAM and GPU but not the disk (resizeDisk: false keeps it reversible)", () => {
+    expect(one(DO.droplet).inputs.resizeDisk).toBe(false);
+});
+
 test("the droplet's actual user-data passes `cloud-init schema`", () => {
     if (spawnSync("sh", ["-c", "command -v cloud-init"]).status !== 0) {
         console.warn("cloud-init is not installed (apt-get install cloud-init): schema check skipped");
