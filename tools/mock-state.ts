@@ -4,6 +4,9 @@
  */
 type State = Record<string, unknown>;
 
+/** The SSH host key (ed25519, base64) the mock droplet reports. */
+export const MOCK_DROPLET_HOST_KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
 /** The range the mock DigitalOcean gives a VPC created without `ipRange`. */
 export const MOCK_DIGITALOCEAN_VPC_RANGE = "10.124.16.0/20";
 
@@ -17,7 +20,15 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     "docker:index/network:Network": (name, inputs) => ({ name: inputs.name ?? name }),
     "docker:index/container:Container": (name, inputs) => ({ name: inputs.name ?? name }),
     "command:local:Command": () => ({ stdout: "", stderr: "" }),
-    "command:remote:Command": () => ({ stdout: "", stderr: "" }),
+    // The droplet's answer to components/hosts/scripts/host-keys.sh; other remote commands print nothing.
+    "command:remote:Command": (_name, inputs) => ({
+        stdout: String(inputs.stdin ?? "").includes('echo "hostkey: ') ? `hostkey: ssh-ed25519 ${MOCK_DROPLET_HOST_KEY}\n` : "",
+        stderr: "",
+    }),
+    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": (_name, inputs) => ({
+        dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from(`mock-${String(inputs.registryName)}-token:mock-${String(inputs.registryName)}-token`).toString("base64") } } }),
+        credentialExpirationTime: "2076-11-25T00:00:00Z",
+    }),
     // DigitalOcean: documentation addresses (RFC 5737), the VPC's first private address, fixed ids.
     "digitalocean:index/droplet:Droplet": (name) => ({
         ipv4Address: "203.0.113.10",

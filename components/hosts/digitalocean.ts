@@ -17,7 +17,9 @@ import { digitalOceanVolumeDevice, renderCloudInit } from "./cloud-init";
 import { firewallRules } from "./digitalocean-firewall";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { DockerHost, GpuHostFacts, HostDataDirs } from "./docker-host";
+import { digitalOceanRegistryAuth } from "./registry-auth";
 import { remoteScript } from "./remote-script";
+import { dockerSshOptions, hostKeyToPin, SshAccess } from "./ssh-access";
 
 export interface DigitalOceanHostArgs {
     /** Validated droplet settings (region, size, image, keys, CIDRs, volume sizes, tags). */
@@ -30,6 +32,12 @@ export interface DigitalOceanHostArgs {
     publicPorts: number[];
     /** Image started with `--gpus all` by the readiness check (the pinned Ollama image). */
     gpuCheckImage: string;
+    /** Every image the stack pulls onto the droplet: private registries among them get credentials. */
+    images: string[];
+    /** How both SSH clients authenticate (checked by the pre-flight in a real run; see ssh-access.ts). */
+    sshAccess: SshAccess;
+    /** Resolves once the pre-flight checks pass; the DigitalOcean provider waits for it (preflight.ts). */
+    billingGate?: pulumi.Output<unknown>;
 }
 
 /** Where the block volumes are mounted on the droplet, and the directories the containers use. */
@@ -44,6 +52,7 @@ export const DROPLET_DATA_DIRS: HostDataDirs = {
 };
 
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
+const HOST_KEYS_SCRIPT = path.join(__dirname, "scripts", "host-keys.sh");
 
 /** DigitalOcean names: lowercase letters, digits and dashes. */
 function doName(...parts: string[]): string {
@@ -70,8 +79,11 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
         super("rag-stack:hosts:DigitalOceanHost", name, {}, opts);
         const s = args.settings;
         const prefix = doName(pulumi.getProject(), pulumi.getStack());
+        const token = args.token === undefined ? undefined : pulumi.secret(args.token);
         const doProvider = new digitalocean.Provider(`${name}-do`, {
-            token: args.token === undefined ? undefined : pulumi.secret(args.token),
+            // Every DigitalOcean resource goes through this provider, and its configuration waits
+            // for the pre-flight checks: nothing billable is created before they pass.
+            token: args.billingGate ? pulumi.all([args.billingGate, token]).apply(([, value]) => value) : token,
         }, { parent: this });
         const doOpts = { parent: this, provider: doProvider };
         // The data outlives every other resource: `pulumi destroy` refuses while protected, and
@@ -177,7 +189,9 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             // The droplet needs a minute or two before sshd answers.
             dialErrorLimit: 40,
             perDialTimeout: 30,
-            privateKey: s.sshPrivateKeyPath ? pulumi.secret(readPrivateKey(s.sshPrivateKeyPath)) : undefined,
+            // The agent (SSH_AUTH_SOCK, read by the provider itself) unless only a key file can do it.
+            privateKey: args.sshAccess.method === "key-file" && args.sshAccess.keyFile
+                ? pulumi.secret(readPrivateKey(args.sshAccess.keyFile)) : undefined,
         });
 
         const check = remoteScript(GPU_READY_SCRIPT, {
@@ -192,13 +206,26 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             triggers: [this.droplet.id, check.hash],
         }, { parent: this, dependsOn: [assignment, this.firewall] });
 
-        const sshOpts = ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"];
-        if (s.sshPrivateKeyPath) sshOpts.push("-i", s.sshPrivateKeyPath);
+        // The droplet's host key, read on the droplet once cloud-init is done, again for every new
+        // droplet; the Docker provider's ssh trusts exactly that key (ssh-access.ts).
+        const hostKeysScript = remoteScript(HOST_KEYS_SCRIPT, {});
+        const hostKeys = new command.remote.Command(`${name}-host-keys`, {
+            connection: this.connection,
+            create: hostKeysScript.create,
+            stdin: hostKeysScript.stdin,
+            triggers: [this.droplet.id, hostKeysScript.hash],
+        }, { parent: this, dependsOn: [this.readiness] });
+        const sshOpts = pulumi.all([reservedIp.ipAddress, hostKeys.stdout]).apply(([address, stdout]) => {
+            const hostKey = hostKeyToPin(stdout);
+            if (!hostKey) throw new Error(`the droplet at ${address} reported no SSH host key (host-keys.sh printed: ${JSON.stringify(stdout.slice(0, 200))})`);
+            return dockerSshOptions(args.sshAccess, address, hostKey);
+        });
         this.provider = new docker.Provider(`${name}-docker`, {
             host: this.dockerHost,
             sshOpts,
-        }, { parent: this, dependsOn: [this.readiness] });
-        this.ready = [this.readiness];
+            registryAuth: digitalOceanRegistryAuth(name, args.images, doOpts),
+        }, { parent: this, dependsOn: [this.readiness, hostKeys] });
+        this.ready = [this.readiness, hostKeys];
 
         const size = DIGITALOCEAN_GPU_SIZES[s.size];
         this.gpuHost = {
