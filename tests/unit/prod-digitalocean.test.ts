@@ -13,7 +13,7 @@ import { gpuCheckLine } from "../../components/hosts/digitalocean";
 import { firewallRules, opensToInternet } from "../../components/hosts/digitalocean-firewall";
 import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
 import { remoteScript } from "../../components/hosts/remote-script";
-import { MOCK_DIGITALOCEAN_VPC_RANGE } from "../../tools/mock-state";
+import { MOCK_DIGITALOCEAN_VPC_RANGE, MOCK_DROPLET_HOST_KEY } from "../../tools/mock-state";
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
 import { CONTAINER, LOCAL_COMMAND, VOLUME } from "./support/containers";
 
@@ -27,6 +27,7 @@ const DO = {
     assignment: "digitalocean:index/reservedIpAssignment:ReservedIpAssignment",
     firewall: "digitalocean:index/firewall:Firewall",
     tag: "digitalocean:index/tag:Tag",
+    registryCredentials: "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
 };
 const REMOTE_COMMAND = "command:remote:Command";
 const DOCKER_PROVIDER = "pulumi:providers:docker";
@@ -298,4 +299,68 @@ test("the firewall rules never open a private port to the internet, even when as
     expect(rules.inbound.some((rule) => opensToInternet(rule, 3000))).toBe(true);
     expect(opensToInternet({ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["::/0"] }, 7687)).toBe(true);
     expect(opensToInternet({ protocol: "tcp", portRange: "all", sourceAddresses: ["0.0.0.0/0"] }, 11434)).toBe(true);
+});
+
+
+/** Provider configuration reaches the engine JSON-encoded when it is not a string. */
+function providerInput<T>(value: unknown): T {
+    return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}
+
+describe("SSH: one way to authenticate for both clients, the droplet's host key pinned", () => {
+    const hostKeys = () => r.named("host-host-keys", REMOTE_COMMAND);
+
+    test("without sshPrivateKeyPath no private key goes into any remote command's connection (the agent is used)", () => {
+        const remote = r.ofType(REMOTE_COMMAND);
+        expect(remote.length).toBeGreaterThanOrEqual(3);
+        for (const c of remote) {
+            expect(c.inputs.connection).toMatchObject({ host: MOCK_RESERVED_IP, user: "root" });
+            expect((c.inputs.connection as Record<string, unknown>).privateKey).toBeUndefined();
+        }
+    });
+
+    test("the host keys are read on the droplet after readiness, again for every new droplet", () => {
+        const c = hostKeys();
+        expect(String(c.inputs.stdin)).toContain('"$dir"/ssh_host_*_key.pub');
+        expect(c.inputs.create).toBe("sh -s");
+        expect((c.inputs.triggers as unknown[])[0]).toBe(one(DO.droplet).id ?? "host-droplet-id");
+        expect(r.dependsOn(c, r.named("host-gpu-ready", REMOTE_COMMAND))).toBe(true);
+    });
+
+    test("the Docker provider's ssh: BatchMode, strict checking against exactly the droplet's key, not the user's known_hosts", () => {
+        const provider = one(DOCKER_PROVIDER);
+        const opts = providerInput<string[]>(provider.inputs.sshOpts);
+        const values = opts.filter((_, i) => opts[i - 1] === "-o");
+        expect(values).toEqual(expect.arrayContaining([
+            "BatchMode=yes",
+            "StrictHostKeyChecking=yes",
+            "UserKnownHostsFile=/dev/null",
+            `KnownHostsCommand=/bin/echo ${MOCK_RESERVED_IP} ssh-ed25519 ${MOCK_DROPLET_HOST_KEY}`,
+            "HostKeyAlgorithms=ssh-ed25519",
+        ]));
+        expect(opts.join(" ")).not.toContain("accept-new");
+        expect(opts).not.toContain("-i");
+        expect(r.dependsOn(provider, hostKeys())).toBe(true);
+    });
+});
+
+describe("private images: the provider gets DigitalOcean registry credentials", () => {
+    test("a read-only credentials resource for the registry the images name, through the DigitalOcean provider", () => {
+        const creds = one(DO.registryCredentials);
+        expect(creds.inputs).toMatchObject({ registryName: "rag-stack", write: false });
+        expect(creds.provider?.startsWith(`${one(DO.provider).urn}::`)).toBe(true);
+    });
+
+    test("registryAuth for registry.digitalocean.com from the credentials' Docker config JSON, as a secret", () => {
+        const provider = one(DOCKER_PROVIDER);
+        const auth = providerInput<{ address: string; configFileContent: string }[]>(provider.inputs.registryAuth);
+        expect(auth.map((a) => a.address)).toEqual(["registry.digitalocean.com"]);
+        expect(provider.secretPaths.some((p) => p.startsWith("registryAuth"))).toBe(true);
+        // What the provider does with it (providerSetToRegistryAuth): look the host up in `auths`, decode user:password.
+        const config = JSON.parse(auth[0].configFileContent) as { auths: Record<string, { auth: string }> };
+        const [user, password] = Buffer.from(config.auths["registry.digitalocean.com"].auth, "base64").toString().split(":");
+        expect(user).toBe("mock-rag-stack-token");
+        expect(password).toBe("mock-rag-stack-token");
+        expect(r.dependsOn(provider, one(DO.registryCredentials))).toBe(true);
+    });
 });
