@@ -140,6 +140,11 @@ export interface DigitalOceanSettings {
     neo4jVolumeGb: number;
     /** Tags put on the droplet and volumes. */
     tags: string[];
+    /**
+     * DigitalOcean ids of retained block volumes to adopt instead of creating new ones (Pulumi's
+     * `import` option): after the stack lost them from its state but they still hold the data.
+     */
+    importVolumeIds: { models?: string; neo4j?: string };
 }
 
 export interface HostSettings {
@@ -486,7 +491,7 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
     const r = Reader.of(problems, "digitalocean", raw);
     r.rejectUnknown([
         "region", "size", "image", "sshPublicKey", "sshKeyFingerprints", "sshPrivateKeyPath", "adminCidrs",
-        "allowSshFromAnywhere", "vpcIpRange", "modelsVolumeGb", "neo4jVolumeGb", "tags",
+        "allowSshFromAnywhere", "vpcIpRange", "modelsVolumeGb", "neo4jVolumeGb", "tags", "importVolumeIds",
     ]);
     const sizeSlugs = Object.keys(DIGITALOCEAN_GPU_SIZES);
     const size = r.string("size", undefined, /^\S+$/, `use one of the DigitalOcean NVIDIA GPU sizes: ${sizeSlugs.join(", ")}`);
@@ -506,6 +511,7 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         modelsVolumeGb: r.integer("modelsVolumeGb", 100, 10, 16384),
         neo4jVolumeGb: r.integer("neo4jVolumeGb", 20, 1, 16384),
         tags: r.stringList("tags", ["rag-stack"], /^[A-Za-z0-9:\-_]{1,255}$/, "tags are letters, digits, : - _"),
+        importVolumeIds: readImportVolumeIds(r),
     };
     if (settings.sshPrivateKeyPath) settings.sshPrivateKeyPath = expandHome(settings.sshPrivateKeyPath);
     if (!settings.sshPublicKey && settings.sshKeyFingerprints.length === 0) {
@@ -530,6 +536,16 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         }
     }
     return settings;
+}
+
+/** `digitalocean.importVolumeIds: {models, neo4j}`: volume ids as `doctl compute volume list` prints them. */
+function readImportVolumeIds(r: Reader): { models?: string; neo4j?: string } {
+    if (!r.has("importVolumeIds")) return {};
+    const ids = r.child("importVolumeIds");
+    ids.rejectUnknown(["models", "neo4j"]);
+    const VOLUME_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const allowed = "use the volume's ID from `doctl compute volume list --format ID,Name`";
+    return { models: ids.optionalString("models", VOLUME_ID, allowed), neo4j: ids.optionalString("neo4j", VOLUME_ID, allowed) };
 }
 
 function readSecret(problems: string[], key: string, secret: RawSecrets[keyof RawSecrets], required: string | undefined) {

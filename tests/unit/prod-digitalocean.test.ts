@@ -364,3 +364,29 @@ describe("private images: the provider gets DigitalOcean registry credentials", 
         expect(r.dependsOn(provider, one(DO.registryCredentials))).toBe(true);
     });
 });
+
+
+test("configured VPC range, public images only, retained volumes adopted: the range is used, no registry credentials, the volumes imported", () => {
+    const MODELS_ID = "506f78a4-e098-11e5-ad9f-000f53306ae1";
+    const NEO4J_ID = "506f78a4-e098-11e5-ad9f-000f53306ae2";
+    const other = new Rendered(renderStackInChildProcess({
+        stack: "prod",
+        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+        overrides: {
+            "digitalocean.vpcIpRange": "10.120.0.0/20",
+            "digitalocean.importVolumeIds": { models: MODELS_ID, neo4j: NEO4J_ID },
+            "services.backend.image": "ghcr.io/example/rag-backend:1.0.0",
+            "services.frontend.image": "example/rag-frontend:1.0.0",
+        },
+    }));
+    expect(other.ofType(DO.vpc)[0].inputs.ipRange).toBe("10.120.0.0/20");
+    const rules = (other.ofType(DO.firewall)[0].inputs.inboundRules ?? []) as Rule[];
+    expect(rules.filter((rule) => rule.portRange === "11434")).toEqual([{ protocol: "tcp", portRange: "11434", sourceAddresses: ["10.120.0.0/20"] }]);
+    expect(other.ofType(DO.registryCredentials)).toEqual([]);
+    expect(providerInput<unknown[]>(other.ofType(DOCKER_PROVIDER)[0].inputs.registryAuth ?? "[]")).toEqual([]);
+    expect(other.named("host-models", DO.volume).importId).toBe(MODELS_ID);
+    expect(other.named("host-neo4j-data", DO.volume).importId).toBe(NEO4J_ID);
+    expect(other.named("host-models", DO.volume).protect).toBe(true);
+    // The main render adopts nothing.
+    expect(r.ofType(DO.volume).map((v) => v.importId)).toEqual([undefined, undefined]);
+});
