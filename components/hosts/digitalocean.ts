@@ -1,10 +1,13 @@
 /**
  * A DigitalOcean GPU droplet created by the stack, and the Docker engine on it:
- * SSH key, VPC, two protected block volumes (Ollama models, Neo4j data) mounted by cloud-init,
- * the droplet on the size's AI/ML-ready NVIDIA image, a reserved IP (DNS and the Docker provider
- * survive a replacement), a cloud firewall (SSH from the admin CIDRs only; 11434, 7687, 7474 never
- * from the internet), a readiness check over SSH that proves Docker sees the GPU, and a Docker
- * provider on `ssh://<user>@<reserved ip>` that waits for it.
+ * SSH key, VPC (range chosen by DigitalOcean unless configured), two protected block volumes
+ * (Ollama models, Neo4j data) mounted by cloud-init, the droplet on the size's AI/ML-ready NVIDIA
+ * image, a reserved IP (DNS and the Docker provider survive a replacement), a cloud firewall (SSH
+ * from the admin CIDRs only; 11434, 7687, 7474 from the VPC's real range only), a readiness check
+ * over SSH that proves Docker sees the GPU, the droplet's host key read on it (host-keys.sh) and
+ * pinned, registry credentials when an image is on DigitalOcean's registry, and a Docker provider
+ * on `ssh://<user>@<reserved ip>` that waits for all of it. The DigitalOcean provider waits for the
+ * pre-flight checks (preflight.ts); SSH authentication is chosen in ssh-access.ts.
  */
 import * as fs from "fs";
 import * as path from "path";
