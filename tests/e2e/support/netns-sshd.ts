@@ -69,7 +69,10 @@ export async function startNetnsSshd(runId: string): Promise<NetnsSshd> {
     const clientKey = path.join(dir, "client");
     run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rehearsal@rag-stack", "-f", clientKey]);
     fs.copyFileSync(`${clientKey}.pub`, path.join(dir, "authorized_keys"));
-    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
+    // sshd's privilege separation directory; removed again at the end only if this run made it.
+    const madePrivsepDir = !fs.existsSync("/run/sshd");
+    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+    const removePrivsepDir = () => { if (madePrivsepDir) fs.rmSync("/run/sshd", { recursive: true, force: true }); };
 
     let generation = 0;
     let server: ChildProcess | undefined;
@@ -124,6 +127,7 @@ export async function startNetnsSshd(runId: string): Promise<NetnsSshd> {
         spawnSync("ip", ["netns", "del", ns], { timeout: 15_000 });
         spawnSync("ip", ["link", "del", hostSide], { timeout: 15_000 });
         fs.rmSync(dir, { recursive: true, force: true });
+        removePrivsepDir();
         throw err;
     }
 
@@ -141,6 +145,7 @@ export async function startNetnsSshd(runId: string): Promise<NetnsSshd> {
             // Deleting the namespace removes the pair; this only matters if it did not.
             if (spawnSync("ip", ["link", "show", hostSide]).status === 0) spawnSync("ip", ["link", "del", hostSide], { timeout: 15_000 });
             fs.rmSync(dir, { recursive: true, force: true });
+            removePrivsepDir();
         },
     };
 }
