@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { DigitalOceanSettings, parseProfile } from "../../components/config";
 import { documentationRangeOf, ipv4InCidr } from "../../components/hosts/cidr";
-import { checkAdminAddress, checkBeforeBilling, isPlaceholderKey, underPulumiMocks } from "../../components/hosts/preflight";
+import { checkAdminAddress, checkBeforeBilling, isPlaceholderKey, prepareDigitalOceanRun, underPulumiMocks } from "../../components/hosts/preflight";
 import { digitalOceanRegistryNames, registryOf } from "../../components/hosts/registry-auth";
 import { checkSshAccess, dockerSshOptions, hostKeyToPin, SshAccessSettings } from "../../components/hosts/ssh-access";
 
@@ -248,7 +248,12 @@ describe("which registries need credentials", () => {
 describe("real run or test render: told apart by the runtime, not by a flag", () => {
     test("a plain process (as under `pulumi up`, which never uses mocks) runs the checks; Pulumi's mocks do not", async () => {
         expect(underPulumiMocks()).toBe(false);
+        // What the program calls first for a DigitalOcean host: the example stack is refused, nothing registered.
+        expect(() => prepareDigitalOceanRun("prod", exampleSettings(), { PATH: process.env.PATH }))
+            .toThrow(/^Stack "prod" cannot create the DigitalOcean GPU host \(3 problems; nothing was created\):\n  - rag-stack:digitalocean\.sshPublicKey is the example's placeholder[^]*documentation range[^]*ssh-agent is not reachable/);
         await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "rag-stack", "prod", false);
         expect(underPulumiMocks()).toBe(true);
+        // Under mocks (tests, npm run plan) the settings alone decide and nothing waits.
+        expect(prepareDigitalOceanRun("prod", exampleSettings(), {})).toEqual({ sshAccess: { method: "agent", description: "ssh-agent" } });
     });
 });

@@ -366,7 +366,10 @@ describe("private images: the provider gets DigitalOcean registry credentials", 
 });
 
 
-test("configured VPC range, public images only, retained volumes adopted: the range is used, no registry credentials, the volumes imported", () => {
+test("configured VPC range, public images only, retained volumes adopted, a key file: the range is used, no registry credentials, the volumes imported, the key used by both clients", () => {
+    const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-key-"));
+    const keyFile = path.join(keyDir, "id_ed25519");
+    fs.writeFileSync(keyFile, "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n", { mode: 0o600 });
     const MODELS_ID = "506f78a4-e098-11e5-ad9f-000f53306ae1";
     const NEO4J_ID = "506f78a4-e098-11e5-ad9f-000f53306ae2";
     const other = new Rendered(renderStackInChildProcess({
@@ -377,8 +380,15 @@ test("configured VPC range, public images only, retained volumes adopted: the ra
             "digitalocean.importVolumeIds": { models: MODELS_ID, neo4j: NEO4J_ID },
             "services.backend.image": "ghcr.io/example/rag-backend:1.0.0",
             "services.frontend.image": "example/rag-frontend:1.0.0",
+            "digitalocean.sshPrivateKeyPath": keyFile,
         },
     }));
+    fs.rmSync(keyDir, { recursive: true, force: true });
+    // Without an agent (mocks probe nothing: the settings decide), the key file serves both clients.
+    const ready = other.named("host-gpu-ready", REMOTE_COMMAND);
+    expect((ready.inputs.connection as Record<string, unknown>).privateKey).toContain("not-a-real-key");
+    expect(ready.secretPaths).toContain("connection"); // the whole connection is secret once it holds a key
+    expect(providerInput<string[]>(other.ofType(DOCKER_PROVIDER)[0].inputs.sshOpts).slice(-4)).toEqual(["-o", "IdentitiesOnly=yes", "-i", keyFile]);
     expect(other.ofType(DO.vpc)[0].inputs.ipRange).toBe("10.120.0.0/20");
     const rules = (other.ofType(DO.firewall)[0].inputs.inboundRules ?? []) as Rule[];
     expect(rules.filter((rule) => rule.portRange === "11434")).toEqual([{ protocol: "tcp", portRange: "11434", sourceAddresses: ["10.120.0.0/20"] }]);
