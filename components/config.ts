@@ -144,7 +144,7 @@ export interface DigitalOceanSettings {
      * DigitalOcean ids of retained block volumes to adopt instead of creating new ones (Pulumi's
      * `import` option): after the stack lost them from its state but they still hold the data.
      */
-    importVolumeIds: { models?: string; neo4j?: string };
+    importVolumeIds?: { models?: string; neo4j?: string };
 }
 
 export interface HostSettings {

@@ -118,7 +118,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             initialFilesystemLabel: "ollama-models",
             description: "Ollama model store (protected: survives droplet replacement and stack destroy)",
             tags: s.tags,
-        }, { ...dataOpts, import: s.importVolumeIds.models });
+        }, { ...dataOpts, import: s.importVolumeIds?.models });
         this.neo4jVolume = new digitalocean.Volume(`${name}-neo4j-data`, {
             name: neo4jName,
             region: s.region,
@@ -127,7 +127,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             initialFilesystemLabel: "neo4j-data",
             description: "Neo4j data (protected: survives droplet replacement and stack destroy)",
             tags: s.tags,
-        }, { ...dataOpts, import: s.importVolumeIds.neo4j });
+        }, { ...dataOpts, import: s.importVolumeIds?.neo4j });
 
         // The firewall follows this tag, so the droplet is covered from its first boot.
         const hostTag = new digitalocean.Tag(`${name}-tag`, { name: `${prefix}-gpu-host` }, doOpts);
