@@ -16,7 +16,7 @@ export function createDockerHost(name: string, profile: Profile, opts?: pulumi.C
         case "local":
         case "existing":
             return new ExistingDockerHost(name, { settings: profile.host, publicHost: profile.services.publicHost }, opts);
-        case "digitalocean":
+        case "digitalocean": {
             if (!profile.digitalocean) throw new Error("host.provider digitalocean without digitalocean settings (config validation should have refused this)");
             // Before anything is registered: a real run refuses what could only buy an unreachable droplet.
             const run = prepareDigitalOceanRun(profile.stack, profile.digitalocean);
@@ -30,6 +30,7 @@ export function createDockerHost(name: string, profile: Profile, opts?: pulumi.C
                 sshAccess: run.sshAccess,
                 billingGate: run.billingGate,
             }, opts);
+        }
     }
 }
 
