@@ -34,9 +34,10 @@ export function digitalOceanRegistryNames(images: string[]): string[] {
 }
 
 /**
- * `registryAuth` for the Docker provider: read-only credentials for the account's DigitalOcean
- * registry when an image is there, nothing otherwise. A DigitalOcean account has one registry, so
- * images naming two are refused here rather than failing halfway through a pull.
+ * `registryAuth` for the Docker provider: read-only credentials for the DigitalOcean registry the
+ * images are in, nothing when none is. The provider keeps one set of credentials per registry host
+ * (providerSetToRegistryAuth keys them by host name), so images spread over two DigitalOcean
+ * registries are refused here rather than failing halfway through a pull.
  */
 export function digitalOceanRegistryAuth(
     name: string,
@@ -46,7 +47,8 @@ export function digitalOceanRegistryAuth(
     const names = digitalOceanRegistryNames(images);
     if (names.length === 0) return [];
     if (names.length > 1) {
-        throw new Error(`images name ${names.length} DigitalOcean registries (${names.join(", ")}); an account has one: push every image to ${DIGITALOCEAN_REGISTRY}/<your registry>/`);
+        throw new Error(`images name ${names.length} DigitalOcean registries (${names.join(", ")}); the Docker provider takes one set of credentials per registry host: ` +
+            `push every image to one registry (${DIGITALOCEAN_REGISTRY}/<registry>/...)`);
     }
     const credentials = new digitalocean.ContainerRegistryDockerCredentials(`${name}-registry-credentials`, {
         registryName: names[0],
