@@ -14,7 +14,7 @@ import { parse as parseYaml } from "yaml";
 import { DigitalOceanSettings, parseProfile } from "../../components/config";
 import { documentationRangeOf, ipv4InCidr } from "../../components/hosts/cidr";
 import { checkAdminAddress, checkBeforeBilling, isPlaceholderKey, prepareDigitalOceanRun, underPulumiMocks } from "../../components/hosts/preflight";
-import { digitalOceanRegistryNames, registryOf } from "../../components/hosts/registry-auth";
+import { digitalOceanRegistryAuth, digitalOceanRegistryNames, registryOf } from "../../components/hosts/registry-auth";
 import { checkSshAccess, dockerSshOptions, hostKeyToPin, SshAccessSettings } from "../../components/hosts/ssh-access";
 
 const HOST_KEYS_SCRIPT = path.join(__dirname, "../../components/hosts/scripts/host-keys.sh");
@@ -242,6 +242,12 @@ describe("which registries need credentials", () => {
         expect(digitalOceanRegistryNames([
             "registry.digitalocean.com/rag-stack/rag-backend:1.0.0", "registry.digitalocean.com/rag-stack/rag-frontend:1.0.0", "neo4j:5.26.2-community",
         ])).toEqual(["rag-stack"]);
+    });
+
+    test("public images need no credentials; images in two DigitalOcean registries are refused (one set of credentials per host)", () => {
+        expect(digitalOceanRegistryAuth("host", ["ollama/ollama:0.12.6", "neo4j:5.26.2-community"], {})).toEqual([]);
+        expect(() => digitalOceanRegistryAuth("host", ["registry.digitalocean.com/a/backend:1", "registry.digitalocean.com/b/frontend:1"], {}))
+            .toThrow(/images name 2 DigitalOcean registries \(a, b\); the Docker provider takes one set of credentials per registry host/);
     });
 });
 
