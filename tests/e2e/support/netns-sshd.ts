@@ -30,6 +30,8 @@ export interface NetnsSshd {
     address: string;
     /** Private key (unencrypted ed25519) the server accepts for root. */
     clientKey: string;
+    /** Lets root log in with one more public key line. */
+    authorize: (publicKeyLine: string) => void;
     /** Directory holding the current server's ssh_host_ed25519_key.pub (for host-keys.sh's HOST_KEYS_DIR). */
     hostKeysDir: () => string;
     /** Stops the server and starts another with a new host key on the same address. */
@@ -134,6 +136,7 @@ export async function startNetnsSshd(runId: string): Promise<NetnsSshd> {
     return {
         address,
         clientKey,
+        authorize: (line) => fs.appendFileSync(path.join(dir, "authorized_keys"), `${line.trim()}\n`),
         hostKeysDir: keysDir,
         replace: async () => {
             await stopServer();
