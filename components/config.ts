@@ -134,8 +134,12 @@ export interface DigitalOceanSettings {
     adminCidrs: string[];
     /** Allow 0.0.0.0/0 or ::/0 in adminCidrs (refused otherwise). */
     allowSshFromAnywhere: boolean;
-    /** Private IPv4 range of the stack's VPC; Ollama and Neo4j ports are open to it only. */
-    vpcIpRange: string;
+    /**
+     * Private IPv4 range of the stack's VPC, when chosen by hand. Unset (the default): DigitalOcean
+     * picks a range that does not overlap the account's other VPCs, and the firewall opens Ollama
+     * and Neo4j to the range the VPC really got.
+     */
+    vpcIpRange?: string;
     /** Size of the block volume holding the Ollama models, GB. */
     modelsVolumeGb: number;
     /** Size of the block volume holding the Neo4j data, GB. */
@@ -147,6 +151,11 @@ export interface DigitalOceanSettings {
      * firewall and SSH key stay. See README, "Park the GPU".
      */
     parked: boolean;
+    /**
+     * DigitalOcean ids of retained block volumes to adopt instead of creating new ones (Pulumi's
+     * `import` option): after the stack lost them from its state but they still hold the data.
+     */
+    importVolumeIds?: { models?: string; neo4j?: string };
 }
 
 export interface HostSettings {
@@ -505,7 +514,7 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
     const r = Reader.of(problems, "digitalocean", raw);
     r.rejectUnknown([
         "region", "size", "image", "sshPublicKey", "sshKeyFingerprints", "sshPrivateKeyPath", "adminCidrs",
-        "allowSshFromAnywhere", "vpcIpRange", "modelsVolumeGb", "neo4jVolumeGb", "tags", "parked",
+        "allowSshFromAnywhere", "vpcIpRange", "modelsVolumeGb", "neo4jVolumeGb", "tags", "parked", "importVolumeIds",
     ]);
     const sizeSlugs = Object.keys(DIGITALOCEAN_GPU_SIZES);
     const size = r.string("size", undefined, /^\S+$/, `use one of the DigitalOcean NVIDIA GPU sizes: ${sizeSlugs.join(", ")}`);
@@ -520,12 +529,13 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         sshPrivateKeyPath: r.optionalString("sshPrivateKeyPath", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/"),
         adminCidrs: r.stringList("adminCidrs", [], CIDR, "each item must be a CIDR such as 203.0.113.7/32"),
         allowSshFromAnywhere: r.boolean("allowSshFromAnywhere", false),
-        vpcIpRange: r.string("vpcIpRange", "10.110.0.0/20", PRIVATE_IPV4_CIDR,
-            "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as 10.110.0.0/20"),
+        vpcIpRange: r.optionalString("vpcIpRange", PRIVATE_IPV4_CIDR,
+            "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no other VPC of the account uses, or remove it to let DigitalOcean choose"),
         modelsVolumeGb: r.integer("modelsVolumeGb", 100, 10, 16384),
         neo4jVolumeGb: r.integer("neo4jVolumeGb", 20, 1, 16384),
         tags: r.stringList("tags", ["rag-stack"], /^[A-Za-z0-9:\-_]{1,255}$/, "tags are letters, digits, : - _"),
         parked: r.boolean("parked", false),
+        importVolumeIds: readImportVolumeIds(r),
     };
     if (settings.sshPrivateKeyPath) settings.sshPrivateKeyPath = expandHome(settings.sshPrivateKeyPath);
     if (!settings.sshPublicKey && settings.sshKeyFingerprints.length === 0) {
@@ -550,6 +560,16 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         }
     }
     return settings;
+}
+
+/** `digitalocean.importVolumeIds: {models, neo4j}`: volume ids as `doctl compute volume list` prints them. */
+function readImportVolumeIds(r: Reader): { models?: string; neo4j?: string } {
+    if (!r.has("importVolumeIds")) return {};
+    const ids = r.child("importVolumeIds");
+    ids.rejectUnknown(["models", "neo4j"]);
+    const VOLUME_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const allowed = "use the volume's ID from `doctl compute volume list --format ID,Name`";
+    return { models: ids.optionalString("models", VOLUME_ID, allowed), neo4j: ids.optionalString("neo4j", VOLUME_ID, allowed) };
 }
 
 function readSecret(problems: string[], key: string, secret: RawSecrets[keyof RawSecrets], required: string | undefined) {

@@ -21,7 +21,11 @@ export interface PolicyContext {
     enforcement: EnforcementLevel;
     /** `rag-stack:ollama.accelerator` of the stack (metal | nvidia | cpu), when known. */
     ollamaAccelerator?: string;
-    /** The VPC's private range (`rag-stack:digitalocean.vpcIpRange`), when the stack has one. */
+    /**
+     * The VPC's private range (`rag-stack:digitalocean.vpcIpRange`), when the stack configures one.
+     * Unset, DigitalOcean picks the range at creation and the pack cannot know it: production then
+     * allows loopback only, never a guessed range.
+     */
     vpcIpRange?: string;
 }
 
@@ -42,18 +46,13 @@ function configObject(config: Record<string, unknown>, key: string): Record<stri
     }
 }
 
-const DEFAULT_VPC_IP_RANGE = "10.110.0.0/20";
-
 /** The context for `stack` with its config (`project:key` to value, values as the engine passes them). */
 export function policyContext(stack: string | undefined, config: Record<string, unknown> = {}): PolicyContext {
     const production = stack === undefined || isProductionStack(stack);
     const ollama = configObject(config, "ollama");
-    const host = configObject(config, "host");
     const digitalocean = configObject(config, "digitalocean");
     const accelerator = typeof ollama.accelerator === "string" ? ollama.accelerator : undefined;
-    const vpcIpRange = typeof digitalocean.vpcIpRange === "string"
-        ? digitalocean.vpcIpRange
-        : host.provider === "digitalocean" ? DEFAULT_VPC_IP_RANGE : undefined;
+    const vpcIpRange = typeof digitalocean.vpcIpRange === "string" ? digitalocean.vpcIpRange : undefined;
     return {
         stack,
         production,

@@ -4,6 +4,12 @@
  */
 type State = Record<string, unknown>;
 
+/** The SSH host key (ed25519, base64) the mock droplet reports. */
+export const MOCK_DROPLET_HOST_KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+/** The range the mock DigitalOcean gives a VPC created without `ipRange`. */
+export const MOCK_DIGITALOCEAN_VPC_RANGE = "10.124.16.0/20";
+
 const computed: Record<string, (name: string, inputs: State) => State> = {
     "docker:index/remoteImage:RemoteImage": (_name, inputs) => ({
         imageId: `${String(inputs.name)}`,
@@ -14,16 +20,25 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     "docker:index/network:Network": (name, inputs) => ({ name: inputs.name ?? name }),
     "docker:index/container:Container": (name, inputs) => ({ name: inputs.name ?? name }),
     "command:local:Command": () => ({ stdout: "", stderr: "" }),
-    "command:remote:Command": () => ({ stdout: "", stderr: "" }),
+    // The droplet's answer to components/hosts/scripts/host-keys.sh; other remote commands print nothing.
+    "command:remote:Command": (_name, inputs) => ({
+        stdout: String(inputs.stdin ?? "").includes('echo "hostkey: ') ? `hostkey: ssh-ed25519 ${MOCK_DROPLET_HOST_KEY}\n` : "",
+        stderr: "",
+    }),
+    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": (_name, inputs) => ({
+        dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from(`mock-${String(inputs.registryName)}-token:mock-${String(inputs.registryName)}-token`).toString("base64") } } }),
+        credentialExpirationTime: "2076-11-25T00:00:00Z",
+    }),
     // DigitalOcean: documentation addresses (RFC 5737), the VPC's first private address, fixed ids.
     "digitalocean:index/droplet:Droplet": (name) => ({
         ipv4Address: "203.0.113.10",
-        ipv4AddressPrivate: "10.110.0.2",
+        ipv4AddressPrivate: "10.124.16.2",
         dropletUrn: `do:droplet:${name}`,
         status: "active",
     }),
     "digitalocean:index/reservedIp:ReservedIp": (name) => ({ ipAddress: "203.0.113.50", reservedIpUrn: `do:reservedip:${name}` }),
-    "digitalocean:index/vpc:Vpc": (name, inputs) => ({ ipRange: inputs.ipRange ?? "10.110.0.0/20", vpcUrn: `do:vpc:${name}` }),
+    // Without an ipRange input DigitalOcean picks a free range; the mock picks one no config uses.
+    "digitalocean:index/vpc:Vpc": (name, inputs) => ({ ipRange: inputs.ipRange ?? MOCK_DIGITALOCEAN_VPC_RANGE, vpcUrn: `do:vpc:${name}` }),
     "digitalocean:index/volume:Volume": (name, inputs) => ({
         name: inputs.name ?? name,
         filesystemType: inputs.initialFilesystemType ?? "",

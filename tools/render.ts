@@ -40,6 +40,8 @@ export interface RenderedResource {
     replaceWith: string[];
     /** URN of the resource whose deletion makes deleting this one unnecessary. */
     deletedWith?: string;
+    /** Provider id of an existing resource to adopt (the `import` option). */
+    importId?: string;
 }
 
 export interface RenderOptions {
@@ -75,7 +77,7 @@ type RegisterRequest = {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
     getDependenciesList(): string[]; getProvider(): string; getProtect(): boolean;
     getDeletebeforereplace(): boolean; getRetainondelete(): boolean;
-    getReplaceWithList(): string[]; getDeletedwith(): string;
+    getReplaceWithList(): string[]; getDeletedwith(): string; getImportid(): string;
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
 };
 type Monitor = { registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void> };
@@ -215,6 +217,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
                     retainOnDelete: Boolean(req.getRetainondelete()),
                     replaceWith: req.getReplaceWithList(),
                     deletedWith: req.getDeletedwith() || undefined,
+                    importId: req.getImportid() || undefined,
                 });
                 requests.set(urn, req);
             }

@@ -1,10 +1,13 @@
 /**
  * A DigitalOcean GPU droplet created by the stack, and the Docker engine on it:
- * SSH key, VPC, two protected block volumes (Ollama models, Neo4j data) mounted by cloud-init,
- * the droplet on the size's AI/ML-ready NVIDIA image, a reserved IP (DNS and the Docker provider
- * survive a replacement), a cloud firewall (SSH from the admin CIDRs only; 11434, 7687, 7474 never
- * from the internet), a readiness check over SSH that proves Docker sees the GPU, and a Docker
- * provider on `ssh://<user>@<reserved ip>` that waits for it.
+ * SSH key, VPC (range chosen by DigitalOcean unless configured), two protected block volumes
+ * (Ollama models, Neo4j data) mounted by cloud-init, the droplet on the size's AI/ML-ready NVIDIA
+ * image, a reserved IP (DNS and the Docker provider survive a replacement), a cloud firewall (SSH
+ * from the admin CIDRs only; 11434, 7687, 7474 from the VPC's real range only), a readiness check
+ * over SSH that proves Docker sees the GPU, the droplet's host key read on it (host-keys.sh) and
+ * pinned, registry credentials when an image is on DigitalOcean's registry, and a Docker provider
+ * on `ssh://<user>@<reserved ip>` that waits for all of it. The DigitalOcean provider waits for the
+ * pre-flight checks (preflight.ts); SSH authentication is chosen in ssh-access.ts.
  *
  * Parked (`digitalocean.parked: true`): the data side only (key, VPC, volumes, tag, firewall,
  * reserved IP), registered exactly as when running; the compute side (capacity check, droplet, IP
@@ -29,7 +32,9 @@ import { CostInputs, hostCost, HostCost, HostState, parkingSaving } from "./digi
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { DockerHost, GpuHostFacts, HostDataDirs } from "./docker-host";
 import { OLLAMA_HEAL_STATE_DIR } from "./gpu-watchdog";
+import { digitalOceanRegistryAuth } from "./registry-auth";
 import { remoteScript } from "./remote-script";
+import { dockerSshOptions, hostKeyToPin, SshAccess } from "./ssh-access";
 import { containerName } from "../services";
 
 export interface DigitalOceanHostArgs {
@@ -43,6 +48,12 @@ export interface DigitalOceanHostArgs {
     publicPorts: number[];
     /** Image started with `--gpus all` by the readiness check (the pinned Ollama image). */
     gpuCheckImage: string;
+    /** Every image the stack pulls onto the droplet: private registries among them get credentials. */
+    images: string[];
+    /** How both SSH clients authenticate (checked by the pre-flight in a real run; see ssh-access.ts). */
+    sshAccess: SshAccess;
+    /** Resolves once the pre-flight checks pass; the DigitalOcean provider waits for it (preflight.ts). */
+    billingGate?: pulumi.Output<unknown>;
 }
 
 /** Where the block volumes are mounted on the droplet, and the directories the containers use. */
@@ -57,6 +68,7 @@ export const DROPLET_DATA_DIRS: HostDataDirs = {
 };
 
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
+const HOST_KEYS_SCRIPT = path.join(__dirname, "scripts", "host-keys.sh");
 
 /** DigitalOcean names: lowercase letters, digits and dashes. */
 function doName(...parts: string[]): string {
@@ -89,8 +101,11 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         super("rag-stack:hosts:DigitalOceanHost", name, {}, opts);
         const s = args.settings;
         const prefix = doName(pulumi.getProject(), pulumi.getStack());
+        const token = args.token === undefined ? undefined : pulumi.secret(args.token);
         const doProvider = new digitalocean.Provider(`${name}-do`, {
-            token: args.token === undefined ? undefined : pulumi.secret(args.token),
+            // Every DigitalOcean resource goes through this provider, and its configuration waits
+            // for the pre-flight checks: nothing billable is created before they pass.
+            token: args.billingGate ? pulumi.all([args.billingGate, token]).apply(([, value]) => value) : token,
         }, { parent: this });
         const doOpts = { parent: this, provider: doProvider };
         // The data outlives every other resource: `pulumi destroy` refuses while protected, and
@@ -106,6 +121,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         const vpc = new digitalocean.Vpc(`${name}-vpc`, {
             name: prefix,
             region: s.region,
+            // Unset unless configured: DigitalOcean then picks a range that overlaps none of the
+            // account's VPCs (a fixed default collides with an existing VPC and the create fails).
             ipRange: s.vpcIpRange,
             description: `${prefix}: GPU host network (Ollama and Neo4j reachable from here only)`,
         }, doOpts);
@@ -120,7 +137,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             initialFilesystemLabel: "ollama-models",
             description: "Ollama model store (protected: survives droplet replacement and stack destroy)",
             tags: s.tags,
-        }, dataOpts);
+        }, { ...dataOpts, import: s.importVolumeIds?.models });
         this.neo4jVolume = new digitalocean.Volume(`${name}-neo4j-data`, {
             name: neo4jName,
             region: s.region,
@@ -129,7 +146,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             initialFilesystemLabel: "neo4j-data",
             description: "Neo4j data (protected: survives droplet replacement and stack destroy)",
             tags: s.tags,
-        }, dataOpts);
+        }, { ...dataOpts, import: s.importVolumeIds?.neo4j });
 
         // The address outlives the droplet (parked, it is kept unassigned).
         const reservedIp = new digitalocean.ReservedIp(`${name}-ip`, { region: s.region }, doOpts);
@@ -151,7 +168,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             healStateDir: OLLAMA_HEAL_STATE_DIR,
         });
 
-        const rules = firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts, vpcIpRange: s.vpcIpRange });
+        // The private ports open to the range the VPC really has (its output), configured or not.
+        const rules = vpc.ipRange.apply((vpcIpRange) => firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts, vpcIpRange }));
         this.firewall = new digitalocean.Firewall(`${name}-firewall`, {
             name: `${prefix}-gpu-host`,
             tags: [hostTag.name],
@@ -196,6 +214,11 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             // Attached at creation, so cloud-init finds the devices on first boot.
             volumeIds: [this.modelsVolume.id, this.neo4jVolume.id],
             gracefulShutdown: true,
+            // A size change resizes CPU, RAM and GPU in place (power off, resize, power on) but not
+            // the disk: growing the disk is permanent and would forbid ever going back to a smaller
+            // size. The data lives on the block volumes, not on the droplet's disk.
+            // (digitalocean.Droplet `resizeDisk`, default true; GPU droplets cannot go from 8 GPUs to 1.)
+            resizeDisk: false,
         }, {
             ...doOpts,
             // A volume attaches to one droplet at a time: the old droplet goes first.
@@ -215,7 +238,9 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             // The droplet needs a minute or two before sshd answers.
             dialErrorLimit: 40,
             perDialTimeout: 30,
-            privateKey: s.sshPrivateKeyPath ? pulumi.secret(readPrivateKey(s.sshPrivateKeyPath)) : undefined,
+            // The agent (SSH_AUTH_SOCK, read by the provider itself) unless only a key file can do it.
+            privateKey: args.sshAccess.method === "key-file" && args.sshAccess.keyFile
+                ? pulumi.secret(readPrivateKey(args.sshAccess.keyFile)) : undefined,
         });
 
         const check = remoteScript(GPU_READY_SCRIPT, {
@@ -230,12 +255,25 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             triggers: [this.droplet.id, check.hash],
         }, { parent: this, dependsOn: [assignment, this.firewall] });
 
-        const sshOpts = ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"];
-        if (s.sshPrivateKeyPath) sshOpts.push("-i", s.sshPrivateKeyPath);
+        // The droplet's host key, read on the droplet once cloud-init is done, again for every new
+        // droplet; the Docker provider's ssh trusts exactly that key (ssh-access.ts).
+        const hostKeysScript = remoteScript(HOST_KEYS_SCRIPT, {});
+        const hostKeys = new command.remote.Command(`${name}-host-keys`, {
+            connection: this.connection,
+            create: hostKeysScript.create,
+            stdin: hostKeysScript.stdin,
+            triggers: [this.droplet.id, hostKeysScript.hash],
+        }, { parent: this, dependsOn: [this.readiness] });
+        const sshOpts = pulumi.all([reservedIp.ipAddress, hostKeys.stdout]).apply(([address, stdout]) => {
+            const hostKey = hostKeyToPin(stdout);
+            if (!hostKey) throw new Error(`the droplet at ${address} reported no SSH host key (host-keys.sh printed: ${JSON.stringify(stdout.slice(0, 200))})`);
+            return dockerSshOptions(args.sshAccess, address, hostKey);
+        });
         this.provider = new docker.Provider(`${name}-docker`, {
             host: this.dockerHost,
             sshOpts,
-        }, { parent: this, dependsOn: [this.readiness] });
+            registryAuth: digitalOceanRegistryAuth(name, args.images, doOpts),
+        }, { parent: this, dependsOn: [this.readiness, hostKeys] });
 
         this.gpuHost = {
             publicIp: reservedIp.ipAddress,
@@ -250,7 +288,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             dockerHost: this.dockerHost,
             localEngine: false,
             publicAddress: this.publicAddress,
-            ready: [this.readiness],
+            ready: [this.readiness, hostKeys],
             dataDirs: this.dataDirs,
             connection: this.connection,
             machine: this.droplet,

@@ -9,6 +9,7 @@ import { DigitalOceanHost } from "./digitalocean";
 import { HostCost, HostState } from "./digitalocean-cost";
 import { DockerHost } from "./docker-host";
 import { ExistingDockerHost } from "./local";
+import { prepareDigitalOceanRun } from "./preflight";
 
 export type { DockerHost } from "./docker-host";
 
@@ -34,12 +35,17 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
             };
         case "digitalocean": {
             if (!profile.digitalocean) throw new Error("host.provider digitalocean without digitalocean settings (config validation should have refused this)");
+            // Before anything is registered: a real run refuses what could only buy an unreachable droplet.
+            const run = prepareDigitalOceanRun(profile.stack, profile.digitalocean);
             const host = new DigitalOceanHost(name, {
                 settings: profile.digitalocean,
                 sshUser: profile.host.sshUser,
                 token: profile.digitaloceanToken,
                 publicPorts: [profile.services.frontend.hostPort, profile.services.backend.hostPort],
                 gpuCheckImage: profile.ollama.image,
+                images: pulledImages(profile),
+                sshAccess: run.sshAccess,
+                billingGate: run.billingGate,
             }, opts);
             return {
                 state: host.state,
@@ -49,4 +55,14 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
             };
         }
     }
+}
+
+/** Images the stack pulls from a registry onto the host (built ones are not pulled). */
+function pulledImages(profile: Profile): string[] {
+    const { backend, frontend, neo4j } = profile.services;
+    return [
+        ...(profile.ollama.mode === "container" ? [profile.ollama.image] : []),
+        ...[backend, frontend].filter((app) => !app.build).map((app) => app.image),
+        neo4j.image,
+    ];
 }

@@ -99,3 +99,52 @@ test("values that could break out of the script are refused", () => {
     expect(result.stdout).toBe("");
     expect(result.status).toBe(0);
 });
+
+describe("after a reboot, Docker starts only once both data volumes are mounted", () => {
+    const DROP_IN = "/etc/systemd/system/docker.service.d/10-rag-stack-volumes.conf";
+    const dropIn = () => doc.write_files.find((f) => f.path === DROP_IN);
+    const FSTAB_GENERATOR = "/lib/systemd/system-generators/systemd-fstab-generator";
+    const DOCKER_UNIT = "/lib/systemd/system/docker.service";
+    const hasSystemd = available("systemd-analyze") && fs.existsSync(FSTAB_GENERATOR) && fs.existsSync(DOCKER_UNIT);
+    if (!hasSystemd) console.warn("systemd or docker.io is not installed (apt-get install systemd docker.io): unit checks skipped");
+
+    test("a docker.service drop-in requires the mounts of both volumes", () => {
+        expect(dropIn()?.permissions).toBe("0644");
+        expect(dropIn()?.content).toBe("[Unit]\nRequiresMountsFor=/mnt/rag-stack-models /mnt/rag-stack-neo4j\n");
+        // The prepare script reloads systemd after it writes fstab, so the mount units and the drop-in are loaded.
+        const script = doc.write_files[0].content;
+        expect(script.indexOf("systemctl daemon-reload")).toBeGreaterThan(script.indexOf('mount_volume "$NEO4J_DEVICE"'));
+        expect(script.indexOf("systemctl daemon-reload")).toBeLessThan(script.indexOf("systemctl enable --now docker"));
+    });
+
+    (hasSystemd ? test : test.skip)("the real fstab generator makes mount units from the script's fstab lines, and systemd-analyze verify accepts docker.service with the drop-in", () => {
+        // The fstab line exactly as the prepare script writes it, for each volume.
+        const script = doc.write_files[0].content;
+        const line = /echo "(UUID=\$uuid \$mount_point [^"]+)" >>\/etc\/fstab/.exec(script)?.[1];
+        expect(line).toBeDefined();
+        const fstab = [["0b4c6f2e-0000-4000-8000-000000000001", args.modelsMount], ["0b4c6f2e-0000-4000-8000-000000000002", args.neo4jMount]]
+            .map(([uuid, mount]) => `${String(line).replace("$uuid", uuid).replace("$mount_point", mount)}\n`).join("");
+        expect(fstab).toContain("nofail");
+        const root = fs.mkdtempSync(path.join(dir, "systemd-"));
+        const units = path.join(root, "units");
+        fs.mkdirSync(path.join(units, "docker.service.d"), { recursive: true });
+        fs.writeFileSync(path.join(root, "fstab"), fstab);
+        execFileSync(FSTAB_GENERATOR, [units, units, units], { env: { ...process.env, SYSTEMD_FSTAB: path.join(root, "fstab") } });
+        const mountUnits = fs.readdirSync(units).filter((f) => f.endsWith(".mount")).sort();
+        const expected = [args.modelsMount, args.neo4jMount]
+            .map((m) => execFileSync("systemd-escape", ["--path", "--suffix=mount", m], { encoding: "utf8" }).trim()).sort();
+        expect(mountUnits).toEqual(expected);
+        fs.copyFileSync(DOCKER_UNIT, path.join(units, "docker.service"));
+        fs.writeFileSync(path.join(units, "docker.service.d", "10-rag-stack-volumes.conf"), String(dropIn()?.content));
+        const verify = (): string => {
+            const result = spawnSync("systemd-analyze", ["verify", path.join(units, "docker.service")], {
+                encoding: "utf8", timeout: 60_000, env: { ...process.env, SYSTEMD_UNIT_PATH: `${units}:` },
+            });
+            return `${result.stdout}${result.stderr}`.split("\n").filter((l) => l.includes("rag-stack") || l.includes(".mount")).join("\n");
+        };
+        expect(verify()).toBe("");
+        // The check is real: a relative path in the drop-in is reported.
+        fs.writeFileSync(path.join(units, "docker.service.d", "10-rag-stack-volumes.conf"), "[Unit]\nRequiresMountsFor=mnt/rag-stack-models\n");
+        expect(verify()).toMatch(/RequiresMountsFor= path is not absolute/);
+    });
+});

@@ -42,8 +42,18 @@ test("a valid DigitalOcean profile parses; the image defaults to the size's GPU 
     expect(p.host.sshUser).toBe("root");
     expect(p.digitalocean).toMatchObject({
         region: "tor1", size: "gpu-4000adax1-20gb", image: "gpu-h100x1-base", adminCidrs: ["203.0.113.7/32"],
-        allowSshFromAnywhere: false, vpcIpRange: "10.110.0.0/20", modelsVolumeGb: 100, neo4jVolumeGb: 20,
+        allowSshFromAnywhere: false, modelsVolumeGb: 100, neo4jVolumeGb: 20,
     });
+    expect(p.digitalocean?.importVolumeIds).toEqual({});
+    expect(parseProfile("prod", prodRaw({ importVolumeIds: { neo4j: "506f78a4-e098-11e5-ad9f-000f53306ae1" } }), secrets, tokenEnv).digitalocean?.importVolumeIds)
+        .toEqual({ models: undefined, neo4j: "506f78a4-e098-11e5-ad9f-000f53306ae1" });
+    expect(problemsOf(prodRaw({ importVolumeIds: { models: "rag-stack-prod-models", data: "x" } }))).toEqual([
+        "rag-stack:digitalocean.importVolumeIds.data is not a known setting; known: models, neo4j",
+        'rag-stack:digitalocean.importVolumeIds.models: "rag-stack-prod-models" is not allowed; use the volume\'s ID from `doctl compute volume list --format ID,Name`',
+    ]);
+    // No VPC range unless configured: DigitalOcean picks one that no other VPC of the account uses.
+    expect(p.digitalocean?.vpcIpRange).toBeUndefined();
+    expect(parseProfile("prod", prodRaw({ vpcIpRange: "10.120.0.0/20" }), secrets, tokenEnv).digitalocean?.vpcIpRange).toBe("10.120.0.0/20");
     expect(parseProfile("prod", prodRaw({ size: "gpu-h100x8-640gb", region: "nyc2" }), secrets, tokenEnv).digitalocean?.image)
         .toBe("gpu-h100x8-base");
 });

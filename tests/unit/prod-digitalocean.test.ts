@@ -13,6 +13,7 @@ import { gpuCheckLine } from "../../components/hosts/digitalocean";
 import { firewallRules, opensToInternet } from "../../components/hosts/digitalocean-firewall";
 import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
 import { remoteScript } from "../../components/hosts/remote-script";
+import { MOCK_DIGITALOCEAN_VPC_RANGE, MOCK_DROPLET_HOST_KEY } from "../../tools/mock-state";
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
 import { CONTAINER, LOCAL_COMMAND, VOLUME } from "./support/containers";
 
@@ -26,6 +27,7 @@ const DO = {
     assignment: "digitalocean:index/reservedIpAssignment:ReservedIpAssignment",
     firewall: "digitalocean:index/firewall:Firewall",
     tag: "digitalocean:index/tag:Tag",
+    registryCredentials: "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials",
 };
 const REMOTE_COMMAND = "command:remote:Command";
 const DOCKER_PROVIDER = "pulumi:providers:docker";
@@ -34,7 +36,7 @@ const MOCK_RESERVED_IP = "203.0.113.50";
 type StackFile = { config: Record<string, Record<string, unknown>> };
 const stackFile = parseYaml(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")) as StackFile;
 const doConfig = stackFile.config["rag-stack:digitalocean"] as {
-    region: string; size: string; sshPublicKey: string; adminCidrs: string[]; vpcIpRange: string; modelsVolumeGb: number; neo4jVolumeGb: number;
+    region: string; size: string; sshPublicKey: string; adminCidrs: string[]; vpcIpRange?: string; modelsVolumeGb: number; neo4jVolumeGb: number;
 };
 
 let r: Rendered;
@@ -66,9 +68,11 @@ test("an explicit DigitalOcean provider gets the token as a secret; every Digita
     for (const x of doResources) expect(x.provider?.startsWith(`${provider.urn}::`)).toBe(true);
 });
 
-test("ssh key from the stack file, VPC in the region with the configured private range", () => {
+test("ssh key from the stack file; VPC in the region, its range left to DigitalOcean (no fixed default to collide with)", () => {
     expect(one(DO.sshKey).inputs.publicKey).toBe(doConfig.sshPublicKey);
-    expect(one(DO.vpc).inputs).toMatchObject({ region: doConfig.region, ipRange: doConfig.vpcIpRange });
+    expect(doConfig.vpcIpRange).toBeUndefined();
+    expect(one(DO.vpc).inputs).toMatchObject({ region: doConfig.region });
+    expect(one(DO.vpc).inputs.ipRange).toBeUndefined();
 });
 
 test("two block volumes (models, Neo4j) in the region, ext4, protected and retained on delete", () => {
@@ -95,6 +99,10 @@ test("the GPU droplet: size, region, the size's GPU base image, monitoring, tags
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
     expect(userData).toContain("/dev/disk/by-id/scsi-0DO_Volume_rag-stack-prod-models");
     expect(userData).toContain("/dev/disk/by-id/scsi-0DO_Volume_rag-stack-prod-neo4j");
+});
+
+test("a size change resizes CPU, RAM and GPU but not the disk (resizeDisk: false keeps it reversible)", () => {
+    expect(one(DO.droplet).inputs.resizeDisk).toBe(false);
 });
 
 test("the droplet's actual user-data passes `cloud-init schema`", () => {
@@ -141,7 +149,9 @@ describe("the cloud firewall", () => {
     test.each([11434, 7687, 7474])("no rule opens %i to 0.0.0.0/0 or ::/0 (VPC only)", (port) => {
         expect(inbound().filter((rule) => letsInFromInternet(rule, port))).toEqual([]);
         const vpcOnly = inbound().filter((rule) => rule.portRange === String(port));
-        expect(vpcOnly).toEqual([{ protocol: "tcp", portRange: String(port), sourceAddresses: [doConfig.vpcIpRange] }]);
+        // The range the VPC really got (its ipRange output), not a configured or assumed one.
+        expect(vpcOnly).toEqual([{ protocol: "tcp", portRange: String(port), sourceAddresses: [MOCK_DIGITALOCEAN_VPC_RANGE] }]);
+        expect(r.dependsOn(one(DO.firewall), one(DO.vpc))).toBe(true);
     });
 
     test("SSH only from adminCidrs", () => {
@@ -291,4 +301,104 @@ test("the firewall rules never open a private port to the internet, even when as
     expect(rules.inbound.some((rule) => opensToInternet(rule, 3000))).toBe(true);
     expect(opensToInternet({ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["::/0"] }, 7687)).toBe(true);
     expect(opensToInternet({ protocol: "tcp", portRange: "all", sourceAddresses: ["0.0.0.0/0"] }, 11434)).toBe(true);
+});
+
+
+/** Provider configuration reaches the engine JSON-encoded when it is not a string. */
+function providerInput<T>(value: unknown): T {
+    return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}
+
+describe("SSH: one way to authenticate for both clients, the droplet's host key pinned", () => {
+    const hostKeys = () => r.named("host-host-keys", REMOTE_COMMAND);
+
+    test("without sshPrivateKeyPath no private key goes into any remote command's connection (the agent is used)", () => {
+        const remote = r.ofType(REMOTE_COMMAND);
+        expect(remote.length).toBeGreaterThanOrEqual(3);
+        for (const c of remote) {
+            expect(c.inputs.connection).toMatchObject({ host: MOCK_RESERVED_IP, user: "root" });
+            expect((c.inputs.connection as Record<string, unknown>).privateKey).toBeUndefined();
+        }
+    });
+
+    test("the host keys are read on the droplet after readiness, again for every new droplet", () => {
+        const c = hostKeys();
+        expect(String(c.inputs.stdin)).toContain('"$dir"/ssh_host_*_key.pub');
+        expect(c.inputs.create).toBe("sh -s");
+        expect((c.inputs.triggers as unknown[])[0]).toBe("host-droplet-id"); // the mock droplet's id
+        expect(r.dependsOn(c, r.named("host-gpu-ready", REMOTE_COMMAND))).toBe(true);
+    });
+
+    test("the Docker provider's ssh: BatchMode, strict checking against exactly the droplet's key, not the user's known_hosts", () => {
+        const provider = one(DOCKER_PROVIDER);
+        const opts = providerInput<string[]>(provider.inputs.sshOpts);
+        const values = opts.filter((_, i) => opts[i - 1] === "-o");
+        expect(values).toEqual(expect.arrayContaining([
+            "BatchMode=yes",
+            "StrictHostKeyChecking=yes",
+            "UserKnownHostsFile=/dev/null",
+            `KnownHostsCommand=/bin/echo ${MOCK_RESERVED_IP} ssh-ed25519 ${MOCK_DROPLET_HOST_KEY}`,
+            "HostKeyAlgorithms=ssh-ed25519",
+        ]));
+        expect(opts.join(" ")).not.toContain("accept-new");
+        expect(opts).not.toContain("-i");
+        expect(r.dependsOn(provider, hostKeys())).toBe(true);
+    });
+});
+
+describe("private images: the provider gets DigitalOcean registry credentials", () => {
+    test("a read-only credentials resource for the registry the images name, through the DigitalOcean provider", () => {
+        const creds = one(DO.registryCredentials);
+        expect(creds.inputs).toMatchObject({ registryName: "rag-stack", write: false });
+        expect(creds.provider?.startsWith(`${one(DO.provider).urn}::`)).toBe(true);
+    });
+
+    test("registryAuth for registry.digitalocean.com from the credentials' Docker config JSON, as a secret", () => {
+        const provider = one(DOCKER_PROVIDER);
+        const auth = providerInput<{ address: string; configFileContent: string }[]>(provider.inputs.registryAuth);
+        expect(auth.map((a) => a.address)).toEqual(["registry.digitalocean.com"]);
+        expect(provider.secretPaths.some((p) => p.startsWith("registryAuth"))).toBe(true);
+        // What the provider does with it (providerSetToRegistryAuth): look the host up in `auths`, decode user:password.
+        const config = JSON.parse(auth[0].configFileContent) as { auths: Record<string, { auth: string }> };
+        const [user, password] = Buffer.from(config.auths["registry.digitalocean.com"].auth, "base64").toString().split(":");
+        expect(user).toBe("mock-rag-stack-token");
+        expect(password).toBe("mock-rag-stack-token");
+        expect(r.dependsOn(provider, one(DO.registryCredentials))).toBe(true);
+    });
+});
+
+
+test("configured VPC range, public images only, retained volumes adopted, a key file: the range is used, no registry credentials, the volumes imported, the key used by both clients", () => {
+    const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-key-"));
+    const keyFile = path.join(keyDir, "id_ed25519");
+    fs.writeFileSync(keyFile, "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n", { mode: 0o600 });
+    const MODELS_ID = "506f78a4-e098-11e5-ad9f-000f53306ae1";
+    const NEO4J_ID = "506f78a4-e098-11e5-ad9f-000f53306ae2";
+    const other = new Rendered(renderStackInChildProcess({
+        stack: "prod",
+        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+        overrides: {
+            "digitalocean.vpcIpRange": "10.120.0.0/20",
+            "digitalocean.importVolumeIds": { models: MODELS_ID, neo4j: NEO4J_ID },
+            "services.backend.image": "ghcr.io/example/rag-backend:1.0.0",
+            "services.frontend.image": "example/rag-frontend:1.0.0",
+            "digitalocean.sshPrivateKeyPath": keyFile,
+        },
+    }));
+    fs.rmSync(keyDir, { recursive: true, force: true });
+    // Without an agent (mocks probe nothing: the settings decide), the key file serves both clients.
+    const ready = other.named("host-gpu-ready", REMOTE_COMMAND);
+    expect((ready.inputs.connection as Record<string, unknown>).privateKey).toContain("not-a-real-key");
+    expect(ready.secretPaths).toContain("connection"); // the whole connection is secret once it holds a key
+    expect(providerInput<string[]>(other.ofType(DOCKER_PROVIDER)[0].inputs.sshOpts).slice(-4)).toEqual(["-o", "IdentitiesOnly=yes", "-i", keyFile]);
+    expect(other.ofType(DO.vpc)[0].inputs.ipRange).toBe("10.120.0.0/20");
+    const rules = (other.ofType(DO.firewall)[0].inputs.inboundRules ?? []) as Rule[];
+    expect(rules.filter((rule) => rule.portRange === "11434")).toEqual([{ protocol: "tcp", portRange: "11434", sourceAddresses: ["10.120.0.0/20"] }]);
+    expect(other.ofType(DO.registryCredentials)).toEqual([]);
+    expect(providerInput<unknown[]>(other.ofType(DOCKER_PROVIDER)[0].inputs.registryAuth ?? "[]")).toEqual([]);
+    expect(other.named("host-models", DO.volume).importId).toBe(MODELS_ID);
+    expect(other.named("host-neo4j-data", DO.volume).importId).toBe(NEO4J_ID);
+    expect(other.named("host-models", DO.volume).protect).toBe(true);
+    // The main render adopts nothing.
+    expect(r.ofType(DO.volume).map((v) => v.importId)).toEqual([undefined, undefined]);
 });

@@ -1,0 +1,265 @@
+/**
+ * What a real `up` checks before it buys a GPU droplet (components/hosts/preflight.ts), and how
+ * both SSH clients authenticate (ssh-access.ts): the functions the program calls, each outcome
+ * exercised. SSH authentication is checked against a real ssh-agent this test starts (and stops by
+ * its PID) and real keys made with ssh-keygen; only the public-address lookup is given its answer
+ * (the tests never reach the internet).
+ */
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { DigitalOceanSettings, parseProfile } from "../../components/config";
+import { documentationRangeOf, ipv4InCidr } from "../../components/hosts/cidr";
+import { checkAdminAddress, checkBeforeBilling, isPlaceholderKey, prepareDigitalOceanRun, underPulumiMocks } from "../../components/hosts/preflight";
+import { digitalOceanRegistryAuth, digitalOceanRegistryNames, registryOf } from "../../components/hosts/registry-auth";
+import { checkSshAccess, dockerSshOptions, hostKeyToPin, SshAccessSettings } from "../../components/hosts/ssh-access";
+
+const HOST_KEYS_SCRIPT = path.join(__dirname, "../../components/hosts/scripts/host-keys.sh");
+const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+const hasOpenSsh = has("ssh-agent") && has("ssh-add") && has("ssh-keygen");
+if (!hasOpenSsh) console.warn("OpenSSH client tools are missing (apt-get install openssh-client): SSH access tests skipped");
+
+/** The example prod stack's DigitalOcean settings, validated exactly as the program does. */
+function exampleSettings(): DigitalOceanSettings {
+    const doc = parseYaml(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const raw = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace("rag-stack:", ""), v]));
+    const profile = parseProfile("prod", raw, { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } }, { DIGITALOCEAN_TOKEN: "dop_v1_test" });
+    if (!profile.digitalocean) throw new Error("the example prod stack has no digitalocean settings");
+    return profile.digitalocean;
+}
+
+describe("placeholders and documentation ranges: the example stack validates, a real run refuses it", () => {
+    test("the example's key and admin CIDR are refused, each with the key, the value and what to do", () => {
+        const settings = exampleSettings();
+        const noSsh = { agentKeys: () => ({ state: "empty" as const }), keyFileFingerprint: () => ({ md5: "00" }), keyFileEncrypted: () => false, publicKeyFingerprint: () => undefined };
+        const { problems } = checkBeforeBilling(settings, {}, noSsh);
+        expect(problems).toEqual(expect.arrayContaining([
+            expect.stringMatching(/^rag-stack:digitalocean\.sshPublicKey is the example's placeholder \(replace-me\).*cat ~\/\.ssh\/id_ed25519\.pub/),
+            expect.stringMatching(/^rag-stack:digitalocean\.adminCidrs: "203\.0\.113\.0\/24" is in the documentation range 203\.0\.113\.0\/24 \(RFC 5737\).*\/32/),
+        ]));
+    });
+
+    test.each([
+        ["203.0.113.0/24", "203.0.113.0/24"], ["203.0.113.7/32", "203.0.113.0/24"], ["198.51.100.9/32", "198.51.100.0/24"],
+        ["192.0.2.0/25", "192.0.2.0/24"], ["2001:db8::/48", "2001:db8::/32"], ["2001:0DB8:1::1/128", "2001:db8::/32"],
+    ])("%s is a documentation range (%s)", (cidr, range) => {
+        expect(documentationRangeOf(cidr)).toBe(range);
+    });
+
+    test.each(["198.51.101.7/32", "203.0.0.0/16", "0.0.0.0/0", "10.0.0.0/8", "2001:db9::/32", "2001:4860::/32"])("%s is not", (cidr) => {
+        expect(documentationRangeOf(cidr)).toBeUndefined();
+    });
+
+    test("placeholder keys are recognised by their comment; a real key line is not", () => {
+        expect(isPlaceholderKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKfHRLHS3PYLofTK/eI0ljq0U5m/ER5/Vaavp5t32Iu9 replace-me")).toBe(true);
+        expect(isPlaceholderKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKfHRLHS3PYLofTK/eI0ljq0U5m/ER5/Vaavp5t32Iu9 PLACEHOLDER key")).toBe(true);
+        expect(isPlaceholderKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKfHRLHS3PYLofTK/eI0ljq0U5m/ER5/Vaavp5t32Iu9 ana@laptop")).toBe(false);
+        expect(isPlaceholderKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKfHRLHS3PYLofTK/eI0ljq0U5m/ER5/Vaavp5t32Iu9")).toBe(false);
+    });
+});
+
+describe("this machine inside adminCidrs, checked before anything is bought", () => {
+    const cidrs = ["198.51.100.0/28", "192.0.2.77/32"];
+
+    test("inside: no problem, no warning", async () => {
+        expect(await checkAdminAddress(cidrs, async () => "198.51.100.9")).toEqual({ address: "198.51.100.9" });
+        expect(await checkAdminAddress(cidrs, async () => "192.0.2.77")).toEqual({ address: "192.0.2.77" });
+    });
+
+    test("outside: refused, naming the address and the /32 to add", async () => {
+        const check = await checkAdminAddress(cidrs, async () => "198.51.100.16");
+        expect(check.warning).toBeUndefined();
+        expect(check.problem).toMatch(/this machine's public address 198\.51\.100\.16 \(from https:\/\/api\.ipify\.org\) is not in rag-stack:digitalocean\.adminCidrs \(198\.51\.100\.0\/28, 192\.0\.2\.77\/32\).*Add 198\.51\.100\.16\/32/);
+    });
+
+    test("unknown (offline): a warning that says so, and the run goes on", async () => {
+        const check = await checkAdminAddress(cidrs, async () => undefined);
+        expect(check.problem).toBeUndefined();
+        expect(check.warning).toMatch(/could not learn this machine's public IPv4 address.*offline/);
+    });
+
+    test("CIDR membership at the edges", () => {
+        expect(ipv4InCidr("198.51.100.15", "198.51.100.0/28")).toBe(true);
+        expect(ipv4InCidr("198.51.100.16", "198.51.100.0/28")).toBe(false);
+        expect(ipv4InCidr("8.8.8.8", "0.0.0.0/0")).toBe(true);
+        expect(ipv4InCidr("10.1.2.3", "10.1.2.3/32")).toBe(true);
+        expect(ipv4InCidr("10.1.2.4", "10.1.2.3/32")).toBe(false);
+        expect(ipv4InCidr("::1", "0.0.0.0/0")).toBe(false);
+    });
+});
+
+(hasOpenSsh ? describe : describe.skip)("SSH authentication, against a real ssh-agent and real keys", () => {
+    let dir = "";
+    let agent: ChildProcess | undefined;
+    let socket = "";
+    let plainKey = "";
+    let lockedKey = "";
+    const PASSPHRASE = "correct horse battery staple";
+    const pub = (key: string) => fs.readFileSync(`${key}.pub`, "utf8").trim();
+    const agentEnv = () => ({ PATH: process.env.PATH, SSH_AUTH_SOCK: socket });
+    const sshAdd = (args: string[]) => {
+        const askpass = path.join(dir, "askpass.sh");
+        const r = spawnSync("ssh-add", args, {
+            encoding: "utf8", timeout: 10_000,
+            env: { ...agentEnv(), SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0", TEST_PASSPHRASE: PASSPHRASE },
+        });
+        if (r.status !== 0) throw new Error(`ssh-add ${args.join(" ")}: ${r.stderr}`);
+    };
+
+    beforeAll(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-ssh-"));
+        plainKey = path.join(dir, "plain");
+        lockedKey = path.join(dir, "locked");
+        spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "plain@test", "-f", plainKey]);
+        spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", PASSPHRASE, "-C", "locked@test", "-f", lockedKey]);
+        fs.writeFileSync(path.join(dir, "askpass.sh"), '#!/bin/sh\nprintf "%s\\n" "$TEST_PASSPHRASE"\n', { mode: 0o700 });
+        socket = path.join(dir, "agent.sock");
+        agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
+        for (let i = 0; i < 50 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+        if (!fs.existsSync(socket)) throw new Error("ssh-agent did not create its socket within 5 s");
+    });
+
+    afterAll(() => {
+        if (agent?.pid !== undefined && agent.exitCode === null) agent.kill("SIGTERM");
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const accepting = (key: string, extra: Partial<SshAccessSettings> = {}): SshAccessSettings => ({ sshPublicKey: pub(key), sshKeyFingerprints: [], ...extra });
+
+    test("no agent and no key file: refused, saying how to start one", () => {
+        const r = checkSshAccess(accepting(plainKey), { PATH: process.env.PATH });
+        expect(r.access).toBeUndefined();
+        expect(r.problems).toEqual([expect.stringMatching(/ssh-agent is not reachable \(SSH_AUTH_SOCK is not set\).*ssh-add ~\/\.ssh\/id_ed25519/)]);
+    });
+
+    test("an agent with no key: refused", () => {
+        sshAdd(["-D"]);
+        expect(checkSshAccess(accepting(plainKey), agentEnv()).problems).toEqual([expect.stringMatching(/ssh-agent holds no key; run: ssh-add/)]);
+    });
+
+    test("an agent holding only a key the droplet does not accept: refused, naming both", () => {
+        sshAdd(["-D"]);
+        sshAdd([lockedKey]);
+        const r = checkSshAccess(accepting(plainKey), agentEnv());
+        expect(r.problems).toEqual([expect.stringMatching(/none of ssh-agent's keys \(MD5:[0-9a-f:]+\) is one the droplet accepts \(([0-9a-f]{2}:){15}[0-9a-f]{2}\)/)]);
+    });
+
+    test("an agent holding the droplet's key: the agent, and no key file anywhere", () => {
+        sshAdd([plainKey]);
+        const r = checkSshAccess(accepting(plainKey), agentEnv());
+        expect(r.problems).toEqual([]);
+        expect(r.access).toMatchObject({ method: "agent" });
+        expect(r.access?.keyFile).toBeUndefined();
+        expect(dockerSshOptions(r.access!, "203.0.113.50", { type: "ssh-ed25519", key: "AAAA" })).not.toContain("-i");
+    });
+
+    test("a passphrase-protected key file not in the agent: refused with the ssh-add to run", () => {
+        sshAdd(["-D"]);
+        const r = checkSshAccess(accepting(lockedKey, { sshPrivateKeyPath: lockedKey }), agentEnv());
+        expect(r.problems).toEqual([`rag-stack:digitalocean.sshPrivateKeyPath: ${lockedKey} is protected by a passphrase and ssh-agent does not hold it; ` +
+            `run: ssh-add ${lockedKey} (it asks for the passphrase once). The Docker provider's ssh runs with BatchMode=yes and cannot ask for it`]);
+    });
+
+    test("the same key once in the agent: the agent signs for both clients, ssh told which key", () => {
+        sshAdd([lockedKey]);
+        const r = checkSshAccess(accepting(lockedKey, { sshPrivateKeyPath: lockedKey }), agentEnv());
+        expect(r.problems).toEqual([]);
+        expect(r.access).toMatchObject({ method: "agent", keyFile: lockedKey });
+        const opts = dockerSshOptions(r.access!, "203.0.113.50", { type: "ssh-ed25519", key: "AAAA" });
+        expect(opts.slice(-4)).toEqual(["-o", "IdentitiesOnly=yes", "-i", lockedKey]);
+    });
+
+    test("an unencrypted key file and no agent: the key file, for both clients", () => {
+        const r = checkSshAccess(accepting(plainKey, { sshPrivateKeyPath: plainKey }), { PATH: process.env.PATH });
+        expect(r.problems).toEqual([]);
+        expect(r.access).toMatchObject({ method: "key-file", keyFile: plainKey });
+    });
+
+    test("a key file that is missing, or not the droplet's key: refused", () => {
+        const missing = path.join(dir, "nope");
+        expect(checkSshAccess(accepting(plainKey, { sshPrivateKeyPath: missing }), agentEnv()).problems)
+            .toEqual([expect.stringMatching(new RegExp(`sshPrivateKeyPath: ${missing} cannot be read \\(ENOENT\\)`))]);
+        expect(checkSshAccess(accepting(plainKey, { sshPrivateKeyPath: lockedKey }), agentEnv()).problems)
+            .toEqual([expect.stringMatching(/is not a key the droplet accepts/)]);
+    });
+
+    test("the droplet's key given by MD5 fingerprint (sshKeyFingerprints) is compared too", () => {
+        sshAdd(["-D"]);
+        sshAdd([plainKey]);
+        const md5 = /MD5:(\S+)/.exec(spawnSync("ssh-keygen", ["-l", "-E", "md5", "-f", plainKey], { encoding: "utf8" }).stdout)?.[1] ?? "";
+        expect(checkSshAccess({ sshKeyFingerprints: [md5] }, agentEnv()).access).toMatchObject({ method: "agent" });
+        expect(checkSshAccess({ sshKeyFingerprints: ["aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99"] }, agentEnv()).problems)
+            .toEqual([expect.stringMatching(/none of ssh-agent's keys/)]);
+    });
+});
+
+describe("the droplet's host key, read by host-keys.sh and pinned for the Docker provider", () => {
+    test("host-keys.sh prints each host key, and fails with a sentence when there is none (real process)", () => {
+        const keys = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-hostkeys-"));
+        try {
+            fs.writeFileSync(path.join(keys, "ssh_host_rsa_key.pub"), "ssh-rsa AAAAB3NzaC1yc2E root@droplet\n");
+            fs.writeFileSync(path.join(keys, "ssh_host_ed25519_key.pub"), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA root@droplet\n");
+            const ok = spawnSync("sh", [HOST_KEYS_SCRIPT], { env: { PATH: process.env.PATH, HOST_KEYS_DIR: keys }, encoding: "utf8" });
+            expect(ok.status).toBe(0);
+            expect(ok.stdout.split("\n").sort()).toEqual(["", "hostkey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA", "hostkey: ssh-rsa AAAAB3NzaC1yc2E"]);
+            expect(hostKeyToPin(ok.stdout)).toEqual({ type: "ssh-ed25519", key: "AAAAC3NzaC1lZDI1NTE5AAAAIA" });
+            fs.rmSync(path.join(keys, "ssh_host_rsa_key.pub"));
+            fs.rmSync(path.join(keys, "ssh_host_ed25519_key.pub"));
+            const none = spawnSync("sh", [HOST_KEYS_SCRIPT], { env: { PATH: process.env.PATH, HOST_KEYS_DIR: keys }, encoding: "utf8" });
+            expect(none.status).toBe(1);
+            expect(none.stderr).toMatch(/no readable ssh_host_\*_key\.pub in .*ssh-keygen -A/);
+        } finally {
+            fs.rmSync(keys, { recursive: true, force: true });
+        }
+    });
+
+    (has("shellcheck") ? test : test.skip)("host-keys.sh passes shellcheck", () => {
+        const r = spawnSync("shellcheck", ["-s", "sh", HOST_KEYS_SCRIPT], { encoding: "utf8" });
+        expect(r.stdout).toBe("");
+        expect(r.status).toBe(0);
+    });
+
+    test("the pin prefers ed25519, maps RSA to its SHA-2 algorithms, and refuses anything that is not a key", () => {
+        expect(hostKeyToPin("noise\nhostkey: ssh-rsa AAAAB3\nhostkey: ecdsa-sha2-nistp256 AAAAE2\n")).toEqual({ type: "ecdsa-sha2-nistp256", key: "AAAAE2" });
+        expect(hostKeyToPin("")).toBeUndefined();
+        const rsa = dockerSshOptions({ method: "agent", description: "" }, "203.0.113.50", { type: "ssh-rsa", key: "AAAAB3" });
+        expect(rsa).toContain("HostKeyAlgorithms=rsa-sha2-512,rsa-sha2-256");
+        expect(() => dockerSshOptions({ method: "agent", description: "" }, "203.0.113.50; rm", { type: "ssh-rsa", key: "AAAAB3" })).toThrow(/unexpected address/);
+        expect(() => dockerSshOptions({ method: "agent", description: "" }, "203.0.113.50", { type: "ssh-rsa", key: "AAAA %d" })).toThrow(/unexpected host key/);
+    });
+});
+
+describe("which registries need credentials", () => {
+    test("only images on registry.digitalocean.com, one entry per registry name", () => {
+        expect(registryOf("ollama/ollama:0.12.6")).toBe("docker.io");
+        expect(registryOf("neo4j:5.26.2-community")).toBe("docker.io");
+        expect(registryOf("registry.digitalocean.com/rag-stack/rag-backend:1.0.0")).toBe("registry.digitalocean.com");
+        expect(registryOf("localhost:5000/app:1")).toBe("localhost:5000");
+        expect(digitalOceanRegistryNames(["ollama/ollama:0.12.6", "neo4j:5.26.2-community"])).toEqual([]);
+        expect(digitalOceanRegistryNames([
+            "registry.digitalocean.com/rag-stack/rag-backend:1.0.0", "registry.digitalocean.com/rag-stack/rag-frontend:1.0.0", "neo4j:5.26.2-community",
+        ])).toEqual(["rag-stack"]);
+    });
+
+    test("public images need no credentials; images in two DigitalOcean registries are refused (one set of credentials per host)", () => {
+        expect(digitalOceanRegistryAuth("host", ["ollama/ollama:0.12.6", "neo4j:5.26.2-community"], {})).toEqual([]);
+        expect(() => digitalOceanRegistryAuth("host", ["registry.digitalocean.com/a/backend:1", "registry.digitalocean.com/b/frontend:1"], {}))
+            .toThrow(/images name 2 DigitalOcean registries \(a, b\); the Docker provider takes one set of credentials per registry host/);
+    });
+});
+
+describe("real run or test render: told apart by the runtime, not by a flag", () => {
+    test("a plain process (as under `pulumi up`, which never uses mocks) runs the checks; Pulumi's mocks do not", async () => {
+        expect(underPulumiMocks()).toBe(false);
+        // What the program calls first for a DigitalOcean host: the example stack is refused, nothing registered.
+        expect(() => prepareDigitalOceanRun("prod", exampleSettings(), { PATH: process.env.PATH }))
+            .toThrow(/^Stack "prod" cannot create the DigitalOcean GPU host \(3 problems; nothing was created\):\n  - rag-stack:digitalocean\.sshPublicKey is the example's placeholder[^]*documentation range[^]*ssh-agent is not reachable/);
+        await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "rag-stack", "prod", false);
+        expect(underPulumiMocks()).toBe(true);
+        // Under mocks (tests, npm run plan) the settings alone decide and nothing waits.
+        expect(prepareDigitalOceanRun("prod", exampleSettings(), {})).toEqual({ sshAccess: { method: "agent", description: "ssh-agent" } });
+    });
+});
