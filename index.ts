@@ -48,6 +48,8 @@ export const ollamaUrlForBackend = services.backendOllamaUrl;
 export const ollamaUrlFromHost = ollama.urlForHost;
 export const ollamaProcessor = ollama.processor;
 export const dockerHost = host.dockerHost;
+/** Which engine and why: rag-stack:docker.host, DOCKER_HOST, Docker Desktop's socket or /var/run/docker.sock. */
+export const dockerHostReason = host.dockerHostReason;
 export const publicIp = host.gpuHost?.publicIp;
 /** The GPU droplet this stack created: size, GPU, list price per hour, and the readiness check's GPU line. */
 export const gpuHost = host.gpuHost && {

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
+import { LOCAL_PROBE, resolveDockerHost } from "./hosts/docker-endpoint";
 import { isPinnedImage } from "./images";
 
 export { isPinnedImage } from "./images";
@@ -142,6 +143,8 @@ export interface HostSettings {
     provider: HostProvider;
     /** Docker engine URL for `local` and `existing` (unix://, ssh://, tcp://). */
     dockerHost: string;
+    /** Why that engine: config, DOCKER_HOST, Docker Desktop's socket or the system socket (hosts/docker-endpoint.ts). */
+    dockerHostReason: string;
     /** User for ssh to the droplet (`digitalocean`). */
     sshUser: string;
 }
@@ -446,14 +449,21 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
     return { backend, frontend, neo4j, publishAddress, publicHost };
 }
 
-function readHost(problems: string[], rawHost: unknown, rawDocker: unknown): HostSettings {
+function readHost(problems: string[], rawHost: unknown, rawDocker: unknown, env: NodeJS.ProcessEnv): HostSettings {
     const h = Reader.of(problems, "host", rawHost);
     h.rejectUnknown(["provider", "sshUser"]);
     const d = Reader.of(problems, "docker", rawDocker);
     d.rejectUnknown(["host"]);
     const provider = h.oneOf("provider", HOST_PROVIDERS, "local");
-    const dockerHost = d.string("host", "unix:///var/run/docker.sock", DOCKER_HOST,
-        "use a Docker engine URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376");
+    // Unset: DOCKER_HOST, then Docker Desktop's socket, then /var/run/docker.sock (hosts/docker-endpoint.ts).
+    const configured = d.optionalString("host", DOCKER_HOST,
+        "use a Docker engine URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376, or leave it unset to follow DOCKER_HOST");
+    const resolved = provider === "digitalocean"
+        ? { url: "", reason: "the droplet's engine over ssh" }
+        : resolveDockerHost(configured, { ...LOCAL_PROBE, env });
+    if ("problem" in resolved) problems.push(`${PROJECT}:docker.host is unset and ${resolved.problem}`);
+    const dockerHost = "problem" in resolved ? "" : resolved.url;
+    const dockerHostReason = "problem" in resolved ? "" : resolved.reason;
     if (provider === "existing" && !/^(ssh|tcp):\/\//.test(dockerHost)) {
         d.problem("host", dockerHost, `${PROJECT}:host.provider "existing" deploys to a remote engine; use ssh://user@host`);
     }
@@ -461,7 +471,7 @@ function readHost(problems: string[], rawHost: unknown, rawDocker: unknown): Hos
         d.problem("host", dockerHost, `${PROJECT}:host.provider "digitalocean" creates the engine itself (ssh://<sshUser>@<reserved ip>); remove ${PROJECT}:docker.host`);
     }
     const sshUser = h.string("sshUser", "root", /^[a-z_][a-z0-9_-]*$/, "expected a Unix user name");
-    return { provider, dockerHost, sshUser };
+    return { provider, dockerHost, dockerHostReason, sshUser };
 }
 
 /** Ports the droplet's firewall never opens to the internet: Ollama, Neo4j bolt and browser. */
@@ -543,7 +553,7 @@ function readSecret(problems: string[], key: string, secret: RawSecrets[keyof Ra
 export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets, env: NodeJS.ProcessEnv = process.env): Profile {
     const problems: string[] = [];
     const production = isProductionStack(stack);
-    const host = readHost(problems, raw.host, raw.docker);
+    const host = readHost(problems, raw.host, raw.docker, env);
     const services = readServices(problems, raw.services);
     const frontendScheme = services.frontend.hostPort === 443 ? "https" : "http";
     const frontendOrigin = [80, 443].includes(services.frontend.hostPort)
