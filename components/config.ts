@@ -87,6 +87,10 @@ export interface BackendSettings extends AppImage {
     healthPath: string;
     /** Extra, non-secret environment for the backend. */
     env: Record<string, string>;
+    /** Health probe run inside the container instead of the default HTTP one (components/app-health.ts). */
+    healthCommand?: string;
+    /** Seconds `up` waits for the container to report healthy before it fails. */
+    readyTimeoutSeconds: number;
 }
 
 export interface FrontendSettings extends AppImage {
@@ -94,6 +98,10 @@ export interface FrontendSettings extends AppImage {
     hostPort: number;
     /** Path answering 200 on the frontend. */
     path: string;
+    /** Health probe run inside the container instead of the default HTTP one (components/app-health.ts). */
+    healthCommand?: string;
+    /** Seconds `up` waits for the container to report healthy before it fails. */
+    readyTimeoutSeconds: number;
 }
 
 export interface Neo4jSettings {
@@ -412,7 +420,7 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
     const s = Reader.of(problems, "services", raw);
     s.rejectUnknown(["backend", "frontend", "neo4j", "publishAddress", "publicHost"]);
     const b = s.child("backend");
-    b.rejectUnknown(["image", "build", "port", "hostPort", "healthPath", "env"]);
+    b.rejectUnknown(["image", "build", "port", "hostPort", "healthPath", "env", "healthCommand", "readyTimeoutSeconds"]);
     const backendPort = b.integer("port", 8000, 1, 65535);
     const backend: BackendSettings = {
         ...readAppImage(b, "rag-backend:dev"),
@@ -420,6 +428,8 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
         hostPort: b.integer("hostPort", backendPort, 1, 65535),
         healthPath: b.string("healthPath", "/health", /^\/\S*$/, "expected a path starting with /"),
         env: b.stringMap("env"),
+        healthCommand: b.optionalString("healthCommand"),
+        readyTimeoutSeconds: b.integer("readyTimeoutSeconds", 180, 10, 3600),
     };
     for (const reserved of ["OLLAMA_BASE_URL", "NEO4J_URI", "NEO4J_USER", "NEO4J_USERNAME", "NEO4J_PASSWORD"]) {
         if (reserved in backend.env) {
@@ -427,13 +437,15 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
         }
     }
     const f = s.child("frontend");
-    f.rejectUnknown(["image", "build", "port", "hostPort", "path"]);
+    f.rejectUnknown(["image", "build", "port", "hostPort", "path", "healthCommand", "readyTimeoutSeconds"]);
     const frontendPort = f.integer("port", 3000, 1, 65535);
     const frontend: FrontendSettings = {
         ...readAppImage(f, "rag-frontend:dev"),
         port: frontendPort,
         hostPort: f.integer("hostPort", frontendPort, 1, 65535),
         path: f.string("path", "/", /^\/\S*$/, "expected a path starting with /"),
+        healthCommand: f.optionalString("healthCommand"),
+        readyTimeoutSeconds: f.integer("readyTimeoutSeconds", 180, 10, 3600),
     };
     const n = s.child("neo4j");
     n.rejectUnknown(["image", "user", "boltPort", "httpPort"]);

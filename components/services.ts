@@ -4,6 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { appHealthcheck } from "./app-health";
 import { AppImage, ServicesSettings } from "./config";
 import { boundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
@@ -109,6 +110,10 @@ export class Services extends pulumi.ComponentResource {
             networksAdvanced: [{ name: network, aliases: [BACKEND_ALIAS] }],
             ports: [{ internal: s.backend.port, external: s.backend.hostPort, ip: s.publishAddress }],
             restart: "unless-stopped",
+            // `up` fails when the backend does not become healthy (a crash loop): app-health.ts.
+            healthcheck: appHealthcheck({ port: s.backend.port, path: s.backend.healthPath, healthCommand: s.backend.healthCommand }),
+            wait: true,
+            waitTimeout: s.backend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "backend" }],
         }, { ...onHost, deleteBeforeReplace: true, dependsOn: [this.neo4j, ...args.ollama.ready] });
 
@@ -119,13 +124,23 @@ export class Services extends pulumi.ComponentResource {
             networksAdvanced: [{ name: network, aliases: [FRONTEND_ALIAS] }],
             ports: [{ internal: s.frontend.port, external: s.frontend.hostPort, ip: s.publishAddress }],
             restart: "unless-stopped",
+            healthcheck: appHealthcheck({ port: s.frontend.port, path: s.frontend.path, healthCommand: s.frontend.healthCommand }),
+            wait: true,
+            waitTimeout: s.frontend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "frontend" }],
         }, { ...onHost, deleteBeforeReplace: true, dependsOn: [this.backend] });
 
         this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });
     }
 
-    /** A pulled image, or a locally built one when the config gives a build context; returns the reference to run. */
+    /**
+     * A pulled image, or a locally built one when the config gives a build context; returns the
+     * reference to run. A built image is run by its image ID, not its tag: docker.Image rebuilds
+     * when the context changes (pulumi/pulumi-docker#872) and, for a local build without push,
+     * reports the new image's ID as `repoDigest` (@pulumi/docker 5.2.0 Image docs,
+     * pulumi/pulumi-docker#633). A new ID is a new `image` input, which replaces the container;
+     * the tag alone never changes, so the old container would keep running the old build.
+     */
     private image(name: string, spec: AppImage): pulumi.Output<string> {
         if (spec.build) {
             const built = new docker.Image(name, {
@@ -133,7 +148,7 @@ export class Services extends pulumi.ComponentResource {
                 build: { context: spec.build.context, dockerfile: spec.build.dockerfile, args: spec.build.args },
                 skipPush: true,
             }, this.onHost);
-            return built.imageName;
+            return built.repoDigest;
         }
         return new docker.RemoteImage(name, { name: spec.image, keepLocally: true }, this.onHost).imageId;
     }

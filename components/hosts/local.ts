@@ -26,9 +26,10 @@ export class ExistingDockerHost extends pulumi.ComponentResource implements Dock
         super("rag-stack:hosts:ExistingDockerHost", name, {}, opts);
         this.localEngine = args.settings.provider === "local";
         this.dockerHost = pulumi.output(args.settings.dockerHost);
-        // Say which engine: DOCKER_HOST, Docker Desktop's socket or the system one (hosts/docker-endpoint.ts).
+        // Which engine and why (DOCKER_HOST, Docker Desktop's socket, the system one): the stack output
+        // dockerHostReason, shown at the end of every `up`. (No pulumi.log line: under the mocks it goes
+        // to stdout, which tools/render's child process uses for its JSON.)
         this.dockerHostReason = args.settings.dockerHostReason;
-        void pulumi.log.info(`Docker engine ${args.settings.dockerHost}: ${args.settings.dockerHostReason}`, this);
         this.provider = new docker.Provider(`${name}-docker`, { host: args.settings.dockerHost }, { parent: this });
         this.publicAddress = pulumi.output(args.publicHost);
         this.registerOutputs({ dockerHost: this.dockerHost, dockerHostReason: this.dockerHostReason });
