@@ -36,6 +36,8 @@ const services = new Services("app", {
     protectData: profile.production,
     neo4jDataDir: host.dataDirs?.neo4j,
     hostMachine: host.machine,
+    dockerHost: host.dockerHost,
+    remoteConnection: host.connection,
 }, { providers: [host.provider], dependsOn: host.ready });
 
 const s = profile.services;

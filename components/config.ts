@@ -181,7 +181,8 @@ export interface RawConfig {
 }
 
 export interface RawSecrets {
-    neo4jPassword?: { value: pulumi.Output<string>; isSecret: boolean };
+    /** `text`: the plain value, only to check its length (Neo4j's minimum). */
+    neo4jPassword?: { value: pulumi.Output<string>; isSecret: boolean; text?: string };
     digitaloceanToken?: { value: pulumi.Output<string>; isSecret: boolean };
 }
 
@@ -486,6 +487,9 @@ function readHost(problems: string[], rawHost: unknown, rawDocker: unknown, env:
     return { provider, dockerHost, dockerHostReason, sshUser };
 }
 
+/** Neo4j 5's default dbms.security.auth_minimum_password_length. */
+export const NEO4J_MIN_PASSWORD_LENGTH = 8;
+
 /** Ports the droplet's firewall never opens to the internet: Ollama, Neo4j bolt and browser. */
 export const DIGITALOCEAN_PRIVATE_PORTS: readonly number[] = [11434, 7687, 7474];
 
@@ -600,6 +604,11 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     }
     const neo4jPassword = readSecret(problems, "neo4jPassword", secrets.neo4jPassword,
         "run: pulumi config set --secret neo4jPassword <password> (at least 8 characters)");
+    const passwordLength = secrets.neo4jPassword?.text?.length;
+    if (passwordLength !== undefined && passwordLength < NEO4J_MIN_PASSWORD_LENGTH) {
+        problems.push(`${PROJECT}:neo4jPassword: a password of ${passwordLength} characters is not allowed; Neo4j refuses passwords shorter than ` +
+            `${NEO4J_MIN_PASSWORD_LENGTH} (dbms.security.auth_minimum_password_length) and would not start. run: pulumi config set --secret neo4jPassword <at least 8 characters>`);
+    }
     const digitaloceanToken = readSecret(problems, "digitaloceanToken", secrets.digitaloceanToken, undefined);
     if (host.provider === "digitalocean" && !digitaloceanToken && !env.DIGITALOCEAN_TOKEN) {
         problems.push(`${PROJECT}:digitaloceanToken is missing and DIGITALOCEAN_TOKEN is not set; export DIGITALOCEAN_TOKEN=... or run: pulumi config set --secret digitaloceanToken <token>`);
@@ -621,7 +630,8 @@ export function loadProfile(): Profile {
     const isConfigSecret = (pulumi.runtime as unknown as SecretAwareRuntime).isConfigSecret ?? (() => true);
     const secret = (key: string) => {
         const value = config.getSecret(key);
-        return value === undefined ? undefined : { value, isSecret: isConfigSecret(`${PROJECT}:${key}`) };
+        // config.get reads the same value in plain text, for the length check only (it never leaves parseProfile).
+        return value === undefined ? undefined : { value, isSecret: isConfigSecret(`${PROJECT}:${key}`), text: config.get(key) };
     };
     const raw: RawConfig = {
         ollama: config.getObject("ollama"),

@@ -2,9 +2,11 @@
  * The application: one Docker network, Neo4j with its data on a volume, the backend wired to
  * Ollama through the OllamaEndpoint interface, and the frontend.
  */
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { appHealthcheck } from "./app-health";
+import { neo4jPasswordSync } from "./app/neo4j-password";
 import { AppImage, ServicesSettings } from "./config";
 import { boundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
@@ -29,6 +31,10 @@ export interface ServicesArgs {
     neo4jDataDir?: string;
     /** The machine the engine runs on when the stack created it: every Docker resource is replaced with it. */
     hostMachine?: pulumi.Resource;
+    /** Docker engine URL, for the Neo4j password change run with `docker` on this machine. */
+    dockerHost: pulumi.Input<string>;
+    /** SSH connection to the Docker host: the password change then runs there. */
+    remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
 }
 
 /** The app network every container joins. */
@@ -67,6 +73,14 @@ export class Services extends pulumi.ComponentResource {
             : {}, { ...onHost, protect: args.protectData && !args.neo4jDataDir, retainOnDelete: true });
         const neo4jImage = this.image(`${name}-neo4j-image`, { image: s.neo4j.image });
         const neo4jAuth = pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`);
+        // A changed password is set in the database before the container is replaced (app/neo4j-password.ts).
+        const passwordSync = neo4jPasswordSync(`${name}-neo4j-password`, {
+            container: containerName("neo4j"),
+            user: s.neo4j.user,
+            password: args.neo4jPassword,
+            dockerHost: args.dockerHost,
+            remoteConnection: args.remoteConnection,
+        }, { parent: this, dependsOn: [this.neo4jData] });
         this.neo4j = new docker.Container(`${name}-neo4j`, {
             name: containerName("neo4j"),
             image: neo4jImage,
@@ -91,7 +105,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 180,
             labels: [{ label: "rag-stack.role", value: "neo4j" }],
-        }, { ...onHost, deleteBeforeReplace: true });
+        }, { ...onHost, deleteBeforeReplace: true, dependsOn: [passwordSync] });
 
         this.backendOllamaUrl = args.ollama.urlForContainers;
         const backendEnv: pulumi.Input<string>[] = [
