@@ -109,6 +109,8 @@ export interface Neo4jSettings {
     user: string;
     boltPort: number;
     httpPort: number;
+    /** An existing Docker volume to keep Neo4j's data in (an old compose stack's): used, never created or deleted. */
+    volumeName?: string;
 }
 
 export interface ServicesSettings {
@@ -449,12 +451,14 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
         readyTimeoutSeconds: f.integer("readyTimeoutSeconds", 180, 10, 3600),
     };
     const n = s.child("neo4j");
-    n.rejectUnknown(["image", "user", "boltPort", "httpPort"]);
+    n.rejectUnknown(["image", "user", "boltPort", "httpPort", "volumeName"]);
     const neo4j: Neo4jSettings = {
         image: n.string("image", "neo4j:5.26-community", /^\S+$/, "expected an image reference such as neo4j:5.26-community"),
         user: n.string("user", "neo4j", /^[A-Za-z][A-Za-z0-9_]*$/, "expected a user name of letters, digits and _"),
         boltPort: n.integer("boltPort", 7687, 1, 65535),
         httpPort: n.integer("httpPort", 7474, 1, 65535),
+        volumeName: n.optionalString("volumeName", /^[A-Za-z0-9][A-Za-z0-9_.-]+$/,
+            "expected a Docker volume name as `docker volume ls` lists it, e.g. docker_neo4j_data"),
     };
     const publishAddress = s.string("publishAddress", "127.0.0.1", /^(0\.0\.0\.0|::|[0-9a-fA-F:.]+)$/,
         "use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)");
@@ -584,6 +588,10 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
             `${PROJECT}:ollama.mode: "native" is not allowed with ${PROJECT}:host.provider "${host.provider}"; ` +
                 "native Ollama runs on the machine that runs Pulumi, next to a local Docker engine. Use mode: container on a remote host",
         );
+    }
+    if (services.neo4j.volumeName !== undefined && host.provider === "digitalocean") {
+        problems.push(`${PROJECT}:services.neo4j.volumeName: ${show(services.neo4j.volumeName)} is not allowed with ${PROJECT}:host.provider "digitalocean"; ` +
+            "the droplet keeps Neo4j's data on its own block volume. Adopt an existing volume on a local or existing engine only");
     }
     if (ollama.accelerator === "metal" && host.provider !== "local") {
         problems.push(`${PROJECT}:ollama.accelerator: "metal" is not allowed with ${PROJECT}:host.provider "${host.provider}"; Metal exists only on a Mac running Ollama natively. Use nvidia`);

@@ -6,6 +6,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { appHealthcheck } from "./app-health";
+import { hostPrecheck } from "./app/host-precheck";
 import { neo4jPasswordSync } from "./app/neo4j-password";
 import { AppImage, ServicesSettings } from "./config";
 import { boundToMachine } from "./hosts/machine-bound";
@@ -52,7 +53,8 @@ export function containerName(role: string): string {
 
 export class Services extends pulumi.ComponentResource {
     public readonly neo4j: docker.Container;
-    public readonly neo4jData: docker.Volume;
+    /** The Neo4j data volume the stack manages; undefined when an existing one is adopted (services.neo4j.volumeName). */
+    public readonly neo4jData?: docker.Volume;
     public readonly backend: docker.Container;
     public readonly frontend: docker.Container;
     /** What the backend got as OLLAMA_BASE_URL. */
@@ -68,9 +70,20 @@ export class Services extends pulumi.ComponentResource {
 
         // With a host data directory (a droplet's block volume, itself protected) the Docker volume
         // is only a bind to it: removing it removes no data, and it must follow a replaced machine.
-        this.neo4jData = new docker.Volume(`${name}-neo4j-data`, args.neo4jDataDir
+        // An adopted volume (services.neo4j.volumeName, e.g. the old compose stack's) is only named:
+        // the stack never creates or deletes it; the precheck proves it exists.
+        this.neo4jData = s.neo4j.volumeName !== undefined ? undefined : new docker.Volume(`${name}-neo4j-data`, args.neo4jDataDir
             ? { driver: "local", driverOpts: { type: "none", o: "bind", device: args.neo4jDataDir } }
             : {}, { ...onHost, protect: args.protectData && !args.neo4jDataDir, retainOnDelete: true });
+        const neo4jVolumeName: pulumi.Input<string> = this.neo4jData?.name ?? s.neo4j.volumeName ?? "";
+        // Before any app container: no other container on our host ports, the adopted volume exists.
+        const precheck = hostPrecheck(`${name}-host-precheck`, {
+            hostPorts: [s.backend.hostPort, s.frontend.hostPort, s.neo4j.boltPort, s.neo4j.httpPort],
+            ownContainers: ["neo4j", "backend", "frontend", "ollama"].map(containerName),
+            neo4jVolume: s.neo4j.volumeName,
+            dockerHost: args.dockerHost,
+            remoteConnection: args.remoteConnection,
+        }, { parent: this, dependsOn: this.neo4jData ? [this.neo4jData] : [] });
         const neo4jImage = this.image(`${name}-neo4j-image`, { image: s.neo4j.image });
         const neo4jAuth = pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`);
         // A changed password is set in the database before the container is replaced (app/neo4j-password.ts).
@@ -80,13 +93,13 @@ export class Services extends pulumi.ComponentResource {
             password: args.neo4jPassword,
             dockerHost: args.dockerHost,
             remoteConnection: args.remoteConnection,
-        }, { parent: this, dependsOn: [this.neo4jData] });
+        }, { parent: this, dependsOn: [precheck] });
         this.neo4j = new docker.Container(`${name}-neo4j`, {
             name: containerName("neo4j"),
             image: neo4jImage,
             envs: [pulumi.interpolate`NEO4J_AUTH=${neo4jAuth}`],
             networksAdvanced: [{ name: network, aliases: [NEO4J_ALIAS] }],
-            volumes: [{ volumeName: this.neo4jData.name, containerPath: "/data" }],
+            volumes: [{ volumeName: neo4jVolumeName, containerPath: "/data" }],
             // Neo4j is never published beyond this machine's loopback: reach it through the app network or an ssh tunnel.
             ports: [
                 { internal: 7687, external: s.neo4j.boltPort, ip: "127.0.0.1" },
