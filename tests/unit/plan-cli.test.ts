@@ -40,12 +40,13 @@ beforeAll(async () => {
     if (migration.code !== 0) throw new Error(migration.stderr);
     diff = JSON.parse(migration.stdout) as PlanDiff;
     asWritten = literal;
-}, 60_000);
+}, 180_000);
 
 const key = (r: ResourceRef) => `${r.type}::${r.name}`;
 
-test("removed: exactly the Ollama container component, its container, image, model volume and model pull", () => {
+test("removed: exactly the Ollama container component, its container, image, model volume, model pull and GPU check", () => {
     expect(diff.removed.map(key).sort()).toEqual([
+        "command:local:Command::ollama-container-gpu-check",
         "command:local:Command::ollama-container-model",
         "docker:index/container:Container::ollama-container",
         "docker:index/remoteImage:RemoteImage::ollama-container-image",
@@ -78,6 +79,7 @@ test("changed: exactly the backend, with the seed's edits", () => {
         { path: "hosts.0", after: { host: "host.docker.internal", ip: "host-gateway" } },
     ]);
     expect(backend.dependencies.removed.sort()).toEqual([
+        `${OLLAMA_CONTAINER}$command:local:Command::ollama-container-gpu-check`,
         `${OLLAMA_CONTAINER}$command:local:Command::ollama-container-model`,
         `${OLLAMA_CONTAINER}$docker:index/container:Container::ollama-container`,
     ]);
@@ -95,7 +97,7 @@ test("unchanged: Neo4j, its data volume, the frontend, the network and the host"
         "pulumi:providers:docker::host-docker",
     ]) expect(unchanged).toContain(k);
     expect(diff.summary).toEqual({
-        added: diff.added.length, removed: 5, changed: 1, unchanged: diff.unchanged.length,
+        added: diff.added.length, removed: 6, changed: 1, unchanged: diff.unchanged.length,
     });
 });
 
@@ -107,7 +109,7 @@ test("the text report groups by component, masks secrets and says what it compar
     expect(text).toContain('envs.OLLAMA_BASE_URL: "http://ollama:11434" → "http://host.docker.internal:11434"');
     expect(text).toMatch(/ollama-container-models .*retainOnDelete/);
     expect(text).toMatch(/= unchanged: .*app-neo4j.*app-neo4j-data/);
-    expect(text).toMatch(/^Summary: \d+ to add, 5 to remove, 1 to change, \d+ unchanged/m);
+    expect(text).toMatch(/^Summary: \d+ to add, 6 to remove, 1 to change, \d+ unchanged/m);
     expect(text).not.toContain("rendered-secret-placeholder");
 });
 
