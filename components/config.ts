@@ -87,7 +87,7 @@ export interface BackendSettings extends AppImage {
     healthPath: string;
     /** Extra, non-secret environment for the backend. */
     env: Record<string, string>;
-    /** Health probe run inside the container instead of the default HTTP one (components/app-health.ts). */
+    /** Health probe run inside the container instead of the default HTTP one (components/app/health.ts). */
     healthCommand?: string;
     /** Seconds `up` waits for the container to report healthy before it fails. */
     readyTimeoutSeconds: number;
@@ -98,7 +98,7 @@ export interface FrontendSettings extends AppImage {
     hostPort: number;
     /** Path answering 200 on the frontend. */
     path: string;
-    /** Health probe run inside the container instead of the default HTTP one (components/app-health.ts). */
+    /** Health probe run inside the container instead of the default HTTP one (components/app/health.ts). */
     healthCommand?: string;
     /** Seconds `up` waits for the container to report healthy before it fails. */
     readyTimeoutSeconds: number;

@@ -5,7 +5,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { appHealthcheck } from "./app-health";
+import { appHealthcheck } from "./app/health";
 import { hostPrecheck } from "./app/host-precheck";
 import { neo4jPasswordSync } from "./app/neo4j-password";
 import { AppImage, ServicesSettings } from "./config";
@@ -32,9 +32,9 @@ export interface ServicesArgs {
     neo4jDataDir?: string;
     /** The machine the engine runs on when the stack created it: every Docker resource is replaced with it. */
     hostMachine?: pulumi.Resource;
-    /** Docker engine URL, for the Neo4j password change run with `docker` on this machine. */
+    /** Docker engine URL, for the host precheck and the Neo4j password change run with `docker` on this machine. */
     dockerHost: pulumi.Input<string>;
-    /** SSH connection to the Docker host: the password change then runs there. */
+    /** SSH connection to the Docker host: the precheck and the password change then run there. */
     remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
 }
 
@@ -83,7 +83,7 @@ export class Services extends pulumi.ComponentResource {
             neo4jVolume: s.neo4j.volumeName,
             dockerHost: args.dockerHost,
             remoteConnection: args.remoteConnection,
-        }, { parent: this, dependsOn: this.neo4jData ? [this.neo4jData] : [] });
+        }, { parent: this, ...boundToMachine(args.hostMachine), dependsOn: this.neo4jData ? [this.neo4jData] : [] });
         const neo4jImage = this.image(`${name}-neo4j-image`, { image: s.neo4j.image });
         const neo4jAuth = pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`);
         // A changed password is set in the database before the container is replaced (app/neo4j-password.ts).
@@ -93,7 +93,7 @@ export class Services extends pulumi.ComponentResource {
             password: args.neo4jPassword,
             dockerHost: args.dockerHost,
             remoteConnection: args.remoteConnection,
-        }, { parent: this, dependsOn: [precheck] });
+        }, { parent: this, ...boundToMachine(args.hostMachine), dependsOn: [precheck] });
         this.neo4j = new docker.Container(`${name}-neo4j`, {
             name: containerName("neo4j"),
             image: neo4jImage,
@@ -137,7 +137,7 @@ export class Services extends pulumi.ComponentResource {
             networksAdvanced: [{ name: network, aliases: [BACKEND_ALIAS] }],
             ports: [{ internal: s.backend.port, external: s.backend.hostPort, ip: s.publishAddress }],
             restart: "unless-stopped",
-            // `up` fails when the backend does not become healthy (a crash loop): app-health.ts.
+            // `up` fails when the backend does not become healthy (a crash loop): app/health.ts.
             healthcheck: appHealthcheck({ port: s.backend.port, path: s.backend.healthPath, healthCommand: s.backend.healthCommand }),
             wait: true,
             waitTimeout: s.backend.readyTimeoutSeconds,

@@ -9,7 +9,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { defaultHealthCommand } from "../../components/app-health";
+import { defaultHealthCommand } from "../../components/app/health";
 import { Rendered, renderStack } from "../../tools/render";
 import { CONTAINER } from "./support/containers";
 
