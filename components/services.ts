@@ -1,6 +1,8 @@
 /**
- * The application: one Docker network, Neo4j with its data on a volume, the backend wired to
- * Ollama through the OllamaEndpoint interface, and the frontend.
+ * The application: one Docker network, Neo4j with its data on a volume (or an adopted one), the
+ * backend wired to Ollama through the OllamaEndpoint interface, and the frontend. Before any
+ * container, a host precheck (app/host-precheck.ts); before Neo4j, the password change
+ * (app/neo4j-password.ts); backend and frontend have health checks `up` waits for (app/health.ts).
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
