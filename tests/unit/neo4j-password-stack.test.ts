@@ -3,7 +3,7 @@
  * (replaced when NEO4J_AUTH changes) and so before the backend; re-run by a password change (its
  * environment or stdin), not by a container replacement; the password only in secret inputs.
  */
-import { Rendered, renderStack, renderStackInChildProcess } from "../../tools/render";
+import { Rendered, renderStack } from "../../tools/render";
 import { CONTAINER, LOCAL_COMMAND } from "./support/containers";
 
 let dev: Rendered;
@@ -24,12 +24,3 @@ test("dev: a local command with the password in a secret environment; Neo4j and 
     // Only the script's hash: a Neo4j container replaced for another reason does not re-run it.
     expect(sync.inputs.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/)]);
 });
-
-test("prod: runs on the droplet; the password is in the secret stdin, not on the command line", () => {
-    const prod = new Rendered(renderStackInChildProcess({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" } }));
-    const sync = prod.named("app-neo4j-password", "command:remote:Command");
-    expect(sync.inputs.create).toBe("NEO4J_CONTAINER='rag-stack-prod-neo4j' NEO4J_USER='neo4j' sh -s");
-    expect(String(sync.inputs.stdin)).toMatch(/^NEO4J_NEW_PASSWORD='prod-password-1'\nexport NEO4J_NEW_PASSWORD\n#!\/bin\/sh\n/);
-    expect(sync.secretPaths).toContain("stdin");
-    expect(prod.dependsOn(prod.named("app-neo4j", CONTAINER), sync)).toBe(true);
-}, 30_000);

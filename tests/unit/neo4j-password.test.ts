@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseProfile } from "../../components/config";
-import { PROJECT_ROOT, renderStackInChildProcess } from "../../tools/render";
+import { PROJECT_ROOT, renderStack } from "../../tools/render";
 import { runCommand } from "../scripts/support/native";
 
 const SCRIPT = "sh components/app/scripts/neo4j-password.sh";
@@ -35,9 +35,9 @@ test("validation: 7 characters refused with Neo4j's minimum, without echoing the
     expect(problemsWith("s3cr3t!!")).toEqual([]);
 });
 
-test("the real program refuses a short secret at start (loadProfile reads its length)", () => {
-    expect(() => renderStackInChildProcess({ stack: "dev", secrets: { neo4jPassword: "short" } }))
-        .toThrow(/neo4jPassword: a password of 5 characters is not allowed/);
+test("the real program refuses a short secret at start (loadProfile reads its length)", async () => {
+    await expect(renderStack({ stack: "dev", secrets: { neo4jPassword: "short" } }))
+        .rejects.toThrow(/neo4jPassword: a password of 5 characters is not allowed/);
 }, 30_000);
 
 /** A Neo4j "container": its NEO4J_AUTH (what inspect shows) and the database's current password. */
