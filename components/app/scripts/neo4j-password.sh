@@ -49,7 +49,7 @@ while :; do
         *nauthorized* | *uthentication* | *redentials*) break ;;
     esac
     if [ "$(date +%s)" -ge "$deadline" ]; then
-        echo "neo4j: ${NEO4J_CONTAINER} did not answer within ${wait_seconds}s: ${out}" >&2
+        echo "neo4j: ${NEO4J_CONTAINER} did not answer within ${wait_seconds}s: ${out}. Is it running? docker ps -a --filter name=${NEO4J_CONTAINER}; start it (docker start ${NEO4J_CONTAINER}) and run pulumi up again" >&2
         exit 7
     fi
     sleep 2
