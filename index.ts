@@ -41,6 +41,8 @@ function deployApp(host: DockerHost) {
         protectData: profile.production,
         neo4jDataDir: host.dataDirs?.neo4j,
         hostMachine: host.machine,
+        dockerHost: host.dockerHost,
+        remoteConnection: host.connection,
     }, { providers: [host.provider], dependsOn: host.ready });
     return { host, ollama, services };
 }
@@ -55,6 +57,8 @@ export const ollamaUrlForBackend = app?.services.backendOllamaUrl;
 export const ollamaUrlFromHost = app?.ollama.urlForHost;
 export const ollamaProcessor = app?.ollama.processor;
 export const dockerHost = app?.host.dockerHost;
+/** Which engine and why: rag-stack:docker.host, DOCKER_HOST, Docker Desktop's socket or /var/run/docker.sock. */
+export const dockerHostReason = app?.host.dockerHostReason;
 export const publicIp = host.publicIp;
 const gpu = app?.host.gpuHost;
 /** The GPU droplet this stack created: size, GPU, list price per hour, and the readiness check's GPU line. */

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
+import { LOCAL_PROBE, resolveDockerHost } from "./hosts/docker-endpoint";
 import { isPinnedImage } from "./images";
 import { capacityProblems } from "./capacity/validate";
 
@@ -92,6 +93,10 @@ export interface BackendSettings extends AppImage {
     healthPath: string;
     /** Extra, non-secret environment for the backend. */
     env: Record<string, string>;
+    /** Health probe run inside the container instead of the default HTTP one (components/app/health.ts). */
+    healthCommand?: string;
+    /** Seconds `up` waits for the container to report healthy before it fails. */
+    readyTimeoutSeconds: number;
 }
 
 export interface FrontendSettings extends AppImage {
@@ -99,6 +104,10 @@ export interface FrontendSettings extends AppImage {
     hostPort: number;
     /** Path answering 200 on the frontend. */
     path: string;
+    /** Health probe run inside the container instead of the default HTTP one (components/app/health.ts). */
+    healthCommand?: string;
+    /** Seconds `up` waits for the container to report healthy before it fails. */
+    readyTimeoutSeconds: number;
 }
 
 export interface Neo4jSettings {
@@ -106,6 +115,8 @@ export interface Neo4jSettings {
     user: string;
     boltPort: number;
     httpPort: number;
+    /** An existing Docker volume to keep Neo4j's data in (an old compose stack's): used, never created or deleted. */
+    volumeName?: string;
 }
 
 export interface ServicesSettings {
@@ -162,6 +173,8 @@ export interface HostSettings {
     provider: HostProvider;
     /** Docker engine URL for `local` and `existing` (unix://, ssh://, tcp://). */
     dockerHost: string;
+    /** Why that engine: config, DOCKER_HOST, Docker Desktop's socket or the system socket (hosts/docker-endpoint.ts). */
+    dockerHostReason: string;
     /** User for ssh to the droplet (`digitalocean`). */
     sshUser: string;
 }
@@ -190,7 +203,8 @@ export interface RawConfig {
 }
 
 export interface RawSecrets {
-    neo4jPassword?: { value: pulumi.Output<string>; isSecret: boolean };
+    /** `text`: the plain value, only to check its length (Neo4j's minimum). */
+    neo4jPassword?: { value: pulumi.Output<string>; isSecret: boolean; text?: string };
     digitaloceanToken?: { value: pulumi.Output<string>; isSecret: boolean };
 }
 
@@ -436,7 +450,7 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
     const s = Reader.of(problems, "services", raw);
     s.rejectUnknown(["backend", "frontend", "neo4j", "publishAddress", "publicHost"]);
     const b = s.child("backend");
-    b.rejectUnknown(["image", "build", "port", "hostPort", "healthPath", "env"]);
+    b.rejectUnknown(["image", "build", "port", "hostPort", "healthPath", "env", "healthCommand", "readyTimeoutSeconds"]);
     const backendPort = b.integer("port", 8000, 1, 65535);
     const backend: BackendSettings = {
         ...readAppImage(b, "rag-backend:dev"),
@@ -444,6 +458,8 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
         hostPort: b.integer("hostPort", backendPort, 1, 65535),
         healthPath: b.string("healthPath", "/health", /^\/\S*$/, "expected a path starting with /"),
         env: b.stringMap("env"),
+        healthCommand: b.optionalString("healthCommand"),
+        readyTimeoutSeconds: b.integer("readyTimeoutSeconds", 180, 10, 3600),
     };
     for (const reserved of ["OLLAMA_BASE_URL", "NEO4J_URI", "NEO4J_USER", "NEO4J_USERNAME", "NEO4J_PASSWORD"]) {
         if (reserved in backend.env) {
@@ -451,21 +467,25 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
         }
     }
     const f = s.child("frontend");
-    f.rejectUnknown(["image", "build", "port", "hostPort", "path"]);
+    f.rejectUnknown(["image", "build", "port", "hostPort", "path", "healthCommand", "readyTimeoutSeconds"]);
     const frontendPort = f.integer("port", 3000, 1, 65535);
     const frontend: FrontendSettings = {
         ...readAppImage(f, "rag-frontend:dev"),
         port: frontendPort,
         hostPort: f.integer("hostPort", frontendPort, 1, 65535),
         path: f.string("path", "/", /^\/\S*$/, "expected a path starting with /"),
+        healthCommand: f.optionalString("healthCommand"),
+        readyTimeoutSeconds: f.integer("readyTimeoutSeconds", 180, 10, 3600),
     };
     const n = s.child("neo4j");
-    n.rejectUnknown(["image", "user", "boltPort", "httpPort"]);
+    n.rejectUnknown(["image", "user", "boltPort", "httpPort", "volumeName"]);
     const neo4j: Neo4jSettings = {
         image: n.string("image", "neo4j:5.26-community", /^\S+$/, "expected an image reference such as neo4j:5.26-community"),
         user: n.string("user", "neo4j", /^[A-Za-z][A-Za-z0-9_]*$/, "expected a user name of letters, digits and _"),
         boltPort: n.integer("boltPort", 7687, 1, 65535),
         httpPort: n.integer("httpPort", 7474, 1, 65535),
+        volumeName: n.optionalString("volumeName", /^[A-Za-z0-9][A-Za-z0-9_.-]+$/,
+            "expected a Docker volume name as `docker volume ls` lists it, e.g. docker_neo4j_data"),
     };
     const publishAddress = s.string("publishAddress", "127.0.0.1", /^(0\.0\.0\.0|::|[0-9a-fA-F:.]+)$/,
         "use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)");
@@ -473,14 +493,21 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
     return { backend, frontend, neo4j, publishAddress, publicHost };
 }
 
-function readHost(problems: string[], rawHost: unknown, rawDocker: unknown): HostSettings {
+function readHost(problems: string[], rawHost: unknown, rawDocker: unknown, env: NodeJS.ProcessEnv): HostSettings {
     const h = Reader.of(problems, "host", rawHost);
     h.rejectUnknown(["provider", "sshUser"]);
     const d = Reader.of(problems, "docker", rawDocker);
     d.rejectUnknown(["host"]);
     const provider = h.oneOf("provider", HOST_PROVIDERS, "local");
-    const dockerHost = d.string("host", "unix:///var/run/docker.sock", DOCKER_HOST,
-        "use a Docker engine URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376");
+    // Unset: DOCKER_HOST, then Docker Desktop's socket, then /var/run/docker.sock (hosts/docker-endpoint.ts).
+    const configured = d.optionalString("host", DOCKER_HOST,
+        "use a Docker engine URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376, or leave it unset to follow DOCKER_HOST");
+    const resolved = provider === "digitalocean"
+        ? { url: "", reason: "the droplet's engine over ssh" }
+        : resolveDockerHost(configured, { ...LOCAL_PROBE, env });
+    if ("problem" in resolved) problems.push(`${PROJECT}:docker.host is unset and ${resolved.problem}`);
+    const dockerHost = "problem" in resolved ? "" : resolved.url;
+    const dockerHostReason = "problem" in resolved ? "" : resolved.reason;
     if (provider === "existing" && !/^(ssh|tcp):\/\//.test(dockerHost)) {
         d.problem("host", dockerHost, `${PROJECT}:host.provider "existing" deploys to a remote engine; use ssh://user@host`);
     }
@@ -488,8 +515,11 @@ function readHost(problems: string[], rawHost: unknown, rawDocker: unknown): Hos
         d.problem("host", dockerHost, `${PROJECT}:host.provider "digitalocean" creates the engine itself (ssh://<sshUser>@<reserved ip>); remove ${PROJECT}:docker.host`);
     }
     const sshUser = h.string("sshUser", "root", /^[a-z_][a-z0-9_-]*$/, "expected a Unix user name");
-    return { provider, dockerHost, sshUser };
+    return { provider, dockerHost, dockerHostReason, sshUser };
 }
+
+/** Neo4j 5's default dbms.security.auth_minimum_password_length. */
+export const NEO4J_MIN_PASSWORD_LENGTH = 8;
 
 /** Ports the droplet's firewall never opens to the internet: Ollama, Neo4j bolt and browser. */
 export const DIGITALOCEAN_PRIVATE_PORTS: readonly number[] = [11434, 7687, 7474];
@@ -587,7 +617,7 @@ function readSecret(problems: string[], key: string, secret: RawSecrets[keyof Ra
 export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets, env: NodeJS.ProcessEnv = process.env): Profile {
     const problems: string[] = [];
     const production = isProductionStack(stack);
-    const host = readHost(problems, raw.host, raw.docker);
+    const host = readHost(problems, raw.host, raw.docker, env);
     const services = readServices(problems, raw.services);
     const frontendScheme = services.frontend.hostPort === 443 ? "https" : "http";
     const frontendOrigin = [80, 443].includes(services.frontend.hostPort)
@@ -605,6 +635,10 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
             `${PROJECT}:ollama.mode: "native" is not allowed with ${PROJECT}:host.provider "${host.provider}"; ` +
                 "native Ollama runs on the machine that runs Pulumi, next to a local Docker engine. Use mode: container on a remote host",
         );
+    }
+    if (services.neo4j.volumeName !== undefined && host.provider === "digitalocean") {
+        problems.push(`${PROJECT}:services.neo4j.volumeName: ${show(services.neo4j.volumeName)} is not allowed with ${PROJECT}:host.provider "digitalocean"; ` +
+            "the droplet keeps Neo4j's data on its own block volume. Adopt an existing volume on a local or existing engine only");
     }
     if (ollama.accelerator === "metal" && host.provider !== "local") {
         problems.push(`${PROJECT}:ollama.accelerator: "metal" is not allowed with ${PROJECT}:host.provider "${host.provider}"; Metal exists only on a Mac running Ollama natively. Use nvidia`);
@@ -625,6 +659,11 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     }
     const neo4jPassword = readSecret(problems, "neo4jPassword", secrets.neo4jPassword,
         "run: pulumi config set --secret neo4jPassword <password> (at least 8 characters)");
+    const passwordLength = secrets.neo4jPassword?.text?.length;
+    if (passwordLength !== undefined && passwordLength < NEO4J_MIN_PASSWORD_LENGTH) {
+        problems.push(`${PROJECT}:neo4jPassword: a password of ${passwordLength} characters is not allowed; Neo4j refuses passwords shorter than ` +
+            `${NEO4J_MIN_PASSWORD_LENGTH} (dbms.security.auth_minimum_password_length) and would not start. run: pulumi config set --secret neo4jPassword <at least 8 characters>`);
+    }
     const digitaloceanToken = readSecret(problems, "digitaloceanToken", secrets.digitaloceanToken, undefined);
     if (host.provider === "digitalocean" && !digitaloceanToken && !env.DIGITALOCEAN_TOKEN) {
         problems.push(`${PROJECT}:digitaloceanToken is missing and DIGITALOCEAN_TOKEN is not set; export DIGITALOCEAN_TOKEN=... or run: pulumi config set --secret digitaloceanToken <token>`);
@@ -646,7 +685,8 @@ export function loadProfile(): Profile {
     const isConfigSecret = (pulumi.runtime as unknown as SecretAwareRuntime).isConfigSecret ?? (() => true);
     const secret = (key: string) => {
         const value = config.getSecret(key);
-        return value === undefined ? undefined : { value, isSecret: isConfigSecret(`${PROJECT}:${key}`) };
+        // config.get reads the same value in plain text, for the length check only (it never leaves parseProfile).
+        return value === undefined ? undefined : { value, isSecret: isConfigSecret(`${PROJECT}:${key}`), text: config.get(key) };
     };
     const raw: RawConfig = {
         ollama: config.getObject("ollama"),

@@ -1,9 +1,15 @@
 /**
- * The application: one Docker network, Neo4j with its data on a volume, the backend wired to
- * Ollama through the OllamaEndpoint interface, and the frontend.
+ * The application: one Docker network, Neo4j with its data on a volume (or an adopted one), the
+ * backend wired to Ollama through the OllamaEndpoint interface, and the frontend. Before any
+ * container, a host precheck (app/host-precheck.ts); before Neo4j, the password change
+ * (app/neo4j-password.ts); backend and frontend have health checks `up` waits for (app/health.ts).
  */
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { appHealthcheck } from "./app/health";
+import { hostPrecheck } from "./app/host-precheck";
+import { neo4jPasswordSync } from "./app/neo4j-password";
 import { AppImage, ServicesSettings } from "./config";
 import { boundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
@@ -28,6 +34,10 @@ export interface ServicesArgs {
     neo4jDataDir?: string;
     /** The machine the engine runs on when the stack created it: every Docker resource is replaced with it. */
     hostMachine?: pulumi.Resource;
+    /** Docker engine URL, for the host precheck and the Neo4j password change run with `docker` on this machine. */
+    dockerHost: pulumi.Input<string>;
+    /** SSH connection to the Docker host: the precheck and the password change then run there. */
+    remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
 }
 
 /** The app network every container joins. */
@@ -45,7 +55,8 @@ export function containerName(role: string): string {
 
 export class Services extends pulumi.ComponentResource {
     public readonly neo4j: docker.Container;
-    public readonly neo4jData: docker.Volume;
+    /** The Neo4j data volume the stack manages; undefined when an existing one is adopted (services.neo4j.volumeName). */
+    public readonly neo4jData?: docker.Volume;
     public readonly backend: docker.Container;
     public readonly frontend: docker.Container;
     /** What the backend got as OLLAMA_BASE_URL. */
@@ -61,17 +72,36 @@ export class Services extends pulumi.ComponentResource {
 
         // With a host data directory (a droplet's block volume, itself protected) the Docker volume
         // is only a bind to it: removing it removes no data, and it must follow a replaced machine.
-        this.neo4jData = new docker.Volume(`${name}-neo4j-data`, args.neo4jDataDir
+        // An adopted volume (services.neo4j.volumeName, e.g. the old compose stack's) is only named:
+        // the stack never creates or deletes it; the precheck proves it exists.
+        this.neo4jData = s.neo4j.volumeName !== undefined ? undefined : new docker.Volume(`${name}-neo4j-data`, args.neo4jDataDir
             ? { driver: "local", driverOpts: { type: "none", o: "bind", device: args.neo4jDataDir } }
             : {}, { ...onHost, protect: args.protectData && !args.neo4jDataDir, retainOnDelete: true });
+        const neo4jVolumeName: pulumi.Input<string> = this.neo4jData?.name ?? s.neo4j.volumeName ?? "";
+        // Before any app container: no other container on our host ports, the adopted volume exists.
+        const precheck = hostPrecheck(`${name}-host-precheck`, {
+            hostPorts: [s.backend.hostPort, s.frontend.hostPort, s.neo4j.boltPort, s.neo4j.httpPort],
+            ownContainers: ["neo4j", "backend", "frontend", "ollama"].map(containerName),
+            neo4jVolume: s.neo4j.volumeName,
+            dockerHost: args.dockerHost,
+            remoteConnection: args.remoteConnection,
+        }, { parent: this, ...boundToMachine(args.hostMachine), dependsOn: this.neo4jData ? [this.neo4jData] : [] });
         const neo4jImage = this.image(`${name}-neo4j-image`, { image: s.neo4j.image });
         const neo4jAuth = pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`);
+        // A changed password is set in the database before the container is replaced (app/neo4j-password.ts).
+        const passwordSync = neo4jPasswordSync(`${name}-neo4j-password`, {
+            container: containerName("neo4j"),
+            user: s.neo4j.user,
+            password: args.neo4jPassword,
+            dockerHost: args.dockerHost,
+            remoteConnection: args.remoteConnection,
+        }, { parent: this, ...boundToMachine(args.hostMachine), dependsOn: [precheck] });
         this.neo4j = new docker.Container(`${name}-neo4j`, {
             name: containerName("neo4j"),
             image: neo4jImage,
             envs: [pulumi.interpolate`NEO4J_AUTH=${neo4jAuth}`],
             networksAdvanced: [{ name: network, aliases: [NEO4J_ALIAS] }],
-            volumes: [{ volumeName: this.neo4jData.name, containerPath: "/data" }],
+            volumes: [{ volumeName: neo4jVolumeName, containerPath: "/data" }],
             // Neo4j is never published beyond this machine's loopback: reach it through the app network or an ssh tunnel.
             ports: [
                 { internal: 7687, external: s.neo4j.boltPort, ip: "127.0.0.1" },
@@ -90,7 +120,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 180,
             labels: [{ label: "rag-stack.role", value: "neo4j" }],
-        }, { ...onHost, deleteBeforeReplace: true });
+        }, { ...onHost, deleteBeforeReplace: true, dependsOn: [passwordSync] });
 
         this.backendOllamaUrl = args.ollama.urlForContainers;
         const backendEnv: pulumi.Input<string>[] = [
@@ -109,6 +139,10 @@ export class Services extends pulumi.ComponentResource {
             networksAdvanced: [{ name: network, aliases: [BACKEND_ALIAS] }],
             ports: [{ internal: s.backend.port, external: s.backend.hostPort, ip: s.publishAddress }],
             restart: "unless-stopped",
+            // `up` fails when the backend does not become healthy (a crash loop): app/health.ts.
+            healthcheck: appHealthcheck({ port: s.backend.port, path: s.backend.healthPath, healthCommand: s.backend.healthCommand }),
+            wait: true,
+            waitTimeout: s.backend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "backend" }],
         }, { ...onHost, deleteBeforeReplace: true, dependsOn: [this.neo4j, ...args.ollama.ready] });
 
@@ -119,13 +153,23 @@ export class Services extends pulumi.ComponentResource {
             networksAdvanced: [{ name: network, aliases: [FRONTEND_ALIAS] }],
             ports: [{ internal: s.frontend.port, external: s.frontend.hostPort, ip: s.publishAddress }],
             restart: "unless-stopped",
+            healthcheck: appHealthcheck({ port: s.frontend.port, path: s.frontend.path, healthCommand: s.frontend.healthCommand }),
+            wait: true,
+            waitTimeout: s.frontend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "frontend" }],
         }, { ...onHost, deleteBeforeReplace: true, dependsOn: [this.backend] });
 
         this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });
     }
 
-    /** A pulled image, or a locally built one when the config gives a build context; returns the reference to run. */
+    /**
+     * A pulled image, or a locally built one when the config gives a build context; returns the
+     * reference to run. A built image is run by its image ID, not its tag: docker.Image rebuilds
+     * when the context changes (pulumi/pulumi-docker#872) and, for a local build without push,
+     * reports the new image's ID as `repoDigest` (@pulumi/docker 5.2.0 Image docs,
+     * pulumi/pulumi-docker#633). A new ID is a new `image` input, which replaces the container;
+     * the tag alone never changes, so the old container would keep running the old build.
+     */
     private image(name: string, spec: AppImage): pulumi.Output<string> {
         if (spec.build) {
             const built = new docker.Image(name, {
@@ -133,7 +177,7 @@ export class Services extends pulumi.ComponentResource {
                 build: { context: spec.build.context, dockerfile: spec.build.dockerfile, args: spec.build.args },
                 skipPush: true,
             }, this.onHost);
-            return built.imageName;
+            return built.repoDigest;
         }
         return new docker.RemoteImage(name, { name: spec.image, keepLocally: true }, this.onHost).imageId;
     }

@@ -2,6 +2,10 @@
  * Output properties the mocks add to a resource's inputs, per type: what the real provider would
  * compute (ids, digests, addresses). Deterministic, so renders can be diffed.
  */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
 type State = Record<string, unknown>;
 
 /** The SSH host key (ed25519, base64) the mock droplet reports. */
@@ -10,12 +14,32 @@ export const MOCK_DROPLET_HOST_KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UO
 /** The range the mock DigitalOcean gives a VPC created without `ipRange`. */
 export const MOCK_DIGITALOCEAN_VPC_RANGE = "10.124.16.0/20";
 
+/** `sha256:<hex>` over the build inputs and every file under the context (when it exists here). */
+function localImageId(inputs: State): string {
+    const hash = crypto.createHash("sha256").update(JSON.stringify(inputs.build ?? {}));
+    const context = (inputs.build as { context?: string } | undefined)?.context;
+    const walk = (dir: string, depth: number): void => {
+        if (depth > 8) return;
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory() && entry.name !== "node_modules" && entry.name !== ".git") walk(full, depth + 1);
+            else if (entry.isFile()) hash.update(entry.name).update(fs.readFileSync(full));
+        }
+    };
+    if (context && fs.existsSync(context) && fs.statSync(context).isDirectory()) walk(context, 0);
+    return `sha256:${hash.digest("hex")}`;
+}
+
 const computed: Record<string, (name: string, inputs: State) => State> = {
     "docker:index/remoteImage:RemoteImage": (_name, inputs) => ({
         imageId: `${String(inputs.name)}`,
         repoDigest: `${String(inputs.name)}@sha256:${"0".repeat(64)}`,
     }),
-    "docker:index/image:Image": (_name, inputs) => ({ repoDigest: `${String(inputs.imageName)}@sha256:${"0".repeat(64)}` }),
+    // A local build (skipPush) reports the built image's ID as repoDigest (@pulumi/docker 5.2.0 docs):
+    // here a hash of the build inputs and the context's files, so a changed context renders a new ID.
+    "docker:index/image:Image": (_name, inputs) => ({
+        repoDigest: inputs.skipPush ? localImageId(inputs) : `${String(inputs.imageName)}@sha256:${"0".repeat(64)}`,
+    }),
     "docker:index/volume:Volume": (name, inputs) => ({ name: inputs.name ?? `${name}-volume` }),
     "docker:index/network:Network": (name, inputs) => ({ name: inputs.name ?? name }),
     "docker:index/container:Container": (name, inputs) => ({ name: inputs.name ?? name }),

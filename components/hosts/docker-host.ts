@@ -35,6 +35,8 @@ export interface DockerHost {
     readonly provider: docker.Provider;
     /** Docker engine URL (unix://, ssh://); also used by scripts that run `docker`. */
     readonly dockerHost: pulumi.Output<string>;
+    /** Why this engine, when it was chosen rather than created (config, DOCKER_HOST, Docker Desktop's socket, the system socket). */
+    readonly dockerHostReason?: string;
     /** True when the engine runs on the machine running Pulumi. */
     readonly localEngine: boolean;
     /** Host name or address the published ports are reached at. */

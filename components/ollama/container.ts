@@ -14,7 +14,7 @@ import { remoteScript } from "../hosts/remote-script";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
 import { ollamaServerEnvironment } from "./environment";
 import { ollamaHealthCheck, ollamaHealthEnvironment } from "./health-check";
-import { SCRIPTS_DIR, scriptCommand } from "./scripts";
+import { SCRIPTS_DIR, scriptCommand, scriptHash, scriptResults } from "./scripts";
 
 export interface OllamaContainerArgs {
     settings: OllamaSettings;
@@ -85,37 +85,48 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
         }, { ...onHost, deleteBeforeReplace: true });
 
         const pullEnv = { OLLAMA_CONTAINER: containerName, OLLAMA_MODEL: s.model };
-        let pull: pulumi.Resource;
-        if (args.remoteConnection !== undefined) {
-            const script = remoteScript(path.join(SCRIPTS_DIR, "container-pull-model.sh"), pullEnv);
-            pull = new command.remote.Command(`${name}-model`, {
-                connection: args.remoteConnection,
-                create: script.create,
-                stdin: script.stdin,
-                triggers: [this.container.id, s.model, script.hash],
-            }, { parent: this, dependsOn: [this.container] });
-        } else {
-            pull = new command.local.Command(`${name}-model`, {
-                create: scriptCommand("container-pull-model.sh"),
-                environment: {
-                    DOCKER_HOST: args.dockerHost,
-                    OLLAMA_CONTAINER: this.container.name,
-                    OLLAMA_MODEL: s.model,
-                },
-                triggers: [this.container.id, s.model],
-            }, { parent: this, dependsOn: [this.container] });
-        }
+        const gpuEnv = { ...pullEnv, RAG_OLLAMA_ACCELERATOR: s.accelerator, RAG_OLLAMA_KEEP_ALIVE: s.keepAlive };
+        const pull = this.hostScript(`${name}-model`, "container-pull-model.sh", pullEnv, args, [s.model], [this.container]);
 
-        // Do the model, its context and its parallel slots fit the GPU? Real geometry, after the pull.
+        // Do the model, its context and its parallel slots fit the GPU? Real geometry, after the pull,
+        // before anything loads the model.
         const capacity = containerCapacityCheck(`${name}-capacity`, s, {
             containerName: this.container.name, containerId: this.container.id,
             dockerHost: args.dockerHost, remoteConnection: args.remoteConnection,
         }, { parent: this, dependsOn: [pull] });
 
+        // Then, like the native placement: a warm-up loads the model and `ollama ps` gives its GPU
+        // share, reported as the ollamaProcessor output; below 100% GPU with nvidia fails `up`.
+        const gpuCheck = this.hostScript(`${name}-gpu-check`, "container-gpu-check.sh", gpuEnv, args,
+            [s.model, s.accelerator, s.keepAlive], [capacity]);
+
         this.urlForContainers = pulumi.output(`http://${OLLAMA_NETWORK_ALIAS}:${OLLAMA_CONTAINER_PORT}`);
         this.urlForHost = pulumi.output(args.publishOnLoopback ? `http://127.0.0.1:${s.port}` : undefined);
-        this.processor = pulumi.output(undefined);
-        this.ready = [this.container, pull, capacity];
-        this.registerOutputs({ urlForContainers: this.urlForContainers, urlForHost: this.urlForHost });
+        this.processor = gpuCheck.stdout.apply((out) => scriptResults(out).processor);
+        this.ready = [this.container, pull, capacity, gpuCheck];
+        this.registerOutputs({ urlForContainers: this.urlForContainers, urlForHost: this.urlForHost, processor: this.processor });
+    }
+
+    /**
+     * Runs one of the scripts where `docker` reaches the container: on the Docker host over SSH
+     * (remote.Command, the script on stdin) or on this machine through DOCKER_HOST. Re-runs when the
+     * container is replaced, a trigger changes, or the script itself changes.
+     */
+    private hostScript(name: string, file: string, env: Record<string, string>, args: OllamaContainerArgs,
+        triggers: pulumi.Input<string>[], after: pulumi.Resource[]): command.local.Command | command.remote.Command {
+        if (args.remoteConnection !== undefined) {
+            const script = remoteScript(path.join(SCRIPTS_DIR, file), env);
+            return new command.remote.Command(name, {
+                connection: args.remoteConnection,
+                create: script.create,
+                stdin: script.stdin,
+                triggers: [this.container.id, ...triggers, script.hash],
+            }, { parent: this, dependsOn: after });
+        }
+        return new command.local.Command(name, {
+            create: scriptCommand(file),
+            environment: { ...env, DOCKER_HOST: args.dockerHost, OLLAMA_CONTAINER: this.container.name },
+            triggers: [this.container.id, ...triggers, scriptHash(file)],
+        }, { parent: this, dependsOn: after });
     }
 }

@@ -40,13 +40,14 @@ beforeAll(async () => {
     if (migration.code !== 0) throw new Error(migration.stderr);
     diff = JSON.parse(migration.stdout) as PlanDiff;
     asWritten = literal;
-}, 60_000);
+}, 180_000);
 
 const key = (r: ResourceRef) => `${r.type}::${r.name}`;
 
-test("removed: exactly the Ollama container component, its container, image, model volume, model pull and capacity check", () => {
+test("removed: exactly the Ollama container component, its container, image, model volume, model pull, capacity and GPU checks", () => {
     expect(diff.removed.map(key).sort()).toEqual([
         "command:local:Command::ollama-container-capacity",
+        "command:local:Command::ollama-container-gpu-check",
         "command:local:Command::ollama-container-model",
         "docker:index/container:Container::ollama-container",
         "docker:index/remoteImage:RemoteImage::ollama-container-image",
@@ -80,6 +81,7 @@ test("changed: exactly the backend, with the seed's edits", () => {
     ]);
     expect(backend.dependencies.removed.sort()).toEqual([
         `${OLLAMA_CONTAINER}$command:local:Command::ollama-container-capacity`,
+        `${OLLAMA_CONTAINER}$command:local:Command::ollama-container-gpu-check`,
         `${OLLAMA_CONTAINER}$command:local:Command::ollama-container-model`,
         `${OLLAMA_CONTAINER}$docker:index/container:Container::ollama-container`,
     ]);

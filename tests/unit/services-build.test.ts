@@ -26,8 +26,14 @@ test("the backend image is built locally from its context, tagged with the confi
     });
     expect(r.maybeNamed("app-backend-image", "docker:index/remoteImage:RemoteImage")).toBeUndefined();
     const backend = r.named("app-backend", CONTAINER);
-    expect(backend.inputs.image).toBe("rag-backend:dev");
     expect(r.dependsOn(backend, image)).toBe(true);
+});
+
+test("the container runs the built image by its ID, not by its tag, so a rebuild is a new image input", () => {
+    const backend = r.named("app-backend", CONTAINER);
+    expect(backend.inputs.image).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(backend.inputs.image).not.toBe("rag-backend:dev");
+    expect(r.named("app-frontend", CONTAINER).inputs.image).toMatch(/^sha256:[0-9a-f]{64}$/);
 });
 
 test("the frontend too; Neo4j is still pulled", () => {

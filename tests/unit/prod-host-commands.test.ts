@@ -1,0 +1,43 @@
+/**
+ * prod (real Pulumi.prod.yaml, mocks): the commands that run on the droplet over SSH. After the
+ * model pull, a GPU check, which the backend waits for and whose `@ollama processor=` line becomes
+ * the ollamaProcessor output (before: always undefined for a container placement); the host
+ * precheck and the Neo4j password change, the password only in the secret stdin.
+ */
+import { Rendered, renderStack } from "../../tools/render";
+import { CONTAINER } from "./support/containers";
+
+const REMOTE_COMMAND = "command:remote:Command";
+let r: Rendered;
+
+beforeAll(async () => {
+    r = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "do-token" } }));
+});
+
+test("the GPU check runs on the droplet after the pull with the accelerator and keep-alive; the backend waits for it", () => {
+    const check = r.named("ollama-container-gpu-check", REMOTE_COMMAND);
+    expect(check.inputs.create).toBe(
+        "OLLAMA_CONTAINER='rag-stack-prod-ollama' OLLAMA_MODEL='qwen2.5:7b-instruct-q8_0' RAG_OLLAMA_ACCELERATOR='nvidia' RAG_OLLAMA_KEEP_ALIVE='24h' sh -s");
+    expect(String(check.inputs.stdin)).toContain("ollama ps");
+    expect(String(check.inputs.stdin)).toContain("@ollama processor=");
+    expect(r.dependsOn(check, r.named("ollama-container-model", REMOTE_COMMAND))).toBe(true);
+    expect(r.dependsOn(r.named("app-backend", CONTAINER), check)).toBe(true);
+    // A new container, model, accelerator or script re-runs it.
+    const triggers = check.inputs.triggers as string[];
+    expect(triggers).toEqual(expect.arrayContaining(["qwen2.5:7b-instruct-q8_0", "nvidia", "24h"]));
+    expect(triggers).toHaveLength(5);
+});
+
+test("the Neo4j password change runs on the droplet before Neo4j; the password is in the secret stdin, not on the command line", () => {
+    const sync = r.named("app-neo4j-password", REMOTE_COMMAND);
+    expect(sync.inputs.create).toBe("NEO4J_CONTAINER='rag-stack-prod-neo4j' NEO4J_USER='neo4j' sh -s");
+    expect(String(sync.inputs.stdin)).toMatch(/^NEO4J_NEW_PASSWORD='prod-password-1'\nexport NEO4J_NEW_PASSWORD\n#!\/bin\/sh\n/);
+    expect(sync.secretPaths).toContain("stdin");
+    expect(r.dependsOn(r.named("app-neo4j", CONTAINER), sync)).toBe(true);
+});
+
+test("the host precheck runs on the droplet before the app containers", () => {
+    const precheck = r.named("app-host-precheck", REMOTE_COMMAND);
+    expect(String(precheck.inputs.create)).toMatch(/^RAG_HOST_PORTS='[\d ]+' RAG_OWN_CONTAINERS='rag-stack-prod-neo4j rag-stack-prod-backend rag-stack-prod-frontend rag-stack-prod-ollama' sh -s$/);
+    expect(r.dependsOn(r.named("app-neo4j", CONTAINER), precheck)).toBe(true);
+});
