@@ -7,7 +7,9 @@ import { loadProfile } from "./components/config";
 import { createDockerHost } from "./components/hosts";
 import { boundToMachine } from "./components/hosts/machine-bound";
 import { Ollama } from "./components/ollama";
-import { createAppNetwork, containerName, Services } from "./components/services";
+import { FrontDoor } from "./components/proxy";
+import { frontDoorOutputs } from "./components/proxy/outputs";
+import { BACKEND_ALIAS, createAppNetwork, containerName, FRONTEND_ALIAS, Services } from "./components/services";
 
 // Validation first: a bad stack file stops here, before any resource is registered.
 const profile = loadProfile();
@@ -34,12 +36,30 @@ const services = new Services("app", {
     model: profile.ollama.model,
     neo4jPassword: profile.neo4jPassword,
     protectData: profile.production,
+    publishPorts: !profile.services.proxy.enabled,
     neo4jDataDir: host.dataDirs?.neo4j,
     hostMachine: host.machine,
 }, { providers: [host.provider], dependsOn: host.ready });
 
 const s = profile.services;
-const url = (port: number, path: string) => pulumi.interpolate`http://${host.publicAddress}${port === 80 ? "" : `:${port}`}${path}`;
+// The one HTTPS door in front of the app (prod); without it the app publishes its own ports (dev).
+const proxy = s.proxy.enabled ? new FrontDoor("proxy", {
+    settings: s.proxy,
+    publicHost: s.publicHost,
+    publishAddress: s.publishAddress,
+    network,
+    backend: { host: BACKEND_ALIAS, port: s.backend.port },
+    frontend: { host: FRONTEND_ALIAS, port: s.frontend.port },
+    users: profile.basicAuth,
+    protectData: profile.production,
+    dataDir: host.dataDirs?.proxy,
+    hostMachine: host.machine,
+    after: [services.frontend],
+}, { providers: [host.provider], dependsOn: host.ready }) : undefined;
+const door = frontDoorOutputs(s, profile.basicAuth.length > 0, profile.ollama.port);
+const url = (port: number, path: string) => door
+    ? `${door.url}${path}`
+    : pulumi.interpolate`http://${host.publicAddress}${port === 80 ? "" : `:${port}`}${path}`;
 
 export const ollamaPlacement = profile.ollama.mode;
 export const ollamaModel = profile.ollama.model;
@@ -61,9 +81,12 @@ export const containers = {
     frontend: containerName("frontend"),
     neo4j: containerName("neo4j"),
     ollama: profile.ollama.mode === "container" ? containerName("ollama") : undefined,
+    proxy: proxy ? containerName("proxy") : undefined,
 };
-export const backendUrl = url(s.backend.hostPort, "");
-export const backendHealthUrl = url(s.backend.hostPort, s.backend.healthPath);
+/** The HTTPS front door verify checks: name, address, CA, the ports that must stay closed. */
+export const frontDoor = door && { ...door, address: host.publicAddress };
+export const backendUrl = url(s.backend.hostPort, door ? door.apiBase : "");
+export const backendHealthUrl = url(s.backend.hostPort, door ? `${door.apiBase}${s.backend.healthPath}` : s.backend.healthPath);
 export const frontendUrl = url(s.frontend.hostPort, s.frontend.path);
 export const neo4jBoltUrl = `bolt://127.0.0.1:${s.neo4j.boltPort}`;
 export const neo4jUser = s.neo4j.user;

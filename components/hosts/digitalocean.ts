@@ -41,6 +41,8 @@ export const DROPLET_MOUNTS = {
 export const DROPLET_DATA_DIRS: HostDataDirs = {
     ollamaModels: `${DROPLET_MOUNTS.models}/ollama`,
     neo4j: `${DROPLET_MOUNTS.neo4j}/data`,
+    // On the app-data volume beside Neo4j: small, protected, and it follows a replaced droplet.
+    proxy: `${DROPLET_MOUNTS.neo4j}/caddy`,
 };
 
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
@@ -122,10 +124,11 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements Docker
             neo4jDevice: digitalOceanVolumeDevice(neo4jName),
             neo4jMount: DROPLET_MOUNTS.neo4j,
             neo4jDir: DROPLET_DATA_DIRS.neo4j,
+            caddyDir: DROPLET_DATA_DIRS.proxy,
             readyMarker: DROPLET_MOUNTS.readyMarker,
         });
 
-        const rules = firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts, vpcIpRange: s.vpcIpRange });
+        const rules = firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts });
         this.firewall = new digitalocean.Firewall(`${name}-firewall`, {
             name: `${prefix}-gpu-host`,
             tags: [hostTag.name],

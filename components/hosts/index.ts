@@ -3,7 +3,7 @@
  * DigitalOcean GPU droplet this stack creates.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Profile } from "../config";
+import { Profile, publishedAppPorts } from "../config";
 import { DigitalOceanHost } from "./digitalocean";
 import { DockerHost } from "./docker-host";
 import { ExistingDockerHost } from "./local";
@@ -21,7 +21,7 @@ export function createDockerHost(name: string, profile: Profile, opts?: pulumi.C
                 settings: profile.digitalocean,
                 sshUser: profile.host.sshUser,
                 token: profile.digitaloceanToken,
-                publicPorts: [profile.services.frontend.hostPort, profile.services.backend.hostPort],
+                publicPorts: publishedAppPorts(profile.services),
                 gpuCheckImage: profile.ollama.image,
             }, opts);
     }
