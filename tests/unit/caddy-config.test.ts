@@ -97,7 +97,7 @@ test("security headers on every answer; HSTS only with a publicly trusted CA", (
 });
 
 test("the CA: Let's Encrypt production or staging with the e-mail, or Caddy's internal CA", () => {
-    const issuers = (args: Partial<CaddyConfigArgs>) => caddyConfig({ ...base, ...args }).apps.tls.automation.policies[0];
+    const issuers = (args: Partial<CaddyConfigArgs>) => (caddyConfig({ ...base, ...args }) as Json).apps.tls.automation.policies[0];
     expect(issuers({})).toEqual({ subjects: ["rag.example.com"], issuers: [{ module: "acme", ca: LETSENCRYPT_PRODUCTION, email: "ops@example.org" }] });
     expect(issuers({ ca: "letsencrypt-staging" }).issuers).toEqual([{ module: "acme", ca: LETSENCRYPT_STAGING, email: "ops@example.org" }]);
     expect(issuers({ ca: "internal" }).issuers).toEqual([{ module: "internal" }]);

@@ -10,7 +10,8 @@ export type CheckStatus = "pass" | "fail" | "skip";
 
 export type CheckId =
     | "ollama-host" | "ollama-from-backend" | "model-present" | "gpu-share" | "benchmark"
-    | "neo4j" | "backend-health" | "frontend";
+    | "neo4j" | "backend-health" | "frontend"
+    | "https-certificate" | "http-redirect" | "closed-ports";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "ollama-host": "Ollama answers from the host",
@@ -21,6 +22,9 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "neo4j": "Neo4j answers RETURN 1 (bolt)",
     "backend-health": "Backend health endpoint",
     "frontend": "Frontend answers",
+    "https-certificate": "HTTPS certificate for publicHost",
+    "http-redirect": "HTTP redirects to HTTPS",
+    "closed-ports": "Other ports closed on the public address",
 };
 
 export const CHECK_ORDER: CheckId[] = Object.keys(CHECK_TITLES) as CheckId[];

@@ -5,6 +5,7 @@
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
+import { FrontDoorTarget } from "./checks/front-door";
 
 export type OllamaPlacement = "native" | "container";
 export type OllamaAccelerator = "metal" | "nvidia" | "cpu";
@@ -40,6 +41,8 @@ export interface StackOutputs {
     neo4jPassword: string;
     /** The GPU a created droplet has ("1x NVIDIA H100" from gpuHost.gpu), when the stack created one. */
     gpuHostGpu?: string;
+    /** The HTTPS front door, when the stack has one (index.ts `frontDoor`). */
+    frontDoor?: FrontDoorTarget;
 }
 
 /** Thrown when the outputs are missing or malformed; lists every problem. */
@@ -115,6 +118,7 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
         neo4jUser: str("neo4jUser"),
         neo4jPassword: str("neo4jPassword"),
         gpuHostGpu: isObj(raw.gpuHost) && typeof raw.gpuHost.gpu === "string" && raw.gpuHost.gpu !== "unknown" ? raw.gpuHost.gpu : undefined,
+        frontDoor: raw.frontDoor === undefined || raw.frontDoor === null ? undefined : parseFrontDoor(raw.frontDoor, problems),
     };
     for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl"] as const) {
         const v = outputs[key];
@@ -128,6 +132,21 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
     }
     if (problems.length > 0) throw new OutputsError(source, problems);
     return outputs;
+}
+
+function parseFrontDoor(raw: unknown, problems: string[]): FrontDoorTarget | undefined {
+    const ca = isObj(raw) ? raw.ca : undefined;
+    const port = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0 && v < 65536;
+    if (!isObj(raw) || typeof raw.host !== "string" || !raw.host || typeof raw.address !== "string" || !raw.address ||
+        !port(raw.httpPort) || !port(raw.httpsPort) || !["letsencrypt", "letsencrypt-staging", "internal"].includes(ca as string) ||
+        !Array.isArray(raw.closedPorts) || !raw.closedPorts.every(port)) {
+        problems.push(`frontDoor is ${JSON.stringify(raw)}; expected {host, address, httpPort, httpsPort, ca, closedPorts} as index.ts exports it`);
+        return undefined;
+    }
+    return {
+        host: raw.host, address: raw.address, httpPort: raw.httpPort as number, httpsPort: raw.httpsPort as number,
+        ca: ca as FrontDoorTarget["ca"], closedPorts: raw.closedPorts as number[],
+    };
 }
 
 /** Reads and validates a JSON file of outputs (the shape `pulumi stack output --json` prints). */

@@ -4,6 +4,7 @@
  */
 import { CheckResult, skip, VerifyContext } from "./check";
 import { checkBenchmark } from "./checks/benchmark";
+import { checkClosedPorts, checkHttpRedirect, checkHttpsCertificate } from "./checks/front-door";
 import { checkBackendHealth, checkFrontend } from "./checks/http-endpoints";
 import { checkGpuShare, checkModelPresent } from "./checks/ollama-model";
 import { checkOllamaFromBackend, checkOllamaFromHost } from "./checks/ollama-reach";
@@ -45,6 +46,15 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
         results.push(skip("backend-health", "skipped (--skip http)"), skip("frontend", "skipped (--skip http)"));
     } else {
         results.push(await checkBackendHealth(ctx), await checkFrontend(ctx));
+    }
+    const door = outputs.frontDoor;
+    if (skipped("front-door") || !door) {
+        const why = door ? "skipped (--skip front-door)" : "no front door in this stack (services.proxy off)";
+        results.push(skip("https-certificate", why), skip("http-redirect", why), skip("closed-ports", why));
+    } else {
+        ctx.progress.step(`front door: ${door.host} at ${door.address}`);
+        const o = { timeoutMs: options.timeoutMs };
+        results.push(await checkHttpsCertificate(door, o), await checkHttpRedirect(door, o), await checkClosedPorts(door, o));
     }
     return results;
 }
