@@ -7,7 +7,7 @@
  * - one HTTP server on :443 whose single route matches `publicHost`. A host matcher is what turns
  *   on Caddy's automatic HTTPS for that name: a certificate from the configured issuer, and an
  *   automatic HTTP->HTTPS redirect server on :80 (which also answers ACME HTTP challenges);
- * - inside it: security headers, optional basic auth (bcrypt), then `<apiPrefix>` and
+ * - inside it: security headers, optional basic auth (bcrypt, with Caddy's cache of recent checks), then `<apiPrefix>` and
  *   `<apiPrefix>/*` to the backend (prefix stripped unless configured otherwise), everything else to
  *   the frontend. Both upstreams are network aliases on the app network;
  * - reverse_proxy with `flush_interval: -1` (flush every write: streamed LLM answers and SSE arrive
@@ -107,6 +107,9 @@ export function caddyConfig(args: CaddyConfigArgs): Json {
                 providers: {
                     http_basic: {
                         hash: { algorithm: "bcrypt" },
+                        // Remembers recent successful checks: without it every request (each asset
+                        // of a page, each API call) pays a full bcrypt comparison.
+                        hash_cache: {},
                         realm: "rag-stack",
                         accounts: args.users.map((u) => ({ username: u.name, password: u.passwordHash })),
                     },

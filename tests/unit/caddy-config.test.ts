@@ -108,7 +108,7 @@ test("basic auth comes before the routes when there are users, and not at all wi
     const routes = innerRoutes(caddyConfig({ ...base, users: [{ name: "alice", passwordHash: HASH }] }));
     const auth = routes[1].handle[0];
     expect(auth.handler).toBe("authentication");
-    expect(auth.providers.http_basic).toEqual({ hash: { algorithm: "bcrypt" }, realm: "rag-stack", accounts: [{ username: "alice", password: HASH }] });
+    expect(auth.providers.http_basic).toEqual({ hash: { algorithm: "bcrypt" }, hash_cache: {}, realm: "rag-stack", accounts: [{ username: "alice", password: HASH }] });
     expect(routes[1].match).toBeUndefined(); // every path, the API included
 });
 
