@@ -98,7 +98,8 @@ function issuer(args: CaddyConfigArgs): Json {
 /** The config as an object (for tests that look inside). */
 export function caddyConfig(args: CaddyConfigArgs): Json {
     const routes: Json[] = [
-        { handle: [{ handler: "headers", response: { set: securityHeaders(args.ca), delete: ["Server"] } }] },
+        // Deferred: applied as the response goes out, so they win over (and strip) the upstream's own.
+        { handle: [{ handler: "headers", response: { set: securityHeaders(args.ca), delete: ["Server"], deferred: true } }] },
     ];
     if (args.users.length > 0) {
         routes.push({

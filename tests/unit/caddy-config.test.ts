@@ -94,6 +94,9 @@ test("security headers on every answer; HSTS only with a publicly trusted CA", (
         "Referrer-Policy": ["strict-origin-when-cross-origin"],
     });
     expect(headers("internal")["Strict-Transport-Security"]).toBeUndefined();
+    const response = innerRoutes(caddyConfig(base))[0].handle[0].response;
+    expect(response.delete).toEqual(["Server"]);
+    expect(response.deferred).toBe(true); // applied on the way out, over the upstream's own headers
 });
 
 test("the CA: Let's Encrypt production or staging with the e-mail, or Caddy's internal CA", () => {
