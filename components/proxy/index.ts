@@ -34,7 +34,11 @@ export interface FrontDoorArgs {
     dataDir?: string;
     /** The machine the engine runs on when the stack created it (see hosts/machine-bound.ts). */
     hostMachine?: pulumi.Resource;
-    /** Started after these (the app containers), so the door opens onto something. */
+    /**
+     * Created after these (the frontend). Besides opening the door onto something, this orders a
+     * stack moving to the door: the frontend that published port 80 is replaced (delete first)
+     * without it before the proxy claims 80.
+     */
     after?: pulumi.Resource[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * prod's front door, rendered from the real Pulumi.prod.yaml: the Caddy container is the only one
+ * prod's front door, rendered from the real Pulumi.prod.yaml (and dev opting into a local door): the Caddy container is the only one
  * publishing ports (Neo4j's loopback-only ports aside), its uploaded config routes as the profile
  * says and passes a real `caddy validate`, its state sits on the protected block volume, and auth
  * users' hashes stay secrets.
@@ -111,4 +111,22 @@ test("with auth users, the hashes reach Caddy as secrets and no output carries t
     expect(withAuth.result.outputs.frontDoor).toMatchObject({ auth: "basic" });
     // Without users the door is open: the outputs say so (and the policy pack warns).
     expect(r.result.outputs.frontDoor).toMatchObject({ auth: "none", closedPorts: [3000, 7474, 7687, 8000, 11434] });
+});
+
+test("dev can opt into a local door: Caddy's internal CA on 127.0.0.1 ports, app ports unpublished, no HSTS", () => {
+    const dev = new Rendered(renderStackInChildProcess({
+        stack: "dev",
+        secrets: { neo4jPassword: "dev-password-1" },
+        overrides: { "services.proxy": { enabled: true, ca: "internal", httpPort: 8080, httpsPort: 8443 } },
+    }));
+    expect(portsOf(dev.named("proxy-container", CONTAINER))).toEqual([
+        { internal: 80, external: 8080, ip: "127.0.0.1" },
+        { internal: 443, external: 8443, ip: "127.0.0.1" },
+    ]);
+    expect(portsOf(dev.named("app-backend", CONTAINER))).toEqual([]);
+    expect(portsOf(dev.named("app-frontend", CONTAINER))).toEqual([]);
+    const config = configOf(dev.named("proxy-container", CONTAINER));
+    expect(config.apps.tls.automation.policies[0]).toEqual({ subjects: ["localhost"], issuers: [{ module: "internal" }] });
+    expect(config.apps.http.servers["front-door"].routes[0].handle[0].routes[0].handle[0].response.set["Strict-Transport-Security"]).toBeUndefined();
+    expect(dev.result.outputs.frontendUrl).toBe("https://localhost:8443/");
 });
