@@ -11,7 +11,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
 import { isPinnedImage } from "./images";
-import { bcryptProblem, isDnsName, isIpAddress } from "./proxy/validation";
+import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "./proxy/validation";
 
 export { isPinnedImage } from "./images";
 
@@ -540,8 +540,8 @@ function readProxy(p: Reader, provider: HostProvider): ProxySettings {
 function checkPublicHost(s: Reader, publicHost: string, proxy: ProxySettings): void {
     const dns = isDnsName(publicHost);
     const ip = isIpAddress(publicHost);
-    if (!dns && !ip && publicHost !== "localhost") {
-        s.problem("publicHost", publicHost, "expected a DNS name such as rag.example.com, localhost, or an IP address");
+    if (!isHostName(publicHost) && !ip) {
+        s.problem("publicHost", publicHost, "expected a DNS name such as rag.example.com, a host name such as localhost, or an IP address");
         return;
     }
     if (proxy.enabled && proxy.ca !== "internal" && !dns) {

@@ -5,17 +5,21 @@
 import * as net from "net";
 
 /**
- * A DNS name a certificate can be issued for: at least two labels, each 1-63 letters, digits or
- * inner hyphens, a top-level label that is not all digits, 253 characters at most. A trailing dot
- * is not accepted (Caddy matches the Host header, which never carries it).
+ * A host name: dot-separated labels of 1-63 letters, digits or inner hyphens, a last label that is
+ * not all digits (that would be an address), 253 characters at most. A trailing dot is not accepted
+ * (Caddy matches the Host header, which never carries it). `localhost` and LAN names qualify.
  */
-export function isDnsName(name: string): boolean {
-    if (name.length > 253) return false;
+export function isHostName(name: string): boolean {
+    if (name.length === 0 || name.length > 253) return false;
     const labels = name.split(".");
-    if (labels.length < 2) return false;
     const label = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
     if (!labels.every((l) => label.test(l))) return false;
     return !/^\d+$/.test(labels[labels.length - 1]);
+}
+
+/** A DNS name a public certificate can be issued for: a host name of at least two labels. */
+export function isDnsName(name: string): boolean {
+    return isHostName(name) && name.includes(".");
 }
 
 /** An IPv4 or IPv6 address (IPv6 with or without brackets). */

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseProfile, Profile, RawConfig, RawSecrets } from "../../components/config";
-import { bcryptProblem, isDnsName, isIpAddress } from "../../components/proxy/validation";
+import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "../../components/proxy/validation";
 
 const HASH = `$2b$12$${"abcdefghijklmnopqrstuv".padEnd(53, "x")}`;
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBs2fHw6ZSe1pPsc9iNhOE7PZQRmLk5VLwZa8ePuKJ8e replace-me";
@@ -68,7 +68,9 @@ test("dev keeps its localhost ports: no front door unless asked for", () => {
 
 test.each([
     ["publicHost not a DNS name", { publicHost: "rag_stack!.example" }, {},
-        'rag-stack:services.publicHost: "rag_stack!.example" is not allowed; expected a DNS name such as rag.example.com, localhost, or an IP address'],
+        'rag-stack:services.publicHost: "rag_stack!.example" is not allowed; expected a DNS name such as rag.example.com, a host name such as localhost, or an IP address'],
+    ["publicHost a URL", { publicHost: "https://rag.example.com" }, {},
+        'rag-stack:services.publicHost: "https://rag.example.com" is not allowed; expected a DNS name'],
     ["an IP address as publicHost with Let's Encrypt", { publicHost: "203.0.113.50" }, {},
         'rag-stack:services.publicHost: "203.0.113.50" is not allowed; rag-stack:services.proxy.ca letsencrypt issues certificates for DNS names: point a name (an A record) at the publicIp output'],
     ["an IP address as publicHost with the staging CA", { publicHost: "2001:db8::1" }, { ca: "letsencrypt-staging" },
@@ -153,6 +155,8 @@ test("the pure checks", () => {
         expect(isDnsName(bad)).toBe(false);
     }
     for (const ip of ["203.0.113.5", "2001:db8::1", "[2001:db8::1]"]) expect(isIpAddress(ip)).toBe(true);
+    for (const host of ["localhost", "gpu-box", "rag.example.com"]) expect(isHostName(host)).toBe(true);
+    for (const bad of ["", "gpu_box", "203.0.113.5", "a..b"]) expect(isHostName(bad)).toBe(false);
     expect(isIpAddress("rag.example.com")).toBe(false);
     expect(bcryptProblem(HASH)).toBeUndefined();
     expect(bcryptProblem(HASH.replace("$2b$", "$2y$"))).toBeUndefined();

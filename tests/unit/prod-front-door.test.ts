@@ -1,8 +1,8 @@
 /**
- * prod's front door, rendered from the real Pulumi.prod.yaml (and dev opting into a local door): the Caddy container is the only one
+ * prod's front door, rendered from the real Pulumi.prod.yaml: the Caddy container is the only one
  * publishing ports (Neo4j's loopback-only ports aside), its uploaded config routes as the profile
  * says and passes a real `caddy validate`, its state sits on the protected block volume, and auth
- * users' hashes stay secrets.
+ * users' hashes stay secrets. Last, dev opting into a local door.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
