@@ -33,7 +33,7 @@ export function proxyOnlyPublishes(context: PolicyContext): ResourceValidationPo
                 reportViolation(
                     `Container "${args.name}"${role ? ` (${role})` : ""} publishes port ${String(external)} on ${address}` +
                         `${ip ? "" : " (no ip given: every interface)"}; in production only the front door publishes ports. ` +
-                        "Leave it unpublished (the proxy reaches it on the app network) or publish it on 127.0.0.1 only.",
+                        "Put it behind the front door (rag-stack:services.proxy.enabled: true; the proxy reaches it on the app network) or publish it on 127.0.0.1 only.",
                 );
             }
         },

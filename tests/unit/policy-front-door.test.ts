@@ -39,9 +39,9 @@ describe("only-proxy-publishes-ports", () => {
         ), PROXY_ONLY_PUBLISHES);
         expect(v.map((x) => x.message)).toEqual([
             'Container "app-backend" (backend) publishes port 8000 on 0.0.0.0; in production only the front door publishes ports. ' +
-                "Leave it unpublished (the proxy reaches it on the app network) or publish it on 127.0.0.1 only.",
+                "Put it behind the front door (rag-stack:services.proxy.enabled: true; the proxy reaches it on the app network) or publish it on 127.0.0.1 only.",
             'Container "app-frontend" (frontend) publishes port 80 on 0.0.0.0 (no ip given: every interface); in production only the front door publishes ports. ' +
-                "Leave it unpublished (the proxy reaches it on the app network) or publish it on 127.0.0.1 only.",
+                "Put it behind the front door (rag-stack:services.proxy.enabled: true; the proxy reaches it on the app network) or publish it on 127.0.0.1 only.",
         ]);
         expect(v[0].enforcementLevel).toBe("mandatory");
     });
