@@ -32,10 +32,12 @@ export const DEFAULT_OLLAMA_IMAGE = "ollama/ollama:0.12.6";
 export type CertificateAuthority = "letsencrypt" | "letsencrypt-staging" | "internal";
 export const CERTIFICATE_AUTHORITIES: readonly CertificateAuthority[] = ["letsencrypt", "letsencrypt-staging", "internal"];
 /**
- * The official Caddy image, pinned. 2.11.4 is the current 2.x in docker-library/official-images
- * (library/caddy: "Tags: 2.11.4-alpine ... SharedTags: 2.11.4, 2.11, 2, latest").
+ * The official Caddy image, pinned by tag and digest. 2.11.4 is the current 2.x in
+ * docker-library/official-images (library/caddy: "Tags: 2.11.4-alpine ... SharedTags: 2.11.4, 2.11,
+ * 2, latest"); the digest is the one public repositories pin `docker.io/library/caddy:2.11.4` to
+ * (check it with `docker buildx imagetools inspect caddy:2.11.4` before relying on it).
  */
-export const DEFAULT_PROXY_IMAGE = "caddy:2.11.4";
+export const DEFAULT_PROXY_IMAGE = "caddy:2.11.4@sha256:df7f1c2fb114453b951de51a98efc010db1655a92c2e86be6706714e2417a78d";
 
 /** Where and how Ollama runs. */
 export interface OllamaSettings {

@@ -4,7 +4,7 @@
  * with the key, the value (never a secret's) and what is allowed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseProfile, Profile, RawConfig, RawSecrets } from "../../components/config";
+import { ConfigError, DEFAULT_PROXY_IMAGE, parseProfile, Profile, RawConfig, RawSecrets } from "../../components/config";
 import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "../../components/proxy/validation";
 
 const HASH = `$2b$12$${"abcdefghijklmnopqrstuv".padEnd(53, "x")}`;
@@ -47,10 +47,14 @@ function problemsOf(raw: RawConfig, secrets: RawSecrets = { neo4jPassword: passw
     return [];
 }
 
+test("the default Caddy image is the official one, pinned by version and digest", () => {
+    expect(DEFAULT_PROXY_IMAGE).toMatch(/^caddy:2\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+});
+
 test("on DigitalOcean the front door is on by default: Let's Encrypt, /api stripped, 80/443, Ollama's origin is the https name", () => {
     const p = parse(prodRaw());
     expect(p.services.proxy).toEqual({
-        enabled: true, image: "caddy:2.11.4", ca: "letsencrypt", acmeEmail: "ops@example.org",
+        enabled: true, image: DEFAULT_PROXY_IMAGE, ca: "letsencrypt", acmeEmail: "ops@example.org",
         apiPrefix: "/api", stripApiPrefix: true, httpPort: 80, httpsPort: 443,
     });
     expect(p.ollama.origins).toEqual(["https://rag.example.com"]);
