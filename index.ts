@@ -7,7 +7,9 @@ import { loadProfile } from "./components/config";
 import { createHost, DockerHost } from "./components/hosts";
 import { boundToMachine } from "./components/hosts/machine-bound";
 import { Ollama } from "./components/ollama";
-import { createAppNetwork, containerName, Services } from "./components/services";
+import { FrontDoor } from "./components/proxy";
+import { frontDoorOutputs } from "./components/proxy/outputs";
+import { BACKEND_ALIAS, createAppNetwork, containerName, FRONTEND_ALIAS, Services } from "./components/services";
 
 // Validation first: a bad stack file stops here, before any resource is registered.
 const profile = loadProfile();
@@ -39,16 +41,37 @@ function deployApp(host: DockerHost) {
         model: profile.ollama.model,
         neo4jPassword: profile.neo4jPassword,
         protectData: profile.production,
+        publishPorts: !profile.services.proxy.enabled,
         neo4jDataDir: host.dataDirs?.neo4j,
         hostMachine: host.machine,
         dockerHost: host.dockerHost,
         remoteConnection: host.connection,
     }, { providers: [host.provider], dependsOn: host.ready });
-    return { host, ollama, services };
+
+    // The one HTTPS door in front of the app (prod); without it the app publishes its own ports (dev).
+    const s = profile.services;
+    const proxy = s.proxy.enabled ? new FrontDoor("proxy", {
+        settings: s.proxy,
+        publicHost: s.publicHost,
+        publishAddress: s.publishAddress,
+        network,
+        backend: { host: BACKEND_ALIAS, port: s.backend.port },
+        frontend: { host: FRONTEND_ALIAS, port: s.frontend.port },
+        users: profile.basicAuth,
+        protectData: profile.production,
+        dataDir: host.dataDirs?.proxy,
+        hostMachine: host.machine,
+        after: [services.frontend],
+    }, { providers: [host.provider], dependsOn: host.ready }) : undefined;
+    return { host, ollama, services, proxy };
 }
 
 const s = profile.services;
-const url = (port: number, path: string) => app && pulumi.interpolate`http://${app.host.publicAddress}${port === 80 ? "" : `:${port}`}${path}`;
+// Parked, there is no app to reach: no URLs, no front door to check.
+const door = app && frontDoorOutputs(s, profile.basicAuth.length > 0, profile.ollama.port);
+const url = (port: number, path: string) => app && (door
+    ? `${door.url}${path}`
+    : pulumi.interpolate`http://${app.host.publicAddress}${port === 80 ? "" : `:${port}`}${path}`);
 
 export const ollamaPlacement = profile.ollama.mode;
 export const ollamaModel = profile.ollama.model;
@@ -82,9 +105,12 @@ export const containers = app && {
     frontend: containerName("frontend"),
     neo4j: containerName("neo4j"),
     ollama: profile.ollama.mode === "container" ? containerName("ollama") : undefined,
+    proxy: app.proxy ? containerName("proxy") : undefined,
 };
-export const backendUrl = url(s.backend.hostPort, "");
-export const backendHealthUrl = url(s.backend.hostPort, s.backend.healthPath);
+/** The HTTPS front door verify checks: name, address, CA, the ports that must stay closed. */
+export const frontDoor = door && app && { ...door, address: host.publicIp ?? app.host.publicAddress };
+export const backendUrl = url(s.backend.hostPort, door ? door.apiBase : "");
+export const backendHealthUrl = url(s.backend.hostPort, door ? `${door.apiBase}${s.backend.healthPath}` : s.backend.healthPath);
 export const frontendUrl = url(s.frontend.hostPort, s.frontend.path);
 export const neo4jBoltUrl = app && `bolt://127.0.0.1:${s.neo4j.boltPort}`;
 export const neo4jUser = s.neo4j.user;

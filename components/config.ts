@@ -13,6 +13,7 @@ import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from
 import { LOCAL_PROBE, resolveDockerHost } from "./hosts/docker-endpoint";
 import { isPinnedImage } from "./images";
 import { capacityProblems } from "./capacity/validate";
+import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "./proxy/validation";
 
 export { isPinnedImage } from "./images";
 
@@ -28,6 +29,17 @@ export const ACCELERATORS: readonly Accelerator[] = ["metal", "nvidia", "cpu"];
 export const KV_CACHE_TYPES: readonly KvCacheType[] = ["f16", "q8_0", "q4_0"];
 export const HOST_PROVIDERS: readonly HostProvider[] = ["local", "digitalocean", "existing"];
 export const DEFAULT_OLLAMA_IMAGE = "ollama/ollama:0.12.6";
+
+/** Who signs the front door's certificate: Let's Encrypt, its staging CA (for first tries), or Caddy's own local CA. */
+export type CertificateAuthority = "letsencrypt" | "letsencrypt-staging" | "internal";
+export const CERTIFICATE_AUTHORITIES: readonly CertificateAuthority[] = ["letsencrypt", "letsencrypt-staging", "internal"];
+/**
+ * The official Caddy image, pinned by tag and digest. 2.11.4 is the current 2.x in
+ * docker-library/official-images (library/caddy: "Tags: 2.11.4-alpine ... SharedTags: 2.11.4, 2.11,
+ * 2, latest"); the digest is the one public repositories pin `docker.io/library/caddy:2.11.4` to
+ * (check it with `docker buildx imagetools inspect caddy:2.11.4` before relying on it).
+ */
+export const DEFAULT_PROXY_IMAGE = "caddy:2.11.4@sha256:df7f1c2fb114453b951de51a98efc010db1655a92c2e86be6706714e2417a78d";
 
 /** Where and how Ollama runs. */
 export interface OllamaSettings {
@@ -119,14 +131,47 @@ export interface Neo4jSettings {
     volumeName?: string;
 }
 
+/** The HTTPS front door: a Caddy container, the only one publishing ports when enabled. */
+export interface ProxySettings {
+    /** Default: on with host.provider digitalocean, off elsewhere (dev keeps its localhost ports). */
+    enabled: boolean;
+    /** Pinned official Caddy image. */
+    image: string;
+    /** Certificate authority for `publicHost`: start with letsencrypt-staging, then letsencrypt. */
+    ca: CertificateAuthority;
+    /** ACME account contact (Let's Encrypt); required with a Let's Encrypt CA. */
+    acmeEmail?: string;
+    /** Requests under this prefix go to the backend, everything else to the frontend. */
+    apiPrefix: string;
+    /** Remove the prefix before the backend sees the path (`/api/health` reaches it as `/health`). */
+    stripApiPrefix: boolean;
+    /** Host ports for HTTP (redirects to HTTPS, ACME challenges) and HTTPS; 80 and 443 with Let's Encrypt. */
+    httpPort: number;
+    httpsPort: number;
+}
+
+/** Access control at the front door. */
+export interface AuthSettings {
+    /** Basic-auth user names; each needs a bcrypt hash in the secret `authPasswordHashes`. Empty: no auth. */
+    users: string[];
+}
+
+/** A basic-auth user with its bcrypt hash, kept secret. */
+export interface BasicAuthUser {
+    name: string;
+    passwordHash: pulumi.Output<string>;
+}
+
 export interface ServicesSettings {
     backend: BackendSettings;
     frontend: FrontendSettings;
     neo4j: Neo4jSettings;
-    /** Host address the backend and frontend ports are published on (Neo4j is only ever on 127.0.0.1). */
+    /** Host address the published ports are on (the proxy's, or the backend's and frontend's without it); Neo4j only ever on 127.0.0.1. */
     publishAddress: string;
-    /** Public hostname or address users reach the frontend by; used for OLLAMA_ORIGINS and URLs. */
+    /** Public hostname or address users reach the frontend by; used for OLLAMA_ORIGINS, URLs and the certificate. */
     publicHost: string;
+    proxy: ProxySettings;
+    auth: AuthSettings;
 }
 
 export interface DigitalOceanSettings {
@@ -191,6 +236,8 @@ export interface Profile {
     neo4jPassword: pulumi.Output<string>;
     /** DigitalOcean API token from secret config, when not taken from DIGITALOCEAN_TOKEN. */
     digitaloceanToken?: pulumi.Output<string>;
+    /** Basic-auth users of the front door (services.auth.users with their hashes); empty: no auth. */
+    basicAuth: BasicAuthUser[];
 }
 
 /** Raw values as they come from the stack file; secrets are passed separately. */
@@ -206,6 +253,8 @@ export interface RawSecrets {
     /** `text`: the plain value, only to check its length (Neo4j's minimum). */
     neo4jPassword?: { value: pulumi.Output<string>; isSecret: boolean; text?: string };
     digitaloceanToken?: { value: pulumi.Output<string>; isSecret: boolean };
+    /** `authPasswordHashes`: user name -> bcrypt hash, read as plain data so it can be checked here. */
+    authPasswordHashes?: { value: unknown; isSecret: boolean };
 }
 
 /** Thrown when the stack's configuration is invalid; lists every problem found. */
@@ -446,9 +495,9 @@ function readAppImage(r: Reader, fallbackImage: string): AppImage {
     return { image, build };
 }
 
-function readServices(problems: string[], raw: unknown): ServicesSettings {
+function readServices(problems: string[], raw: unknown, provider: HostProvider): ServicesSettings {
     const s = Reader.of(problems, "services", raw);
-    s.rejectUnknown(["backend", "frontend", "neo4j", "publishAddress", "publicHost"]);
+    s.rejectUnknown(["backend", "frontend", "neo4j", "publishAddress", "publicHost", "proxy", "auth"]);
     const b = s.child("backend");
     b.rejectUnknown(["image", "build", "port", "hostPort", "healthPath", "env", "healthCommand", "readyTimeoutSeconds"]);
     const backendPort = b.integer("port", 8000, 1, 65535);
@@ -489,8 +538,111 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
     };
     const publishAddress = s.string("publishAddress", "127.0.0.1", /^(0\.0\.0\.0|::|[0-9a-fA-F:.]+)$/,
         "use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)");
-    const publicHost = s.string("publicHost", "localhost", /^[A-Za-z0-9.:\-[\]]+$/, "expected a hostname or address");
-    return { backend, frontend, neo4j, publishAddress, publicHost };
+    const publicHost = s.string("publicHost", "localhost");
+    const proxy = readProxy(s.child("proxy"), provider);
+    checkPublicHost(s, publicHost, proxy);
+    if (proxy.enabled && !proxy.stripApiPrefix && !backend.healthPath.startsWith(`${proxy.apiPrefix}/`)) {
+        b.problem("healthPath", backend.healthPath,
+            `with ${PROJECT}:services.proxy.stripApiPrefix false the backend is only reached under ${proxy.apiPrefix}/; use a health path there, or strip the prefix`);
+    }
+    if (proxy.enabled) {
+        for (const [reader, role] of [[b, "backend"], [f, "frontend"]] as const) {
+            if (reader.has("hostPort")) {
+                reader.problem("hostPort", role === "backend" ? backend.hostPort : frontend.hostPort,
+                    `the ${role} publishes no port while ${PROJECT}:services.proxy is enabled (the proxy is the only door); remove it`);
+            }
+        }
+    }
+    const a = s.child("auth");
+    a.rejectUnknown(["users"]);
+    const users = a.stringList("users", [], /^[A-Za-z0-9._@-]{1,64}$/, "each user name is 1-64 letters, digits, . _ @ or -");
+    for (const dup of users.filter((u, i) => users.indexOf(u) !== i)) a.problem("users", dup, "each user name once");
+    if (users.length > 0 && !proxy.enabled) {
+        a.problem("users", users, `basic auth is enforced by the front door; enable ${PROJECT}:services.proxy or remove the users`);
+    }
+    return { backend, frontend, neo4j, publishAddress, publicHost, proxy, auth: { users } };
+}
+
+function readProxy(p: Reader, provider: HostProvider): ProxySettings {
+    p.rejectUnknown(["enabled", "image", "ca", "acmeEmail", "apiPrefix", "stripApiPrefix", "httpPort", "httpsPort"]);
+    const proxy: ProxySettings = {
+        enabled: p.boolean("enabled", provider === "digitalocean"),
+        image: p.string("image", DEFAULT_PROXY_IMAGE, /^\S+$/, `expected an image reference such as ${DEFAULT_PROXY_IMAGE}`),
+        ca: p.oneOf("ca", CERTIFICATE_AUTHORITIES, "letsencrypt"),
+        acmeEmail: p.optionalString("acmeEmail", /^[^\s@]+@[^\s@]+\.[^\s@]+$/, "expected an e-mail address such as ops@your-domain.org"),
+        apiPrefix: p.string("apiPrefix", "/api", /^(\/[A-Za-z0-9._~-]+)+$/, "expected a path prefix such as /api (no trailing slash, no wildcards)"),
+        stripApiPrefix: p.boolean("stripApiPrefix", true),
+        httpPort: p.integer("httpPort", 80, 1, 65535),
+        httpsPort: p.integer("httpsPort", 443, 1, 65535),
+    };
+    if (proxy.enabled && proxy.ca !== "internal") {
+        if (!proxy.acmeEmail) {
+            p.problem("acmeEmail", undefined, `set the e-mail address of the Let's Encrypt account (certificate notices); or use ${PROJECT}:services.proxy.ca: internal`);
+        }
+        if (proxy.httpPort !== 80) p.problem("httpPort", proxy.httpPort, "Let's Encrypt validates on port 80: use 80, or ca: internal");
+        if (proxy.httpsPort !== 443) p.problem("httpsPort", proxy.httpsPort, "Let's Encrypt validates on port 443: use 443, or ca: internal");
+    }
+    return proxy;
+}
+
+/** publicHost is a DNS name or an address; with a Let's Encrypt certificate, a public DNS name. */
+function checkPublicHost(s: Reader, publicHost: string, proxy: ProxySettings): void {
+    const dns = isDnsName(publicHost);
+    const ip = isIpAddress(publicHost);
+    if (!isHostName(publicHost) && !ip) {
+        s.problem("publicHost", publicHost, "expected a DNS name such as rag.example.com, a host name such as localhost, or an IP address");
+        return;
+    }
+    if (proxy.enabled && proxy.ca !== "internal" && !dns) {
+        s.problem("publicHost", publicHost,
+            `${PROJECT}:services.proxy.ca ${proxy.ca} issues certificates for DNS names: point a name (an A record) at the publicIp output and use it, ` +
+                `or set ${PROJECT}:services.proxy.ca: internal (a certificate no browser trusts)`);
+    }
+}
+
+/** Pairs each services.auth user with its bcrypt hash from the secret `authPasswordHashes`. */
+function readBasicAuth(problems: string[], users: string[], secret: RawSecrets["authPasswordHashes"]): BasicAuthUser[] {
+    const key = `${PROJECT}:authPasswordHashes`;
+    const command = (user: string) => `pulumi config set --secret --path 'authPasswordHashes.${user}' "$(caddy hash-password)"`;
+    if (!secret) {
+        if (users.length > 0) problems.push(`${key} is missing; services.auth.users needs a bcrypt hash per user: ${command(users[0])}`);
+        return [];
+    }
+    if (!secret.isSecret) problems.push(`${key} is stored in plain text in the stack file; set each hash with: ${command(users[0] ?? "<user>")}`);
+    const value = typeof secret.value === "string" ? parseJsonObject(secret.value) : secret.value;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        problems.push(`${key}: (a secret, not shown) is not allowed; expected a mapping of user name to bcrypt hash`);
+        return [];
+    }
+    const hashes = value as Record<string, unknown>;
+    for (const name of Object.keys(hashes)) {
+        if (!users.includes(name)) {
+            problems.push(`${key}.${name}: a hash for a user not in ${PROJECT}:services.auth.users (${users.join(", ") || "none"}); add the user there or remove the hash`);
+        }
+    }
+    const result: BasicAuthUser[] = [];
+    for (const name of users) {
+        const hash = hashes[name];
+        if (hash === undefined) {
+            problems.push(`${key}.${name} is missing; user ${JSON.stringify(name)} of ${PROJECT}:services.auth.users needs a bcrypt hash: ${command(name)}`);
+            continue;
+        }
+        const problem = bcryptProblem(hash);
+        if (problem) {
+            problems.push(`${key}.${name}: (a secret, not shown) is not allowed; ${problem}. Store a bcrypt hash: ${command(name)}`);
+            continue;
+        }
+        result.push({ name, passwordHash: pulumi.secret(hash as string) });
+    }
+    return result;
+}
+
+function parseJsonObject(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
 }
 
 function readHost(problems: string[], rawHost: unknown, rawDocker: unknown, env: NodeJS.ProcessEnv): HostSettings {
@@ -602,7 +754,7 @@ function readImportVolumeIds(r: Reader): { models?: string; neo4j?: string } {
     return { models: ids.optionalString("models", VOLUME_ID, allowed), neo4j: ids.optionalString("neo4j", VOLUME_ID, allowed) };
 }
 
-function readSecret(problems: string[], key: string, secret: RawSecrets[keyof RawSecrets], required: string | undefined) {
+function readSecret(problems: string[], key: string, secret: RawSecrets["neo4jPassword" | "digitaloceanToken"], required: string | undefined) {
     if (!secret) {
         if (required) problems.push(`${PROJECT}:${key} is missing; ${required}`);
         return undefined;
@@ -618,14 +770,14 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const problems: string[] = [];
     const production = isProductionStack(stack);
     const host = readHost(problems, raw.host, raw.docker, env);
-    const services = readServices(problems, raw.services);
+    const services = readServices(problems, raw.services, host.provider);
     const frontendScheme = services.frontend.hostPort === 443 ? "https" : "http";
-    const frontendOrigin = [80, 443].includes(services.frontend.hostPort)
-        ? `${frontendScheme}://${services.publicHost}`
-        : `http://${services.publicHost}:${services.frontend.hostPort}`;
+    const frontendOrigin = services.proxy.enabled ? publicOrigin(services)
+        : [80, 443].includes(services.frontend.hostPort)
+            ? `${frontendScheme}://${services.publicHost}`
+            : `http://${services.publicHost}:${services.frontend.hostPort}`;
     const ollama = readOllama(problems, raw.ollama, stack, frontendOrigin);
-    const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider,
-        [services.frontend.hostPort, services.backend.hostPort]);
+    const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider, publishedAppPorts(services));
 
     // Will the model, its context and its parallel slots fit the GPU? (components/capacity/)
     problems.push(...capacityProblems(ollama, host.provider, digitalocean));
@@ -649,6 +801,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
             ["services.backend.image", services.backend.image],
             ["services.frontend.image", services.frontend.image],
             ["services.neo4j.image", services.neo4j.image],
+            ...(services.proxy.enabled ? [["services.proxy.image", services.proxy.image] as [string, string]] : []),
         ];
         for (const [key, ref] of images) {
             if (key === "ollama.image" && ollama.mode !== "container") continue;
@@ -665,6 +818,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
             `${NEO4J_MIN_PASSWORD_LENGTH} (dbms.security.auth_minimum_password_length) and would not start. run: pulumi config set --secret neo4jPassword <at least 8 characters>`);
     }
     const digitaloceanToken = readSecret(problems, "digitaloceanToken", secrets.digitaloceanToken, undefined);
+    const basicAuth = readBasicAuth(problems, services.auth.users, secrets.authPasswordHashes);
     if (host.provider === "digitalocean" && !digitaloceanToken && !env.DIGITALOCEAN_TOKEN) {
         problems.push(`${PROJECT}:digitaloceanToken is missing and DIGITALOCEAN_TOKEN is not set; export DIGITALOCEAN_TOKEN=... or run: pulumi config set --secret digitaloceanToken <token>`);
     }
@@ -674,7 +828,18 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
         stack, production, ollama, host, services, digitalocean,
         neo4jPassword: neo4jPassword as pulumi.Output<string>,
         digitaloceanToken,
+        basicAuth,
     };
+}
+
+/** `https://<publicHost>` (with the port when it is not 443): the origin users reach the front door at. */
+export function publicOrigin(services: ServicesSettings): string {
+    return `https://${services.publicHost}${services.proxy.httpsPort === 443 ? "" : `:${services.proxy.httpsPort}`}`;
+}
+
+/** Host ports the backend and frontend publish themselves: none behind the front door. */
+export function publishedAppPorts(services: ServicesSettings): number[] {
+    return services.proxy.enabled ? [] : [services.frontend.hostPort, services.backend.hostPort];
 }
 
 type SecretAwareRuntime = { isConfigSecret?: (key: string) => boolean };
@@ -695,5 +860,10 @@ export function loadProfile(): Profile {
         services: config.getObject("services"),
         digitalocean: config.getObject("digitalocean"),
     };
-    return parseProfile(pulumi.getStack(), raw, { neo4jPassword: secret("neo4jPassword"), digitaloceanToken: secret("digitaloceanToken") });
+    const hashes = config.getObject<unknown>("authPasswordHashes");
+    return parseProfile(pulumi.getStack(), raw, {
+        neo4jPassword: secret("neo4jPassword"),
+        digitaloceanToken: secret("digitaloceanToken"),
+        authPasswordHashes: hashes === undefined ? undefined : { value: hashes, isSecret: isConfigSecret(`${PROJECT}:authPasswordHashes`) },
+    });
 }

@@ -30,6 +30,8 @@ export interface ServicesArgs {
     neo4jPassword: pulumi.Input<string>;
     /** Protect the Neo4j data volume from deletion (production). */
     protectData: boolean;
+    /** Publish the backend's and frontend's host ports; false behind the front door (components/proxy). */
+    publishPorts: boolean;
     /** Host directory to keep Neo4j data in instead of a Docker-managed volume (a mounted block volume on a droplet). */
     neo4jDataDir?: string;
     /** The machine the engine runs on when the stack created it: every Docker resource is replaced with it. */
@@ -137,7 +139,7 @@ export class Services extends pulumi.ComponentResource {
             envs: backendEnv,
             hosts: args.ollama.needsHostGateway ? [{ host: HOST_GATEWAY_NAME, ip: "host-gateway" }] : [],
             networksAdvanced: [{ name: network, aliases: [BACKEND_ALIAS] }],
-            ports: [{ internal: s.backend.port, external: s.backend.hostPort, ip: s.publishAddress }],
+            ports: args.publishPorts ? [{ internal: s.backend.port, external: s.backend.hostPort, ip: s.publishAddress }] : [],
             restart: "unless-stopped",
             // `up` fails when the backend does not become healthy (a crash loop): app/health.ts.
             healthcheck: appHealthcheck({ port: s.backend.port, path: s.backend.healthPath, healthCommand: s.backend.healthCommand }),
@@ -151,7 +153,7 @@ export class Services extends pulumi.ComponentResource {
             image: this.image(`${name}-frontend-image`, s.frontend),
             envs: [`BACKEND_URL=http://${BACKEND_ALIAS}:${s.backend.port}`],
             networksAdvanced: [{ name: network, aliases: [FRONTEND_ALIAS] }],
-            ports: [{ internal: s.frontend.port, external: s.frontend.hostPort, ip: s.publishAddress }],
+            ports: args.publishPorts ? [{ internal: s.frontend.port, external: s.frontend.hostPort, ip: s.publishAddress }] : [],
             restart: "unless-stopped",
             healthcheck: appHealthcheck({ port: s.frontend.port, path: s.frontend.path, healthCommand: s.frontend.healthCommand }),
             wait: true,

@@ -2,11 +2,14 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { PolicyContext } from "./context";
 import { firewall } from "./rules/firewall";
+import { firewallWebOnly } from "./rules/firewall-public-ports";
+import { frontDoorAuth } from "./rules/front-door-auth";
 import { imagesPinned } from "./rules/images";
 import { neo4jPassword } from "./rules/neo4j-password";
 import { ollamaGpu } from "./rules/ollama-gpu";
 import { ollamaOrigins } from "./rules/ollama-origins";
 import { ollamaPort } from "./rules/ollama-port";
+import { proxyOnlyPublishes } from "./rules/published-ports";
 import { volumesProtected } from "./rules/volumes";
 
 export function createPolicies(context: PolicyContext): ResourceValidationPolicy[] {
@@ -18,5 +21,8 @@ export function createPolicies(context: PolicyContext): ResourceValidationPolicy
         imagesPinned(context),
         neo4jPassword(context),
         volumesProtected(context),
+        proxyOnlyPublishes(context),
+        firewallWebOnly(context),
+        frontDoorAuth(context),
     ];
 }

@@ -26,6 +26,8 @@ export interface CloudInitArgs {
     neo4jMount: string;
     /** Directory on it that holds Neo4j's /data. */
     neo4jDir: string;
+    /** Directory on it that holds the front door's state (Caddy's data/ and config/). */
+    caddyDir: string;
     /** File written when the droplet is prepared; the readiness check requires it. */
     readyMarker: string;
     /** Exact name of the Ollama container, the only one the heal timer may restart. */

@@ -1,7 +1,9 @@
 /**
- * The GPU droplet's cloud firewall rules, as plain data: SSH only from the admin CIDRs, the app's
- * public ports (80, 443, the frontend and backend host ports) from anywhere, Ollama and Neo4j
- * (11434, 7687, 7474) from the VPC only, and all outbound traffic (apt, image and model pulls).
+ * The GPU droplet's cloud firewall rules, as plain data: SSH only from the admin CIDRs, 80 and 443
+ * (the front door) from anywhere, ICMP, and nothing else inbound: Ollama and Neo4j (11434, 7687,
+ * 7474) and the app's own ports are published by no container, so no rule names them. Without the
+ * front door, the frontend's and backend's host ports are opened too (never 22 or a private port).
+ * All outbound traffic is allowed (apt, image and model pulls, ACME).
  */
 import { DIGITALOCEAN_PRIVATE_PORTS } from "../config";
 
@@ -18,10 +20,8 @@ export interface FirewallRule {
 export interface FirewallRulesArgs {
     /** CIDRs allowed to reach SSH (validated in config: no 0.0.0.0/0 unless explicitly allowed). */
     adminCidrs: string[];
-    /** Ports users reach from the internet. */
+    /** Ports users reach from the internet besides 80 and 443 (none behind the front door). */
     publicPorts: number[];
-    /** The VPC's private range: the only source allowed to reach the private ports. */
-    vpcIpRange: string;
 }
 
 export function firewallRules(args: FirewallRulesArgs): { inbound: FirewallRule[]; outbound: FirewallRule[] } {
@@ -31,7 +31,6 @@ export function firewallRules(args: FirewallRulesArgs): { inbound: FirewallRule[
     const inbound: FirewallRule[] = [
         { protocol: "tcp", portRange: "22", sourceAddresses: [...args.adminCidrs] },
         ...publicPorts.map((p): FirewallRule => ({ protocol: "tcp", portRange: String(p), sourceAddresses: [...ANYWHERE] })),
-        ...DIGITALOCEAN_PRIVATE_PORTS.map((p): FirewallRule => ({ protocol: "tcp", portRange: String(p), sourceAddresses: [args.vpcIpRange] })),
         { protocol: "icmp", sourceAddresses: [...ANYWHERE] },
     ];
     const outbound: FirewallRule[] = [

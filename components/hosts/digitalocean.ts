@@ -65,6 +65,8 @@ export const DROPLET_MOUNTS = {
 export const DROPLET_DATA_DIRS: HostDataDirs = {
     ollamaModels: `${DROPLET_MOUNTS.models}/ollama`,
     neo4j: `${DROPLET_MOUNTS.neo4j}/data`,
+    // On the app-data volume beside Neo4j: small, protected, and it follows a replaced droplet.
+    proxy: `${DROPLET_MOUNTS.neo4j}/caddy`,
 };
 
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
@@ -163,13 +165,15 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             neo4jDevice: digitalOceanVolumeDevice(neo4jName),
             neo4jMount: DROPLET_MOUNTS.neo4j,
             neo4jDir: DROPLET_DATA_DIRS.neo4j,
+            caddyDir: DROPLET_DATA_DIRS.proxy,
             readyMarker: DROPLET_MOUNTS.readyMarker,
             ollamaContainer: containerName("ollama"),
             healStateDir: OLLAMA_HEAL_STATE_DIR,
         });
 
-        // The private ports open to the range the VPC really has (its output), configured or not.
-        const rules = vpc.ipRange.apply((vpcIpRange) => firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts, vpcIpRange }));
+        // Inbound: SSH from the admins, 80/443 to the front door, ICMP; nothing else (issue 11). Nothing
+        // publishes Ollama or Neo4j, so no rule opens them, not even to the VPC.
+        const rules = firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts });
         this.firewall = new digitalocean.Firewall(`${name}-firewall`, {
             name: `${prefix}-gpu-host`,
             tags: [hostTag.name],

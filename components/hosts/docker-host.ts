@@ -12,6 +12,8 @@ export interface HostDataDirs {
     ollamaModels: string;
     /** Neo4j's /data. */
     neo4j: string;
+    /** The front door's state (Caddy's /data and /config below it: certificates, ACME account). */
+    proxy: string;
 }
 
 /** What a GPU host this stack created reports about itself (stack outputs). */

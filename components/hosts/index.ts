@@ -4,7 +4,7 @@
  * a Docker engine to deploy the app to.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Profile } from "../config";
+import { Profile, publishedAppPorts } from "../config";
 import { DigitalOceanHost } from "./digitalocean";
 import { HostCost, HostState } from "./digitalocean-cost";
 import { DockerHost } from "./docker-host";
@@ -41,7 +41,7 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
                 settings: profile.digitalocean,
                 sshUser: profile.host.sshUser,
                 token: profile.digitaloceanToken,
-                publicPorts: [profile.services.frontend.hostPort, profile.services.backend.hostPort],
+                publicPorts: publishedAppPorts(profile.services),
                 gpuCheckImage: profile.ollama.image,
                 images: pulledImages(profile),
                 sshAccess: run.sshAccess,

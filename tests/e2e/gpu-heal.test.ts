@@ -95,7 +95,7 @@ async function waitForHealth(name: string, want: string, timeoutMs = 30_000): Pr
 function unitEnvironment(container: string, stateDir: string): Record<string, string> {
     const args: CloudInitArgs = {
         modelsDevice: "/dev/null", modelsMount: "/mnt/m", modelsDir: "/mnt/m/o", neo4jDevice: "/dev/null", neo4jMount: "/mnt/n", neo4jDir: "/mnt/n/d",
-        readyMarker: "/var/lib/rag-stack/ready", ollamaContainer: container, healStateDir: stateDir,
+        readyMarker: "/var/lib/rag-stack/ready", ollamaContainer: container, healStateDir: stateDir, caddyDir: "/mnt/rag-stack-neo4j/caddy",
     };
     const files = (parseYaml(renderCloudInit(args)) as { write_files: { path: string; content: string }[] }).write_files;
     const unit = files.find((f) => f.path === "/etc/systemd/system/rag-stack-ollama-heal.service")?.content ?? "";

@@ -75,6 +75,9 @@ function outputsFile(): string {
         containers: { ...o.containers, backend: backendName, ollama: ollamaName },
         backendHealthUrl: `${stub.baseUrl}${healthPath}`,
         frontendUrl: `${stub.baseUrl}${frontendPath}`,
+        // The front door's rows probe the public address (a documentation IP in the render): they
+        // have their own tests (unit: loopback servers; e2e: prod-front-door).
+        frontDoor: undefined,
     });
 }
 

@@ -27,7 +27,7 @@ function mountVolumeFunction(): string {
         modelsDevice: "/dev/disk/by-id/scsi-0DO_Volume_models", modelsMount: "/mnt/rag-stack-models", modelsDir: "/mnt/rag-stack-models/ollama",
         neo4jDevice: "/dev/disk/by-id/scsi-0DO_Volume_neo4j", neo4jMount: "/mnt/rag-stack-neo4j", neo4jDir: "/mnt/rag-stack-neo4j/data",
         readyMarker: "/var/lib/rag-stack/ready",
-        ollamaContainer: "rag-stack-prod-ollama", healStateDir: "/var/lib/rag-stack/ollama-heal",
+        ollamaContainer: "rag-stack-prod-ollama", healStateDir: "/var/lib/rag-stack/ollama-heal", caddyDir: "/mnt/rag-stack-neo4j/caddy",
     });
     const doc = parseYaml(userData) as { write_files: { path: string; content: string }[] };
     const script = doc.write_files.find((f) => f.path === PREPARE)?.content;

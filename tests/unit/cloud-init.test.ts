@@ -18,6 +18,7 @@ const args: CloudInitArgs = {
     neo4jDevice: digitalOceanVolumeDevice("rag-stack-prod-neo4j"),
     neo4jMount: "/mnt/rag-stack-neo4j",
     neo4jDir: "/mnt/rag-stack-neo4j/data",
+    caddyDir: "/mnt/rag-stack-neo4j/caddy",
     readyMarker: "/var/lib/rag-stack/ready",
     ollamaContainer: "rag-stack-prod-ollama",
     healStateDir: "/var/lib/rag-stack/ollama-heal",
@@ -59,6 +60,9 @@ test("the prepare script mounts both volumes by DigitalOcean's device path, sets
     expect(script).toContain("MODELS_DIR='/mnt/rag-stack-models/ollama'");
     expect(script).toContain("NEO4J_DIR='/mnt/rag-stack-neo4j/data'");
     expect(script).toContain("READY_MARKER='/var/lib/rag-stack/ready'");
+    // The front door's state (certificates) on the protected volume: both bind sources exist before Docker needs them.
+    expect(script).toContain("CADDY_DIR='/mnt/rag-stack-neo4j/caddy'");
+    expect(script).toContain('mkdir -p "$MODELS_DIR" "$NEO4J_DIR" "$CADDY_DIR/data" "$CADDY_DIR/config"');
     expect(script).toContain("nvidia-ctk runtime configure --runtime=docker");
     // Formatting only a volume without a filesystem: existing data is never reformatted.
     expect(script).toMatch(/if ! blkid "\$device"[^\n]*\n[^\n]*\n\s*mkfs\.ext4/);

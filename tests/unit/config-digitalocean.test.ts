@@ -17,8 +17,10 @@ function prodRaw(digitalocean: Record<string, unknown> = {}, extra: Partial<RawC
         ollama: { mode: "container", model: "qwen2.5:7b-instruct-q8_0", accelerator: "nvidia", image: "ollama/ollama:0.12.6" },
         services: {
             publishAddress: "0.0.0.0",
+            publicHost: "rag.example.com",
+            proxy: { acmeEmail: "ops@example.org" },
             backend: { image: "rag-backend:1.0.0" },
-            frontend: { image: "rag-frontend:1.0.0", hostPort: 80 },
+            frontend: { image: "rag-frontend:1.0.0" },
             neo4j: { image: "neo4j:5.26.2-community" },
         },
         digitalocean: { region: "tor1", size: "gpu-4000adax1-20gb", sshPublicKey: PUBLIC_KEY, adminCidrs: ["203.0.113.7/32"], ...digitalocean },
@@ -126,6 +128,8 @@ test("docker.host is refused with the digitalocean provider: the droplet is the 
 
 test("the app may not be published on a port the firewall must keep closed", () => {
     const raw = prodRaw();
+    // Without the front door the app publishes its own ports, and the firewall would open them.
+    (raw.services as { proxy: Record<string, unknown> }).proxy = { enabled: false };
     (raw.services as { backend: Record<string, unknown> }).backend.hostPort = 7474;
     expect(problemsOf(raw)).toEqual([
         'rag-stack:services: host port 7474 is not allowed with host.provider "digitalocean"; the firewall opens the frontend and backend ports to the internet, and 22, 11434, 7687, 7474 must stay closed: use 80, 443 or another port',

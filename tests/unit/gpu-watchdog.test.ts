@@ -28,6 +28,7 @@ const args: CloudInitArgs = {
     readyMarker: "/var/lib/rag-stack/ready",
     ollamaContainer: "rag-stack-prod-ollama",
     healStateDir: OLLAMA_HEAL_STATE_DIR,
+    caddyDir: "/mnt/rag-stack-neo4j/caddy",
 };
 
 interface WrittenFile { path: string; content: string; permissions: string }

@@ -146,12 +146,18 @@ describe("the cloud firewall", () => {
         expect(one(DO.droplet).inputs.tags).toContain("rag-stack-prod-gpu-host");
     });
 
-    test.each([11434, 7687, 7474])("no rule opens %i to 0.0.0.0/0 or ::/0 (VPC only)", (port) => {
+    test.each([11434, 7687, 7474, 8000, 3000])("no rule opens %i to 0.0.0.0/0 or ::/0, nor names it at all", (port) => {
         expect(inbound().filter((rule) => letsInFromInternet(rule, port))).toEqual([]);
-        const vpcOnly = inbound().filter((rule) => rule.portRange === String(port));
-        // The range the VPC really got (its ipRange output), not a configured or assumed one.
-        expect(vpcOnly).toEqual([{ protocol: "tcp", portRange: String(port), sourceAddresses: [MOCK_DIGITALOCEAN_VPC_RANGE] }]);
-        expect(r.dependsOn(one(DO.firewall), one(DO.vpc))).toBe(true);
+        expect(inbound().filter((rule) => rule.portRange === String(port))).toEqual([]);
+    });
+
+    test("inbound is exactly: 22 from adminCidrs, 80 and 443 from anywhere, ICMP", () => {
+        expect(inbound()).toEqual([
+            { protocol: "tcp", portRange: "22", sourceAddresses: doConfig.adminCidrs },
+            { protocol: "tcp", portRange: "80", sourceAddresses: WORLD },
+            { protocol: "tcp", portRange: "443", sourceAddresses: WORLD },
+            { protocol: "icmp", sourceAddresses: WORLD },
+        ]);
     });
 
     test("SSH only from adminCidrs", () => {
@@ -160,10 +166,9 @@ describe("the cloud firewall", () => {
         expect(inbound().filter((rule) => letsInFromInternet(rule, 22))).toEqual([]);
     });
 
-    test("80 and 443 (and the backend's port) are public", () => {
-        for (const port of [80, 443, 8000]) {
-            expect(inbound().some((rule) => letsInFromInternet(rule, port))).toBe(true);
-        }
+    test("80 and 443 are public, the backend's and frontend's own ports are not", () => {
+        for (const port of [80, 443]) expect(inbound().some((rule) => letsInFromInternet(rule, port))).toBe(true);
+        for (const port of [8000, 3000]) expect(inbound().some((rule) => letsInFromInternet(rule, port))).toBe(false);
     });
 });
 
@@ -203,7 +208,7 @@ describe("readiness and the Docker provider", () => {
 
     test("every container and the app network also depend on readiness directly", () => {
         const direct = [...r.ofType(CONTAINER), r.named("app-network")];
-        expect(direct.map((c) => c.name).sort()).toEqual(["app-backend", "app-frontend", "app-neo4j", "app-network", "ollama-container"]);
+        expect(direct.map((c) => c.name).sort()).toEqual(["app-backend", "app-frontend", "app-neo4j", "app-network", "ollama-container", "proxy-container"]);
         for (const c of direct) expect(r.dependsOn(c, ready())).toBe(true);
     });
 });
@@ -237,8 +242,10 @@ test("outputs: public IP, URLs on it, droplet size, its price per hour from the 
     const o = r.result.outputs as Record<string, unknown>;
     expect(o.publicIp).toBe(MOCK_RESERVED_IP);
     expect(o.dockerHost).toBe(`ssh://root@${MOCK_RESERVED_IP}`);
-    expect(o.frontendUrl).toBe(`http://${MOCK_RESERVED_IP}/`);
-    expect(o.backendHealthUrl).toBe(`http://${MOCK_RESERVED_IP}:8000/health`);
+    // Through the front door, by name: the certificate is for the name, not the address.
+    expect(o.frontendUrl).toBe("https://rag.example.com/");
+    expect(o.backendHealthUrl).toBe("https://rag.example.com/api/health");
+    expect(o.frontDoor).toMatchObject({ host: "rag.example.com", address: MOCK_RESERVED_IP, ca: "letsencrypt-staging", auth: "none" });
     expect(o.gpuHost).toEqual({
         size: doConfig.size,
         gpu: `1x ${DIGITALOCEAN_GPU_SIZES[doConfig.size].gpu}`,
@@ -294,7 +301,7 @@ test("a remote script runs as `NAME='value' sh -s` with the file on stdin; value
 });
 
 test("the firewall rules never open a private port to the internet, even when asked to publish it", () => {
-    const rules = firewallRules({ adminCidrs: ["203.0.113.7/32"], publicPorts: [80, 11434, 7474, 22, 3000], vpcIpRange: "10.110.0.0/20" });
+    const rules = firewallRules({ adminCidrs: ["203.0.113.7/32"], publicPorts: [80, 11434, 7474, 22, 3000] });
     for (const port of [22, 11434, 7687, 7474]) {
         expect(rules.inbound.filter((rule) => opensToInternet(rule, port))).toEqual([]);
     }

@@ -4,7 +4,7 @@
  */
 
 /** Groups of checks that `--skip` can leave out. */
-export const SKIPPABLE = ["ollama", "backend-exec", "gpu", "neo4j", "http"] as const;
+export const SKIPPABLE = ["ollama", "backend-exec", "gpu", "neo4j", "http", "front-door"] as const;
 export type SkippableGroup = (typeof SKIPPABLE)[number];
 
 export interface VerifyOptions {
@@ -53,8 +53,9 @@ export class UsageError extends Error {
 export const USAGE = `Usage: npm run verify -- (--stack <name> | --outputs <file.json>) [options]
 
 Checks a deployed stack: Ollama from the host and from inside the backend container, the model,
-the share in VRAM, an optional benchmark, Neo4j over bolt, backend health and frontend, and that
-the Ollama container still has its GPU (health, nvidia-smi, the heal timer's last heal).
+the share in VRAM, an optional benchmark, Neo4j over bolt, backend health and frontend, that the
+Ollama container still has its GPU (health, nvidia-smi, the heal timer's last heal), and (with a
+front door) the HTTPS certificate, the HTTP redirect and that no other port answers publicly.
 
   --stack <name>          read outputs with: pulumi stack output --json --show-secrets --stack <name>
   --outputs <file>        read outputs from a JSON file instead (no Pulumi CLI needed)

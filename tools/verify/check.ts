@@ -10,7 +10,8 @@ export type CheckStatus = "pass" | "fail" | "skip";
 
 export type CheckId =
     | "ollama-host" | "ollama-from-backend" | "model-present" | "gpu-share" | "benchmark"
-    | "neo4j" | "backend-health" | "frontend" | "gpu-in-use" | "load";
+    | "neo4j" | "backend-health" | "frontend" | "gpu-in-use"
+    | "https-certificate" | "http-redirect" | "closed-ports" | "load";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "ollama-host": "Ollama answers from the host",
@@ -22,6 +23,9 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "backend-health": "Backend health endpoint",
     "frontend": "Frontend answers",
     "gpu-in-use": "GPU still in use by the container",
+    "https-certificate": "HTTPS certificate for publicHost",
+    "http-redirect": "HTTP redirects to HTTPS",
+    "closed-ports": "Other ports closed on the public address",
     "load": "Load: streams at once",
 };
 

@@ -6,6 +6,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import { parkedStack, StackIsParked } from "./parked";
+import { FrontDoorTarget } from "./checks/front-door";
 
 export type OllamaPlacement = "native" | "container";
 export type OllamaAccelerator = "metal" | "nvidia" | "cpu";
@@ -43,6 +44,8 @@ export interface StackOutputs {
     gpuHostGpu?: string;
     /** Where the droplet's Ollama heal timer keeps its state (gpuHost.ollamaHealStateDir), when the host has one. */
     ollamaHealStateDir?: string;
+    /** The HTTPS front door, when the stack has one (index.ts `frontDoor`). */
+    frontDoor?: FrontDoorTarget;
 }
 
 /** Thrown when the outputs are missing or malformed; lists every problem. */
@@ -124,6 +127,7 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
         neo4jPassword: str("neo4jPassword"),
         gpuHostGpu: isObj(raw.gpuHost) && typeof raw.gpuHost.gpu === "string" && raw.gpuHost.gpu !== "unknown" ? raw.gpuHost.gpu : undefined,
         ollamaHealStateDir: isObj(raw.gpuHost) ? optionalStr("ollamaHealStateDir", raw.gpuHost) : undefined,
+        frontDoor: raw.frontDoor === undefined || raw.frontDoor === null ? undefined : parseFrontDoor(raw.frontDoor, problems),
     };
     for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl"] as const) {
         const v = outputs[key];
@@ -140,6 +144,21 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
     }
     if (problems.length > 0) throw new OutputsError(source, problems);
     return outputs;
+}
+
+function parseFrontDoor(raw: unknown, problems: string[]): FrontDoorTarget | undefined {
+    const ca = isObj(raw) ? raw.ca : undefined;
+    const port = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0 && v < 65536;
+    if (!isObj(raw) || typeof raw.host !== "string" || !raw.host || typeof raw.address !== "string" || !raw.address ||
+        !port(raw.httpPort) || !port(raw.httpsPort) || !["letsencrypt", "letsencrypt-staging", "internal"].includes(ca as string) ||
+        !Array.isArray(raw.closedPorts) || !raw.closedPorts.every(port)) {
+        problems.push(`frontDoor is ${JSON.stringify(raw)}; expected {host, address, httpPort, httpsPort, ca, closedPorts} as index.ts exports it`);
+        return undefined;
+    }
+    return {
+        host: raw.host, address: raw.address, httpPort: raw.httpPort as number, httpsPort: raw.httpsPort as number,
+        ca: ca as FrontDoorTarget["ca"], closedPorts: raw.closedPorts as number[],
+    };
 }
 
 /** Reads and validates a JSON file of outputs (the shape `pulumi stack output --json` prints). */

@@ -4,6 +4,7 @@
  */
 import { CheckResult, skip, VerifyContext } from "./check";
 import { checkBenchmark } from "./checks/benchmark";
+import { checkClosedPorts, checkHttpRedirect, checkHttpsCertificate } from "./checks/front-door";
 import { checkBackendHealth, checkFrontend } from "./checks/http-endpoints";
 import { checkGpuInUse } from "./checks/gpu-in-use";
 import { checkLoad } from "./checks/load";
@@ -55,6 +56,15 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
     results.push(skipped("ollama") || skipped("gpu")
         ? skip("gpu-in-use", `skipped (--skip ${skipped("ollama") ? "ollama" : "gpu"})`)
         : await checkGpuInUse(ctx, transport));
+    const door = outputs.frontDoor;
+    if (skipped("front-door") || !door) {
+        const why = door ? "skipped (--skip front-door)" : "no front door in this stack (services.proxy off)";
+        results.push(skip("https-certificate", why), skip("http-redirect", why), skip("closed-ports", why));
+    } else {
+        ctx.progress.step(`front door: ${door.host} at ${door.address}`);
+        const o = { timeoutMs: options.timeoutMs };
+        results.push(await checkHttpsCertificate(door, o), await checkHttpRedirect(door, o), await checkClosedPorts(door, o));
+    }
     if (options.load) {
         results.push(loadBlocked !== undefined || !transport ? skip("load", loadBlocked ?? "not run") : await checkLoad(ctx, transport));
     }
