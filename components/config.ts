@@ -10,21 +10,24 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
+import { DoksSettings, readDoks } from "./config-doks";
 import { isPinnedImage } from "./images";
+
+export type { DoksSettings } from "./config-doks";
 
 export { isPinnedImage } from "./images";
 
 export const PROJECT = "rag-stack";
 
-export type OllamaMode = "native" | "container";
+export type OllamaMode = "native" | "container" | "kubernetes";
 export type Accelerator = "metal" | "nvidia" | "cpu";
 export type KvCacheType = "f16" | "q8_0" | "q4_0";
-export type HostProvider = "local" | "digitalocean" | "existing";
+export type HostProvider = "local" | "digitalocean" | "existing" | "doks";
 
-export const OLLAMA_MODES: readonly OllamaMode[] = ["native", "container"];
+export const OLLAMA_MODES: readonly OllamaMode[] = ["native", "container", "kubernetes"];
 export const ACCELERATORS: readonly Accelerator[] = ["metal", "nvidia", "cpu"];
 export const KV_CACHE_TYPES: readonly KvCacheType[] = ["f16", "q8_0", "q4_0"];
-export const HOST_PROVIDERS: readonly HostProvider[] = ["local", "digitalocean", "existing"];
+export const HOST_PROVIDERS: readonly HostProvider[] = ["local", "digitalocean", "existing", "doks"];
 export const DEFAULT_OLLAMA_IMAGE = "ollama/ollama:0.12.6";
 
 /** Where and how Ollama runs. */
@@ -67,6 +70,8 @@ export interface OllamaSettings {
     readyTimeoutSeconds: number;
     /** Directory for the native server's pidfile and log on Linux (per stack). */
     stateDir: string;
+    /** Kubernetes placement: Ollama pods, one GPU and one GPU node each. */
+    replicas: number;
 }
 
 /** An application image: a name to run, or a build context that produces that name. */
@@ -155,6 +160,8 @@ export interface Profile {
     host: HostSettings;
     services: ServicesSettings;
     digitalocean?: DigitalOceanSettings;
+    /** DigitalOcean Kubernetes cluster (`host.provider: doks`). */
+    doks?: DoksSettings;
     neo4jPassword: pulumi.Output<string>;
     /** DigitalOcean API token from secret config, when not taken from DIGITALOCEAN_TOKEN. */
     digitaloceanToken?: pulumi.Output<string>;
@@ -167,6 +174,7 @@ export interface RawConfig {
     docker?: unknown;
     services?: unknown;
     digitalocean?: unknown;
+    doks?: unknown;
 }
 
 export interface RawSecrets {
@@ -188,7 +196,7 @@ export class ConfigError extends Error {
 type Obj = Record<string, unknown>;
 
 /** Collects problems while reading one object of the config; keys are reported fully qualified. */
-class Reader {
+export class Reader {
     constructor(private readonly problems: string[], private readonly prefix: string, private readonly obj: Obj) {}
 
     static of(problems: string[], key: string, value: unknown): Reader {
@@ -334,8 +342,9 @@ function expandHome(p: string): string {
     return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
 }
 
+/** `prod`, `prod-*`, `scale`, `scale-*`: pinned images required, policy mandatory (policy/context.ts says the same). */
 function isProductionStack(stack: string): boolean {
-    return stack === "prod" || stack.startsWith("prod-");
+    return /^(prod|scale)(-.+)?$/.test(stack);
 }
 
 function readOllama(problems: string[], raw: unknown, stack: string, frontendOrigin: string): OllamaSettings {
@@ -343,7 +352,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     r.rejectUnknown([
         "mode", "model", "port", "accelerator", "keepAlive", "image", "bindAddress", "origins", "modelsDir",
         "binary", "adoptExisting", "flashAttention", "kvCacheType", "numParallel", "contextLength",
-        "readyTimeoutSeconds", "stateDir",
+        "readyTimeoutSeconds", "stateDir", "replicas",
     ]);
     const mode = r.oneOf("mode", OLLAMA_MODES);
     const model = r.string("model", undefined, MODEL_PATTERN,
@@ -371,6 +380,10 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     const numParallel = r.optionalInteger("numParallel", 1, 64);
     const contextLength = r.optionalInteger("contextLength", 256, 1048576);
     const readyTimeoutSeconds = r.integer("readyTimeoutSeconds", 60, 1, 3600);
+    const replicas = r.integer("replicas", 1, 1, 64);
+    if (r.has("replicas") && mode !== "kubernetes") {
+        r.problem("replicas", replicas, `only the kubernetes placement runs several Ollama servers; remove it or set ${PROJECT}:ollama.mode: kubernetes`);
+    }
     const stateDirRaw = r.string("stateDir", `~/.local/state/${PROJECT}/${stack}`, /^(~|~\/.*|\/.*)$/,
         "use an absolute path or one starting with ~/");
 
@@ -389,6 +402,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
         modelsDir: modelsDirRaw === undefined ? undefined : expandHome(modelsDirRaw),
         binary, adoptExisting, flashAttention, kvCacheType, numParallel, contextLength, readyTimeoutSeconds,
         stateDir: expandHome(stateDirRaw),
+        replicas,
     };
 }
 
@@ -456,6 +470,9 @@ function readHost(problems: string[], rawHost: unknown, rawDocker: unknown): Hos
         "use a Docker engine URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376");
     if (provider === "existing" && !/^(ssh|tcp):\/\//.test(dockerHost)) {
         d.problem("host", dockerHost, `${PROJECT}:host.provider "existing" deploys to a remote engine; use ssh://user@host`);
+    }
+    if (provider === "doks" && d.has("host")) {
+        d.problem("host", dockerHost, `${PROJECT}:host.provider "doks" deploys to Kubernetes, not to a Docker engine; remove ${PROJECT}:docker.host`);
     }
     if (provider === "digitalocean" && d.has("host")) {
         d.problem("host", dockerHost, `${PROJECT}:host.provider "digitalocean" creates the engine itself (ssh://<sshUser>@<reserved ip>); remove ${PROJECT}:docker.host`);
@@ -546,14 +563,23 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const host = readHost(problems, raw.host, raw.docker);
     const services = readServices(problems, raw.services);
     const frontendScheme = services.frontend.hostPort === 443 ? "https" : "http";
-    const frontendOrigin = [80, 443].includes(services.frontend.hostPort)
+    // On Kubernetes the frontend is reached only through the load balancer's HTTPS.
+    const frontendOrigin = host.provider === "doks" ? `https://${services.publicHost}`
+        : [80, 443].includes(services.frontend.hostPort)
         ? `${frontendScheme}://${services.publicHost}`
         : `http://${services.publicHost}:${services.frontend.hostPort}`;
     const ollama = readOllama(problems, raw.ollama, stack, frontendOrigin);
     const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider,
         [services.frontend.hostPort, services.backend.hostPort]);
 
-    if (ollama.mode === "native" && host.provider !== "local") {
+    const doks = readDoks(problems, raw.doks, host.provider, ollama, services.publicHost);
+    if ((ollama.mode === "kubernetes") !== (host.provider === "doks")) {
+        problems.push(
+            `${PROJECT}:ollama.mode: ${show(ollama.mode)} is not allowed with ${PROJECT}:host.provider ${show(host.provider)}; ` +
+                "the kubernetes placement runs on a DigitalOcean Kubernetes cluster and a cluster runs only that placement: use mode: kubernetes with provider: doks",
+        );
+    }
+    if (ollama.mode === "native" && host.provider !== "local" && host.provider !== "doks") {
         problems.push(
             `${PROJECT}:ollama.mode: "native" is not allowed with ${PROJECT}:host.provider "${host.provider}"; ` +
                 "native Ollama runs on the machine that runs Pulumi, next to a local Docker engine. Use mode: container on a remote host",
@@ -570,7 +596,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
             ["services.neo4j.image", services.neo4j.image],
         ];
         for (const [key, ref] of images) {
-            if (key === "ollama.image" && ollama.mode !== "container") continue;
+            if (key === "ollama.image" && ollama.mode === "native") continue;
             if (!isPinnedImage(ref)) {
                 problems.push(`${PROJECT}:${key}: ${show(ref)} is not pinned; production stacks need an explicit version tag or @sha256 digest (not :latest)`);
             }
@@ -579,13 +605,13 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const neo4jPassword = readSecret(problems, "neo4jPassword", secrets.neo4jPassword,
         "run: pulumi config set --secret neo4jPassword <password> (at least 8 characters)");
     const digitaloceanToken = readSecret(problems, "digitaloceanToken", secrets.digitaloceanToken, undefined);
-    if (host.provider === "digitalocean" && !digitaloceanToken && !env.DIGITALOCEAN_TOKEN) {
+    if ((host.provider === "digitalocean" || host.provider === "doks") && !digitaloceanToken && !env.DIGITALOCEAN_TOKEN) {
         problems.push(`${PROJECT}:digitaloceanToken is missing and DIGITALOCEAN_TOKEN is not set; export DIGITALOCEAN_TOKEN=... or run: pulumi config set --secret digitaloceanToken <token>`);
     }
 
     if (problems.length > 0) throw new ConfigError(stack, problems);
     return {
-        stack, production, ollama, host, services, digitalocean,
+        stack, production, ollama, host, services, digitalocean, doks,
         neo4jPassword: neo4jPassword as pulumi.Output<string>,
         digitaloceanToken,
     };
@@ -607,6 +633,7 @@ export function loadProfile(): Profile {
         docker: config.getObject("docker"),
         services: config.getObject("services"),
         digitalocean: config.getObject("digitalocean"),
+        doks: config.getObject("doks"),
     };
     return parseProfile(pulumi.getStack(), raw, { neo4jPassword: secret("neo4jPassword"), digitaloceanToken: secret("digitaloceanToken") });
 }

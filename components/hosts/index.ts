@@ -24,5 +24,7 @@ export function createDockerHost(name: string, profile: Profile, opts?: pulumi.C
                 publicPorts: [profile.services.frontend.hostPort, profile.services.backend.hostPort],
                 gpuCheckImage: profile.ollama.image,
             }, opts);
+        case "doks":
+            throw new Error("host.provider doks is a Kubernetes cluster, not a Docker host (components/deployments/kubernetes.ts builds it)");
     }
 }
