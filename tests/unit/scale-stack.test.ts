@@ -4,7 +4,9 @@
  * app on Kubernetes, one HTTPS load balancer; every Kubernetes object valid against the official
  * schemas; the backend's URL is the Ollama interface's.
  */
-import { Rendered, RenderedResource, renderStack } from "../../tools/render";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT, Rendered, RenderedResource, renderStack } from "../../tools/render";
 import { KubernetesObject, validateKubernetesObject } from "../../tools/kubernetes-schema";
 
 let r: Rendered;
@@ -93,7 +95,9 @@ test("a pod is not Ready until its model is on disk and 100% on the GPU: init pu
     // The scripts come from a ConfigMap holding the real files; their hash rolls the pods.
     const scripts = r.named("ollama-kubernetes-scripts", "kubernetes:core/v1:ConfigMap").inputs.data as Record<string, string>;
     expect(Object.keys(scripts).sort()).toEqual(["k8s-model-ready.sh", "k8s-pull-model.sh"]);
-    expect(scripts["k8s-model-ready.sh"]).toContain("100% GPU");
+    for (const [file, text] of Object.entries(scripts)) {
+        expect(text).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "components", "ollama", "scripts", file), "utf8"));
+    }
     expect((set.inputs.spec as Obj).template.metadata.annotations["rag-stack/scripts-hash"]).toMatch(/^[0-9a-f]{16}$/);
 });
 
