@@ -3,6 +3,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { PolicyContext } from "./context";
 import { firewall } from "./rules/firewall";
 import { imagesPinned } from "./rules/images";
+import { kubernetesOllamaGpu, kubernetesOnePublicEntry } from "./rules/kubernetes";
 import { neo4jPassword } from "./rules/neo4j-password";
 import { ollamaGpu } from "./rules/ollama-gpu";
 import { ollamaOrigins } from "./rules/ollama-origins";
@@ -18,5 +19,7 @@ export function createPolicies(context: PolicyContext): ResourceValidationPolicy
         imagesPinned(context),
         neo4jPassword(context),
         volumesProtected(context),
+        kubernetesOllamaGpu(context),
+        kubernetesOnePublicEntry(context),
     ];
 }
