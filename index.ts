@@ -35,3 +35,4 @@ export const neo4jPassword = out.neo4jPassword;
 export const cluster = out.cluster;
 export const namespace = out.namespace;
 export const kubeconfig = out.kubeconfig;
+export const kubernetesApp = out.kubernetesApp;

@@ -71,6 +71,13 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         neo4jUser: s.neo4j.user,
         neo4jPassword: pulumi.secret(profile.neo4jPassword),
         namespace: doks.namespace,
+        kubernetesApp: {
+            namespace: doks.namespace,
+            ollamaPort: profile.ollama.port,
+            backendPort: s.backend.port,
+            backendHealthPath: s.backend.healthPath,
+            frontendPort: s.frontend.port,
+        },
         kubeconfig: pulumi.secret(cluster.cluster.kubeConfigs.apply((c) => c?.[0]?.rawConfig ?? "")),
         cluster: {
             name: gpu.clusterName,

@@ -26,4 +26,6 @@ export interface StackOutputs {
     cluster?: Record<string, unknown>;
     kubeconfig?: pulumi.Output<string>;
     namespace?: string;
+    /** Kubernetes shape: where verify finds the Services (through the API server's proxy). */
+    kubernetesApp?: Record<string, unknown>;
 }

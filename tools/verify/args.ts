@@ -28,6 +28,8 @@ export interface VerifyOptions {
     dockerHost?: string;
     /** No progress lines on stderr. */
     quiet: boolean;
+    /** Streams at once for the load measurement (0: none). */
+    concurrency: number;
 }
 
 export class UsageError extends Error {
@@ -45,6 +47,7 @@ the share in VRAM, an optional benchmark, Neo4j over bolt, backend health and fr
   --stack <name>          read outputs with: pulumi stack output --json --show-secrets --stack <name>
   --outputs <file>        read outputs from a JSON file instead (no Pulumi CLI needed)
   --bench <N>             run N benchmark generations (median and spread of tokens/s, TTFT, load time)
+  --concurrency <N>       scale stack: N generations at once, dealt over the Ollama replicas
   --gpu <model>           accelerator for the bandwidth ceiling, e.g. "M1 Max", "H100 SXM", "L40S"
                           (detected with sysctl / nvidia-smi when omitted)
   --skip <group,...>      leave out checks: ${SKIPPABLE.join(", ")}
@@ -69,7 +72,7 @@ function positiveNumber(flag: string, raw: string | undefined, integer: boolean,
 /** Parses argv (without node and script). Returns undefined when help was asked for. */
 export function parseArgs(argv: string[]): VerifyOptions | undefined {
     const options: VerifyOptions = {
-        bench: 0, json: false, skip: [], timeoutMs: 10_000, generateTimeoutMs: 300_000, quiet: false,
+        bench: 0, json: false, skip: [], timeoutMs: 10_000, generateTimeoutMs: 300_000, quiet: false, concurrency: 0,
     };
     const value = (i: number, flag: string): string => {
         const v = argv[i + 1];
@@ -92,6 +95,7 @@ export function parseArgs(argv: string[]): VerifyOptions | undefined {
             case "--outputs": options.outputsFile = take(); break;
             case "--bench": options.bench = positiveNumber(flag, take(), true, 0); break;
             case "--gpu": options.gpu = take(); break;
+            case "--concurrency": options.concurrency = positiveNumber(flag, take(), true, 1); break;
             case "--json": options.json = true; break;
             case "--quiet": options.quiet = true; break;
             case "--docker-host": options.dockerHost = take(); break;
