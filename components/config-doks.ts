@@ -23,6 +23,13 @@ export const DOKS_GPU_SIZES: readonly string[] = [
     "gpu-4000adax1-20gb", "gpu-6000adax1-48gb", "gpu-l40sx1-48gb", "gpu-h100x1-80gb", "gpu-h100x8-640gb",
 ];
 
+/**
+ * Regions where DOKS is not offered although droplets are ("Kubernetes will not be offered in
+ * NYC2, NYC3, AMS2, or SFO1", docs.digitalocean.com/products/kubernetes: regional availability).
+ * NYC2 sells H100 droplets, but not as DOKS nodes.
+ */
+export const DOKS_UNAVAILABLE_REGIONS: readonly string[] = ["nyc2", "nyc3", "ams2", "sfo1"];
+
 /** Oldest Kubernetes minor this stack is written for (StatefulSet PVC retention policy, sidecar-free probes). */
 export const DOKS_MIN_MINOR = 31;
 
@@ -90,7 +97,10 @@ export function readDoks(problems: string[], raw: unknown, provider: HostProvide
         "region", "kubernetesVersion", "haControlPlane", "cpuPool", "gpuPool", "namespace", "modelsVolumeGb",
         "neo4jVolumeGb", "backendReplicas", "frontendReplicas", "certificateName", "tags",
     ]);
-    const region = r.string("region", undefined, /^[a-z]{3}\d$/, "use a region slug such as tor1, nyc2, atl1, ams3");
+    const region = r.string("region", undefined, /^[a-z]{3}\d$/, "use a region slug such as tor1, atl1, ams3");
+    if (DOKS_UNAVAILABLE_REGIONS.includes(region)) {
+        r.problem("region", region, `DigitalOcean Kubernetes is not offered in ${DOKS_UNAVAILABLE_REGIONS.join(", ")}; use a region that sells both DOKS and the GPU size, such as tor1 or atl1`);
+    }
     const kubernetesVersion = r.string("kubernetesVersion", undefined, VERSION,
         "use a DOKS version: a minor such as \"1.33\" (newest patch at deploy time) or a full slug such as 1.33.1-do.0 (doctl kubernetes options versions)");
     const minor = Number(VERSION.exec(kubernetesVersion)?.[1] ?? NaN);
@@ -123,7 +133,7 @@ export function readDoks(problems: string[], raw: unknown, provider: HostProvide
             g.problem("size", gpuPool.size, `it has ${entry.gpuCount} GPUs per node and this placement runs one Ollama (one GPU) per node, ` +
                 "leaving the others idle but billed: use a single-GPU size");
         }
-        const placement = region ? checkDigitalOceanPlacement(gpuPool.size, region) : undefined;
+        const placement = region && !DOKS_UNAVAILABLE_REGIONS.includes(region) ? checkDigitalOceanPlacement(gpuPool.size, region) : undefined;
         if (placement?.startsWith("region:")) {
             problems.push(`${PROJECT}:doks.${placement}; to use another region set ${PROJECT}:doks.region`);
         }

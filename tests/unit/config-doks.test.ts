@@ -64,14 +64,20 @@ test("an unknown GPU size, a CPU size in the GPU pool, or a size DOKS does not s
 });
 
 test("an 8-GPU node size is refused: one Ollama per node would leave seven GPUs idle", () => {
-    const problems = problemsOf(scaleRaw({ region: "nyc2", gpuPool: { size: "gpu-h100x8-640gb", maxNodes: 2 } }));
+    const problems = problemsOf(scaleRaw({ region: "atl1", gpuPool: { size: "gpu-h100x8-640gb", maxNodes: 2 } }));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^rag-stack:doks\.gpuPool\.size: "gpu-h100x8-640gb" is not allowed; it has 8 GPUs per node/);
 });
 
 test("a GPU size the region does not sell is refused with the regions that do", () => {
-    expect(problemsOf(scaleRaw({ region: "nyc2" }))).toEqual([
-        'rag-stack:doks.region: "nyc2" is not allowed; gpu-4000adax1-20gb is offered in: tor1; to use another region set rag-stack:doks.region',
+    expect(problemsOf(scaleRaw({ region: "atl1" }))).toEqual([
+        'rag-stack:doks.region: "atl1" is not allowed; gpu-4000adax1-20gb is offered in: tor1; to use another region set rag-stack:doks.region',
+    ]);
+});
+
+test("a region that sells GPU droplets but not DOKS (nyc2) is refused", () => {
+    expect(problemsOf(scaleRaw({ region: "nyc2", gpuPool: { size: "gpu-h100x1-80gb", maxNodes: 3 } }))).toEqual([
+        'rag-stack:doks.region: "nyc2" is not allowed; DigitalOcean Kubernetes is not offered in nyc2, nyc3, ams2, sfo1; use a region that sells both DOKS and the GPU size, such as tor1 or atl1',
     ]);
 });
 
