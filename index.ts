@@ -1,117 +1,50 @@
 /**
- * rag-stack: reads the stack's profile, builds the host, Ollama and the app, exports the outputs.
- * Everything else lives in components/.
+ * rag-stack: reads the stack's profile, builds the stack in the shape its host calls for, exports
+ * the outputs. Everything else lives in components/.
+ *   Docker (dev, prod): components/deployments/docker.ts
+ *   Kubernetes (scale): components/deployments/kubernetes.ts
  */
-import * as pulumi from "@pulumi/pulumi";
 import { loadProfile } from "./components/config";
-import { createHost, DockerHost } from "./components/hosts";
-import { boundToMachine } from "./components/hosts/machine-bound";
-import { Ollama } from "./components/ollama";
-import { FrontDoor } from "./components/proxy";
-import { frontDoorOutputs } from "./components/proxy/outputs";
-import { BACKEND_ALIAS, createAppNetwork, containerName, FRONTEND_ALIAS, Services } from "./components/services";
+import { deployOnDocker } from "./components/deployments/docker";
+import { deployOnKubernetes } from "./components/deployments/kubernetes";
 
 // Validation first: a bad stack file stops here, before any resource is registered.
 const profile = loadProfile();
 
-const host = createHost("host", profile);
-// Parked (digitalocean.parked: true) there is no Docker engine: no Ollama, no app, nothing to deploy.
-const app = host.docker ? deployApp(host.docker) : undefined;
+// The one place the shape is chosen: a Kubernetes cluster, or a Docker host.
+const out = profile.host.provider === "doks" ? deployOnKubernetes(profile) : deployOnDocker(profile);
 
-/** Network, Ollama and the services on the host's Docker engine. */
-function deployApp(host: DockerHost) {
-    const deployOpts = { provider: host.provider, dependsOn: host.ready, ...boundToMachine(host.machine) };
-    const network = createAppNetwork("app-network", deployOpts);
-
-    const ollama = new Ollama("ollama", {
-        settings: profile.ollama,
-        dockerHost: host.dockerHost,
-        localEngine: host.localEngine,
-        network,
-        publishContainerPortOnLoopback: host.localEngine && !profile.production,
-        modelsHostDir: host.dataDirs?.ollamaModels,
-        remoteConnection: host.connection,
-        hostMachine: host.machine,
-    }, { providers: [host.provider], dependsOn: host.ready });
-
-    const services = new Services("app", {
-        settings: profile.services,
-        network,
-        ollama,
-        model: profile.ollama.model,
-        neo4jPassword: profile.neo4jPassword,
-        protectData: profile.production,
-        publishPorts: !profile.services.proxy.enabled,
-        neo4jDataDir: host.dataDirs?.neo4j,
-        hostMachine: host.machine,
-        dockerHost: host.dockerHost,
-        remoteConnection: host.connection,
-    }, { providers: [host.provider], dependsOn: host.ready });
-
-    // The one HTTPS door in front of the app (prod); without it the app publishes its own ports (dev).
-    const s = profile.services;
-    const proxy = s.proxy.enabled ? new FrontDoor("proxy", {
-        settings: s.proxy,
-        publicHost: s.publicHost,
-        publishAddress: s.publishAddress,
-        network,
-        backend: { host: BACKEND_ALIAS, port: s.backend.port },
-        frontend: { host: FRONTEND_ALIAS, port: s.frontend.port },
-        users: profile.basicAuth,
-        protectData: profile.production,
-        dataDir: host.dataDirs?.proxy,
-        hostMachine: host.machine,
-        after: [services.frontend],
-    }, { providers: [host.provider], dependsOn: host.ready }) : undefined;
-    return { host, ollama, services, proxy };
-}
-
-const s = profile.services;
-// Parked, there is no app to reach: no URLs, no front door to check.
-const door = app && frontDoorOutputs(s, profile.basicAuth.length > 0, profile.ollama.port);
-const url = (port: number, path: string) => app && (door
-    ? `${door.url}${path}`
-    : pulumi.interpolate`http://${app.host.publicAddress}${port === 80 ? "" : `:${port}`}${path}`);
-
-export const ollamaPlacement = profile.ollama.mode;
-export const ollamaModel = profile.ollama.model;
-export const ollamaAccelerator = profile.ollama.accelerator;
-export const ollamaUrlForBackend = app?.services.backendOllamaUrl;
-export const ollamaUrlFromHost = app?.ollama.urlForHost;
-export const ollamaProcessor = app?.ollama.processor;
-export const dockerHost = app?.host.dockerHost;
+export const ollamaPlacement = out.ollamaPlacement;
+export const ollamaModel = out.ollamaModel;
+export const ollamaAccelerator = out.ollamaAccelerator;
+export const ollamaUrlForBackend = out.ollamaUrlForBackend;
+export const ollamaUrlFromHost = out.ollamaUrlFromHost;
+export const ollamaProcessor = out.ollamaProcessor;
+export const dockerHost = out.dockerHost;
 /** Which engine and why: rag-stack:docker.host, DOCKER_HOST, Docker Desktop's socket or /var/run/docker.sock. */
-export const dockerHostReason = app?.host.dockerHostReason;
-export const publicIp = host.publicIp;
-const gpu = app?.host.gpuHost;
+export const dockerHostReason = out.dockerHostReason;
+export const publicIp = out.publicIp;
 /** The GPU droplet this stack created: size, GPU, list price per hour, and the readiness check's GPU line. */
-export const gpuHost = gpu && {
-    size: gpu.size,
-    gpu: gpu.gpu,
-    pricePerHourUsd: gpu.pricePerHourUsd,
-    gpuCheck: gpu.gpuCheck,
-    ollamaHealStateDir: gpu.ollamaHealStateDir,
-};
+export const gpuHost = out.gpuHost;
 /** `running`, or `parked`: the GPU droplet removed, its data and address kept (README, "Park the GPU"). */
-export const state = host.state;
+export const state = out.state;
 /** What the stack's DigitalOcean resources cost now (list prices, components/hosts/digitalocean-cost.ts). */
-export const costPerHourUsd = host.billing?.cost.perHourUsd;
-export const costPerMonthUsd = host.billing?.cost.perMonthUsd;
-export const costPerHourByItem = host.billing?.cost.perHourByItem;
+export const costPerHourUsd = out.costPerHourUsd;
+export const costPerMonthUsd = out.costPerMonthUsd;
+export const costPerHourByItem = out.costPerHourByItem;
 /** What parking saves (running) or is saving (parked): the droplet, less the unassigned IP's charge. */
-export const parkedSaving = host.billing?.parkingSaving;
-export const containers = app && {
-    backend: containerName("backend"),
-    frontend: containerName("frontend"),
-    neo4j: containerName("neo4j"),
-    ollama: profile.ollama.mode === "container" ? containerName("ollama") : undefined,
-    proxy: app.proxy ? containerName("proxy") : undefined,
-};
+export const parkedSaving = out.parkedSaving;
+export const containers = out.containers;
 /** The HTTPS front door verify checks: name, address, CA, the ports that must stay closed. */
-export const frontDoor = door && app && { ...door, address: host.publicIp ?? app.host.publicAddress };
-export const backendUrl = url(s.backend.hostPort, door ? door.apiBase : "");
-export const backendHealthUrl = url(s.backend.hostPort, door ? `${door.apiBase}${s.backend.healthPath}` : s.backend.healthPath);
-export const frontendUrl = url(s.frontend.hostPort, s.frontend.path);
-export const neo4jBoltUrl = app && `bolt://127.0.0.1:${s.neo4j.boltPort}`;
-export const neo4jUser = s.neo4j.user;
-export const neo4jPassword = pulumi.secret(profile.neo4jPassword);
+export const frontDoor = out.frontDoor;
+export const backendUrl = out.backendUrl;
+export const backendHealthUrl = out.backendHealthUrl;
+export const frontendUrl = out.frontendUrl;
+export const neo4jBoltUrl = out.neo4jBoltUrl;
+export const neo4jUser = out.neo4jUser;
+export const neo4jPassword = out.neo4jPassword;
+/** scale: the cluster, its GPU pool, the app's namespace and the kubeconfig (secret). */
+export const cluster = out.cluster;
+export const namespace = out.namespace;
+export const kubeconfig = out.kubeconfig;
+export const kubernetesApp = out.kubernetesApp;

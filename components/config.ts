@@ -11,23 +11,26 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
 import { LOCAL_PROBE, resolveDockerHost } from "./hosts/docker-endpoint";
+import { DoksSettings, readDoks } from "./config-doks";
 import { isPinnedImage } from "./images";
 import { capacityProblems } from "./capacity/validate";
 import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "./proxy/validation";
+
+export type { DoksSettings } from "./config-doks";
 
 export { isPinnedImage } from "./images";
 
 export const PROJECT = "rag-stack";
 
-export type OllamaMode = "native" | "container";
+export type OllamaMode = "native" | "container" | "kubernetes";
 export type Accelerator = "metal" | "nvidia" | "cpu";
 export type KvCacheType = "f16" | "q8_0" | "q4_0";
-export type HostProvider = "local" | "digitalocean" | "existing";
+export type HostProvider = "local" | "digitalocean" | "existing" | "doks";
 
-export const OLLAMA_MODES: readonly OllamaMode[] = ["native", "container"];
+export const OLLAMA_MODES: readonly OllamaMode[] = ["native", "container", "kubernetes"];
 export const ACCELERATORS: readonly Accelerator[] = ["metal", "nvidia", "cpu"];
 export const KV_CACHE_TYPES: readonly KvCacheType[] = ["f16", "q8_0", "q4_0"];
-export const HOST_PROVIDERS: readonly HostProvider[] = ["local", "digitalocean", "existing"];
+export const HOST_PROVIDERS: readonly HostProvider[] = ["local", "digitalocean", "existing", "doks"];
 export const DEFAULT_OLLAMA_IMAGE = "ollama/ollama:0.12.6";
 
 /** Who signs the front door's certificate: Let's Encrypt, its staging CA (for first tries), or Caddy's own local CA. */
@@ -86,6 +89,8 @@ export interface OllamaSettings {
      * Metal working set (README, "How many users?"); unset on DigitalOcean (taken from the size).
      */
     gpuMemoryGb?: number;
+    /** Kubernetes placement: Ollama pods, one GPU and one GPU node each. */
+    replicas: number;
 }
 
 /** An application image: a name to run, or a build context that produces that name. */
@@ -233,6 +238,8 @@ export interface Profile {
     host: HostSettings;
     services: ServicesSettings;
     digitalocean?: DigitalOceanSettings;
+    /** DigitalOcean Kubernetes cluster (`host.provider: doks`). */
+    doks?: DoksSettings;
     neo4jPassword: pulumi.Output<string>;
     /** DigitalOcean API token from secret config, when not taken from DIGITALOCEAN_TOKEN. */
     digitaloceanToken?: pulumi.Output<string>;
@@ -247,6 +254,7 @@ export interface RawConfig {
     docker?: unknown;
     services?: unknown;
     digitalocean?: unknown;
+    doks?: unknown;
 }
 
 export interface RawSecrets {
@@ -271,7 +279,7 @@ export class ConfigError extends Error {
 type Obj = Record<string, unknown>;
 
 /** Collects problems while reading one object of the config; keys are reported fully qualified. */
-class Reader {
+export class Reader {
     constructor(private readonly problems: string[], private readonly prefix: string, private readonly obj: Obj) {}
 
     static of(problems: string[], key: string, value: unknown): Reader {
@@ -417,8 +425,9 @@ function expandHome(p: string): string {
     return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
 }
 
+/** `prod`, `prod-*`, `scale`, `scale-*`: pinned images required, policy mandatory (policy/context.ts says the same). */
 function isProductionStack(stack: string): boolean {
-    return stack === "prod" || stack.startsWith("prod-");
+    return /^(prod|scale)(-.+)?$/.test(stack);
 }
 
 function readOllama(problems: string[], raw: unknown, stack: string, frontendOrigin: string): OllamaSettings {
@@ -426,7 +435,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     r.rejectUnknown([
         "mode", "model", "port", "accelerator", "keepAlive", "image", "bindAddress", "origins", "modelsDir",
         "binary", "adoptExisting", "flashAttention", "kvCacheType", "numParallel", "contextLength",
-        "readyTimeoutSeconds", "stateDir", "gpuMemoryGb",
+        "readyTimeoutSeconds", "stateDir", "gpuMemoryGb", "replicas",
     ]);
     const mode = r.oneOf("mode", OLLAMA_MODES);
     const model = r.string("model", undefined, MODEL_PATTERN,
@@ -460,6 +469,10 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     if (gpuMemoryGb !== undefined && !(Number.isFinite(gpuMemoryGb) && gpuMemoryGb > 0 && gpuMemoryGb <= 4096)) {
         r.problem("gpuMemoryGb", gpuMemoryRaw, "expected GiB of GPU memory, a number above 0, e.g. 21.3 (what Ollama's log prints as total)");
     }
+    const replicas = r.integer("replicas", 1, 1, 64);
+    if (r.has("replicas") && mode !== "kubernetes") {
+        r.problem("replicas", replicas, `only the kubernetes placement runs several Ollama servers; remove it or set ${PROJECT}:ollama.mode: kubernetes`);
+    }
     const stateDirRaw = r.string("stateDir", `~/.local/state/${PROJECT}/${stack}`, /^(~|~\/.*|\/.*)$/,
         "use an absolute path or one starting with ~/");
 
@@ -479,6 +492,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
         binary, adoptExisting, flashAttention, kvCacheType, numParallel, contextLength, readyTimeoutSeconds,
         stateDir: expandHome(stateDirRaw),
         gpuMemoryGb: gpuMemoryGb !== undefined && Number.isFinite(gpuMemoryGb) && gpuMemoryGb > 0 ? gpuMemoryGb : undefined,
+        replicas,
     };
 }
 
@@ -663,6 +677,9 @@ function readHost(problems: string[], rawHost: unknown, rawDocker: unknown, env:
     if (provider === "existing" && !/^(ssh|tcp):\/\//.test(dockerHost)) {
         d.problem("host", dockerHost, `${PROJECT}:host.provider "existing" deploys to a remote engine; use ssh://user@host`);
     }
+    if (provider === "doks" && d.has("host")) {
+        d.problem("host", dockerHost, `${PROJECT}:host.provider "doks" deploys to Kubernetes, not to a Docker engine; remove ${PROJECT}:docker.host`);
+    }
     if (provider === "digitalocean" && d.has("host")) {
         d.problem("host", dockerHost, `${PROJECT}:host.provider "digitalocean" creates the engine itself (ssh://<sshUser>@<reserved ip>); remove ${PROJECT}:docker.host`);
     }
@@ -772,7 +789,9 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const host = readHost(problems, raw.host, raw.docker, env);
     const services = readServices(problems, raw.services, host.provider);
     const frontendScheme = services.frontend.hostPort === 443 ? "https" : "http";
-    const frontendOrigin = services.proxy.enabled ? publicOrigin(services)
+    // On Kubernetes the frontend is reached only through the load balancer's HTTPS.
+    const frontendOrigin = host.provider === "doks" ? `https://${services.publicHost}`
+        : services.proxy.enabled ? publicOrigin(services)
         : [80, 443].includes(services.frontend.hostPort)
             ? `${frontendScheme}://${services.publicHost}`
             : `http://${services.publicHost}:${services.frontend.hostPort}`;
@@ -782,7 +801,14 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     // Will the model, its context and its parallel slots fit the GPU? (components/capacity/)
     problems.push(...capacityProblems(ollama, host.provider, digitalocean));
 
-    if (ollama.mode === "native" && host.provider !== "local") {
+    const doks = readDoks(problems, raw.doks, host.provider, ollama, services.publicHost);
+    if ((ollama.mode === "kubernetes") !== (host.provider === "doks")) {
+        problems.push(
+            `${PROJECT}:ollama.mode: ${show(ollama.mode)} is not allowed with ${PROJECT}:host.provider ${show(host.provider)}; ` +
+                "the kubernetes placement runs on a DigitalOcean Kubernetes cluster and a cluster runs only that placement: use mode: kubernetes with provider: doks",
+        );
+    }
+    if (ollama.mode === "native" && host.provider !== "local" && host.provider !== "doks") {
         problems.push(
             `${PROJECT}:ollama.mode: "native" is not allowed with ${PROJECT}:host.provider "${host.provider}"; ` +
                 "native Ollama runs on the machine that runs Pulumi, next to a local Docker engine. Use mode: container on a remote host",
@@ -804,7 +830,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
             ...(services.proxy.enabled ? [["services.proxy.image", services.proxy.image] as [string, string]] : []),
         ];
         for (const [key, ref] of images) {
-            if (key === "ollama.image" && ollama.mode !== "container") continue;
+            if (key === "ollama.image" && ollama.mode === "native") continue;
             if (!isPinnedImage(ref)) {
                 problems.push(`${PROJECT}:${key}: ${show(ref)} is not pinned; production stacks need an explicit version tag or @sha256 digest (not :latest)`);
             }
@@ -819,13 +845,13 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     }
     const digitaloceanToken = readSecret(problems, "digitaloceanToken", secrets.digitaloceanToken, undefined);
     const basicAuth = readBasicAuth(problems, services.auth.users, secrets.authPasswordHashes);
-    if (host.provider === "digitalocean" && !digitaloceanToken && !env.DIGITALOCEAN_TOKEN) {
+    if ((host.provider === "digitalocean" || host.provider === "doks") && !digitaloceanToken && !env.DIGITALOCEAN_TOKEN) {
         problems.push(`${PROJECT}:digitaloceanToken is missing and DIGITALOCEAN_TOKEN is not set; export DIGITALOCEAN_TOKEN=... or run: pulumi config set --secret digitaloceanToken <token>`);
     }
 
     if (problems.length > 0) throw new ConfigError(stack, problems);
     return {
-        stack, production, ollama, host, services, digitalocean,
+        stack, production, ollama, host, services, digitalocean, doks,
         neo4jPassword: neo4jPassword as pulumi.Output<string>,
         digitaloceanToken,
         basicAuth,
@@ -859,6 +885,7 @@ export function loadProfile(): Profile {
         docker: config.getObject("docker"),
         services: config.getObject("services"),
         digitalocean: config.getObject("digitalocean"),
+        doks: config.getObject("doks"),
     };
     const hashes = config.getObject<unknown>("authPasswordHashes");
     return parseProfile(pulumi.getStack(), raw, {

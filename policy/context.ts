@@ -5,7 +5,7 @@
  * Under `pulumi preview/up --policy-pack policy` the engine starts the pack with the stack in
  * PULUMI_STACK (PULUMI_NODEJS_STACK on older CLIs) and the stack's config, secrets decrypted, as
  * JSON in PULUMI_CONFIG (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go, constructEnv).
- * Production stacks (`prod`, `prod-*`, the same rule as components/config.ts) get `mandatory`:
+ * Production stacks (`prod`, `prod-*`, `scale`, `scale-*`, the same rule as components/config.ts) get `mandatory`:
  * a violation stops the update. Every other stack gets `advisory`: violations are printed, the
  * update goes on. A pack started without a stack name is treated as production (fail closed).
  * `--policy-pack-config` can still override one policy or all (Pulumi's standard precedence).
@@ -30,7 +30,7 @@ export interface PolicyContext {
 }
 
 export function isProductionStack(stack: string): boolean {
-    return stack === "prod" || stack.startsWith("prod-");
+    return /^(prod|scale)(-.+)?$/.test(stack);
 }
 
 /** Parses a config value that holds YAML-mapping data (the engine passes it as JSON text). */

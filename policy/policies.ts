@@ -5,6 +5,7 @@ import { firewall } from "./rules/firewall";
 import { firewallWebOnly } from "./rules/firewall-public-ports";
 import { frontDoorAuth } from "./rules/front-door-auth";
 import { imagesPinned } from "./rules/images";
+import { kubernetesOllamaGpu, kubernetesOnePublicEntry } from "./rules/kubernetes";
 import { neo4jPassword } from "./rules/neo4j-password";
 import { ollamaGpu } from "./rules/ollama-gpu";
 import { ollamaOrigins } from "./rules/ollama-origins";
@@ -24,5 +25,7 @@ export function createPolicies(context: PolicyContext): ResourceValidationPolicy
         proxyOnlyPublishes(context),
         firewallWebOnly(context),
         frontDoorAuth(context),
+        kubernetesOllamaGpu(context),
+        kubernetesOnePublicEntry(context),
     ];
 }

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { mockState } from "./mock-state";
+import { mockCall, mockState } from "./mock-state";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "rag-stack";
@@ -187,7 +187,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
             id: args.custom === false ? undefined : `${args.name}-id`,
             state: { ...args.inputs, ...mockState(args.type, args.name, args.inputs) },
         }),
-        call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+        call: (args: pulumi.runtime.MockCallArgs) => mockCall(args.token, args.inputs),
     }, PROJECT, options.stack, false);
 
     const internals = pulumi.runtime as unknown as RuntimeInternals;

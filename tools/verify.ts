@@ -5,7 +5,8 @@
  */
 import { parseArgs, UsageError, USAGE, VerifyOptions } from "./verify/args";
 import { DockerCli } from "./verify/docker";
-import { OutputsError, readOutputsFile, readPulumiOutputs, StackOutputs } from "./verify/outputs";
+import { isKubernetesOutputs, verifyScale } from "./verify/kubernetes";
+import { OutputsError, parseStackOutputs, readRawOutputsFile, readRawPulumiOutputs, StackOutputs } from "./verify/outputs";
 import { renderParkedJson, renderParkedTable, StackIsParked } from "./verify/parked";
 import { Progress } from "./verify/progress";
 import { allPassed, renderJson, renderTable } from "./verify/report";
@@ -30,9 +31,20 @@ export async function main(argv: string[]): Promise<number> {
     let outputs: StackOutputs;
     const source = options.outputsFile ? `outputs file ${options.outputsFile}` : `stack ${options.stack}`;
     try {
-        outputs = options.outputsFile
-            ? readOutputsFile(options.outputsFile)
-            : await progress.during(`reading outputs: pulumi stack output --stack ${options.stack}`, readPulumiOutputs(options.stack as string));
+        const raw = options.outputsFile
+            ? readRawOutputsFile(options.outputsFile)
+            : await progress.during(`reading outputs: pulumi stack output --stack ${options.stack}`, readRawPulumiOutputs(options.stack as string));
+        // The scale stack (Ollama on Kubernetes) is asked through the cluster's API, not a Docker engine.
+        if (isKubernetesOutputs(raw)) {
+            const scale = await progress.during("asking the cluster", verifyScale(raw, source, {
+                ...options,
+                // --concurrency N: N streams dealt over the replicas (with --sweep, its largest level).
+                concurrency: Math.max(0, ...(options.load?.levels ?? [])),
+            }));
+            process.stdout.write(scale.text);
+            return scale.code;
+        }
+        outputs = parseStackOutputs(raw, source);
     } catch (err) {
         if (err instanceof StackIsParked) {
             process.stdout.write(options.json ? renderParkedJson(source, err.parked) : renderParkedTable(source, err.parked));

@@ -54,6 +54,8 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
                 billing: { cost: host.cost, parkingSaving: host.parkingSaving },
             };
         }
+        case "doks":
+            throw new Error("host.provider doks is a Kubernetes cluster, not a Docker host (components/deployments/kubernetes.ts builds it)");
     }
 }
 

@@ -5,8 +5,10 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OllamaSettings } from "../config";
+import { KubernetesTarget } from "../kubernetes/target";
 import { OllamaContainer } from "./container";
 import { OllamaEndpoint } from "./endpoint";
+import { KubernetesOllama } from "./kubernetes";
 import { NativeOllama } from "./native";
 
 export type { OllamaEndpoint } from "./endpoint";
@@ -14,12 +16,14 @@ export type { OllamaEndpoint } from "./endpoint";
 export interface OllamaArgs {
     /** Validated Ollama settings from the profile. */
     settings: OllamaSettings;
-    /** Docker engine URL of the host the containers run on. */
-    dockerHost: pulumi.Input<string>;
+    /** Docker engine URL of the host the containers run on (Docker hosts). */
+    dockerHost?: pulumi.Input<string>;
     /** True when that engine runs on this machine (a local model directory can then be shared). */
     localEngine: boolean;
-    /** App network the container placement joins (alias `ollama`). */
-    network: docker.Network;
+    /** App network the container placement joins (alias `ollama`); Docker hosts only. */
+    network?: docker.Network;
+    /** Kubernetes placement: the cluster and namespace the StatefulSet goes to, and each replica's model volume size. */
+    kubernetes?: { target: KubernetesTarget; modelsVolumeGb: number };
     /** Whether a host port may be published for the container (127.0.0.1 only; never in production). */
     publishContainerPortOnLoopback: boolean;
     /** Resources that must exist before Ollama starts (e.g. the GPU host being ready). */
@@ -43,19 +47,7 @@ export class Ollama extends pulumi.ComponentResource implements OllamaEndpoint {
     constructor(name: string, args: OllamaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:ollama:Ollama", name, {}, opts);
         const childOpts = { parent: this, dependsOn: args.dependsOn };
-        const impl: OllamaEndpoint =
-            args.settings.mode === "native"
-                ? new NativeOllama(`${name}-native`, { settings: args.settings }, childOpts)
-                : new OllamaContainer(`${name}-container`, {
-                      settings: args.settings,
-                      network: args.network,
-                      dockerHost: args.dockerHost,
-                      localEngine: args.localEngine,
-                      publishOnLoopback: args.publishContainerPortOnLoopback,
-                      modelsHostDir: args.modelsHostDir,
-                      remoteConnection: args.remoteConnection,
-                      hostMachine: args.hostMachine,
-                  }, childOpts);
+        const impl = this.placementFor(name, args, childOpts);
         this.placement = impl.placement;
         this.urlForContainers = impl.urlForContainers;
         this.needsHostGateway = impl.needsHostGateway;
@@ -68,5 +60,32 @@ export class Ollama extends pulumi.ComponentResource implements OllamaEndpoint {
             urlForHost: this.urlForHost,
             processor: this.processor,
         });
+    }
+
+    /** The one place the placement is chosen. */
+    private placementFor(name: string, args: OllamaArgs, childOpts: pulumi.ComponentResourceOptions): OllamaEndpoint {
+        switch (args.settings.mode) {
+            case "native":
+                return new NativeOllama(`${name}-native`, { settings: args.settings }, childOpts);
+            case "container":
+                if (!args.network || args.dockerHost === undefined) throw new Error("the container placement needs a Docker host and its app network");
+                return new OllamaContainer(`${name}-container`, {
+                    settings: args.settings,
+                    network: args.network,
+                    dockerHost: args.dockerHost,
+                    localEngine: args.localEngine,
+                    publishOnLoopback: args.publishContainerPortOnLoopback,
+                    modelsHostDir: args.modelsHostDir,
+                    remoteConnection: args.remoteConnection,
+                    hostMachine: args.hostMachine,
+                }, childOpts);
+            case "kubernetes":
+                if (!args.kubernetes) throw new Error("the kubernetes placement needs a cluster (host.provider doks)");
+                return new KubernetesOllama(`${name}-kubernetes`, {
+                    settings: args.settings,
+                    target: args.kubernetes.target,
+                    modelsVolumeGb: args.kubernetes.modelsVolumeGb,
+                }, childOpts);
+        }
     }
 }

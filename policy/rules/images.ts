@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { PolicyContext } from "../context";
 import { BUILT_IMAGE, CONTAINER, imageOf, isPinnedImage, known, REMOTE_IMAGE } from "../resources";
+import { K8S_WORKLOADS, podContainers } from "./kubernetes";
 
 export const IMAGES_PINNED = "images-pinned";
 
@@ -10,6 +11,14 @@ export function imagesPinned(context: PolicyContext): ResourceValidationPolicy {
         description: "Images are pinned: an explicit version tag (not :latest, not missing) or an @sha256 digest.",
         enforcementLevel: context.enforcement,
         validateResource: (args, reportViolation) => {
+            if (K8S_WORKLOADS.includes(args.type)) {
+                for (const c of podContainers(args.props).containers) {
+                    if (c.image !== undefined && !isPinnedImage(c.image)) {
+                        reportViolation(`${args.name}: container ${c.name} uses image "${c.image}", which is not pinned. Name a version tag or an @sha256 digest.`);
+                    }
+                }
+                return;
+            }
             let ref: string | undefined;
             if (args.type === REMOTE_IMAGE) ref = known(() => args.props.name) as string | undefined;
             else if (args.type === BUILT_IMAGE) ref = known(() => args.props.imageName) as string | undefined;

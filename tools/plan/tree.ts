@@ -19,6 +19,15 @@ const KEY_INPUTS: Record<string, string[]> = {
     "digitalocean:index/droplet:Droplet": ["region", "size", "image", "vpcUuid", "tags"],
     "digitalocean:index/firewall:Firewall": ["inboundRules", "outboundRules"],
     "digitalocean:index/volume:Volume": ["region", "size", "initialFilesystemType"],
+    "digitalocean:index/kubernetesCluster:KubernetesCluster": ["region", "version", "ha", "nodePool.size", "nodePool.nodeCount", "nvidiaGpuDevicePlugin.enabled"],
+    "digitalocean:index/kubernetesNodePool:KubernetesNodePool": ["size", "autoScale", "minNodes", "maxNodes"],
+    // Kubernetes objects: where they live and what they run.
+    "kubernetes:apps/v1:StatefulSet": ["metadata.namespace", "spec.replicas", "spec.template.spec.containers.0.image", "spec.template.spec.containers.0.resources.limits", "spec.volumeClaimTemplates.0.spec.resources.requests.storage"],
+    "kubernetes:apps/v1:Deployment": ["metadata.namespace", "spec.replicas", "spec.template.spec.containers.0.image"],
+    "kubernetes:core/v1:Service": ["metadata.namespace", "metadata.name", "spec.type", "spec.ports"],
+    "kubernetes:core/v1:ConfigMap": ["metadata.namespace", "metadata.name"],
+    "kubernetes:core/v1:Secret": ["metadata.namespace", "metadata.name", "stringData"],
+    "kubernetes:policy/v1:PodDisruptionBudget": ["metadata.namespace", "spec.maxUnavailable", "spec.minAvailable"],
 };
 
 /** Lists this long or longer get one line per item. */

@@ -163,23 +163,31 @@ function parseFrontDoor(raw: unknown, problems: string[]): FrontDoorTarget | und
 
 /** Reads and validates a JSON file of outputs (the shape `pulumi stack output --json` prints). */
 export function readOutputsFile(file: string): StackOutputs {
+    return parseStackOutputs(readRawOutputsFile(file), file);
+}
+
+/** Reads a JSON file of outputs without validating its shape (each stack shape validates its own). */
+export function readRawOutputsFile(file: string): unknown {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (err) {
         throw new OutputsError(file, [`cannot read the file: ${(err as Error).message}`]);
     }
-    let raw: unknown;
     try {
-        raw = JSON.parse(text);
+        return JSON.parse(text) as unknown;
     } catch (err) {
         throw new OutputsError(file, [`not valid JSON: ${(err as Error).message}`]);
     }
-    return parseStackOutputs(raw, file);
 }
 
 /** Runs `pulumi stack output --json --show-secrets --stack <stack>` and validates what it prints. */
-export function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd()): Promise<StackOutputs> {
+export async function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd()): Promise<StackOutputs> {
+    return parseStackOutputs(await readRawPulumiOutputs(stack, timeoutMs, cwd), `pulumi stack output --stack ${stack}`);
+}
+
+/** Runs `pulumi stack output --json --show-secrets --stack <stack>`: the parsed JSON, not validated. */
+export function readRawPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd()): Promise<unknown> {
     const source = `pulumi stack output --stack ${stack}`;
     return new Promise((resolve, reject) => {
         execFile("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack],
@@ -193,9 +201,9 @@ export function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = proce
                     return;
                 }
                 try {
-                    resolve(parseStackOutputs(JSON.parse(stdout), source));
+                    resolve(JSON.parse(stdout) as unknown);
                 } catch (parseErr) {
-                    reject(parseErr instanceof OutputsError || parseErr instanceof StackIsParked ? parseErr : new OutputsError(source, [`pulumi printed no JSON: ${(parseErr as Error).message}`]));
+                    reject(new OutputsError(source, [`pulumi printed no JSON: ${(parseErr as Error).message}`]));
                 }
             });
     });

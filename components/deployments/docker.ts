@@ -1,0 +1,124 @@
+/**
+ * The Docker shape of the stack (dev, prod): a Docker host (the local engine, an existing one, or a
+ * DigitalOcean GPU droplet, running or parked), the app network, Ollama (native or container), the
+ * app containers and, with a front door, the HTTPS proxy in front of them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Profile } from "../config";
+import { createHost, DockerHost } from "../hosts";
+import { boundToMachine } from "../hosts/machine-bound";
+import { Ollama } from "../ollama";
+import { FrontDoor } from "../proxy";
+import { frontDoorOutputs } from "../proxy/outputs";
+import { BACKEND_ALIAS, createAppNetwork, containerName, FRONTEND_ALIAS, Services } from "../services";
+import { StackOutputs } from "./outputs";
+
+export function deployOnDocker(profile: Profile): StackOutputs {
+    const host = createHost("host", profile);
+    // Parked (digitalocean.parked: true) there is no Docker engine: no Ollama, no app, nothing to deploy.
+    const app = host.docker ? deployApp(host.docker) : undefined;
+
+    /** Network, Ollama and the services on the host's Docker engine. */
+    function deployApp(host: DockerHost) {
+        const deployOpts = { provider: host.provider, dependsOn: host.ready, ...boundToMachine(host.machine) };
+        const network = createAppNetwork("app-network", deployOpts);
+
+        const ollama = new Ollama("ollama", {
+            settings: profile.ollama,
+            dockerHost: host.dockerHost,
+            localEngine: host.localEngine,
+            network,
+            publishContainerPortOnLoopback: host.localEngine && !profile.production,
+            modelsHostDir: host.dataDirs?.ollamaModels,
+            remoteConnection: host.connection,
+            hostMachine: host.machine,
+        }, { providers: [host.provider], dependsOn: host.ready });
+
+        const services = new Services("app", {
+            settings: profile.services,
+            network,
+            ollama,
+            model: profile.ollama.model,
+            neo4jPassword: profile.neo4jPassword,
+            protectData: profile.production,
+            publishPorts: !profile.services.proxy.enabled,
+            neo4jDataDir: host.dataDirs?.neo4j,
+            hostMachine: host.machine,
+            dockerHost: host.dockerHost,
+            remoteConnection: host.connection,
+        }, { providers: [host.provider], dependsOn: host.ready });
+
+        // The one HTTPS door in front of the app (prod); without it the app publishes its own ports (dev).
+        const s = profile.services;
+        const proxy = s.proxy.enabled ? new FrontDoor("proxy", {
+            settings: s.proxy,
+            publicHost: s.publicHost,
+            publishAddress: s.publishAddress,
+            network,
+            backend: { host: BACKEND_ALIAS, port: s.backend.port },
+            frontend: { host: FRONTEND_ALIAS, port: s.frontend.port },
+            users: profile.basicAuth,
+            protectData: profile.production,
+            dataDir: host.dataDirs?.proxy,
+            hostMachine: host.machine,
+            after: [services.frontend],
+        }, { providers: [host.provider], dependsOn: host.ready }) : undefined;
+        return { host, ollama, services, proxy };
+    }
+
+    const s = profile.services;
+    // Parked, there is no app to reach: no URLs, no front door to check.
+    const door = app && frontDoorOutputs(s, profile.basicAuth.length > 0, profile.ollama.port);
+    const url = (port: number, path: string) => app && (door
+        ? `${door.url}${path}`
+        : pulumi.interpolate`http://${app.host.publicAddress}${port === 80 ? "" : `:${port}`}${path}`);
+
+    const ollamaPlacement = profile.ollama.mode;
+    const ollamaModel = profile.ollama.model;
+    const ollamaAccelerator = profile.ollama.accelerator;
+    const ollamaUrlForBackend = app?.services.backendOllamaUrl;
+    const ollamaUrlFromHost = app?.ollama.urlForHost;
+    const ollamaProcessor = app?.ollama.processor;
+    const dockerHost = app?.host.dockerHost;
+    /** Which engine and why: rag-stack:docker.host, DOCKER_HOST, Docker Desktop's socket or /var/run/docker.sock. */
+    const dockerHostReason = app?.host.dockerHostReason;
+    const publicIp = host.publicIp;
+    const gpu = app?.host.gpuHost;
+    /** The GPU droplet this stack created: size, GPU, list price per hour, and the readiness check's GPU line. */
+    const gpuHost = gpu && {
+        size: gpu.size,
+        gpu: gpu.gpu,
+        pricePerHourUsd: gpu.pricePerHourUsd,
+        gpuCheck: gpu.gpuCheck,
+        ollamaHealStateDir: gpu.ollamaHealStateDir,
+    };
+    /** `running`, or `parked`: the GPU droplet removed, its data and address kept (README, "Park the GPU"). */
+    const state = host.state;
+    /** What the stack's DigitalOcean resources cost now (list prices, components/hosts/digitalocean-cost.ts). */
+    const costPerHourUsd = host.billing?.cost.perHourUsd;
+    const costPerMonthUsd = host.billing?.cost.perMonthUsd;
+    const costPerHourByItem = host.billing?.cost.perHourByItem;
+    /** What parking saves (running) or is saving (parked): the droplet, less the unassigned IP's charge. */
+    const parkedSaving = host.billing?.parkingSaving;
+    const containers = app && {
+        backend: containerName("backend"),
+        frontend: containerName("frontend"),
+        neo4j: containerName("neo4j"),
+        ollama: profile.ollama.mode === "container" ? containerName("ollama") : undefined,
+        proxy: app.proxy ? containerName("proxy") : undefined,
+    };
+    /** The HTTPS front door verify checks: name, address, CA, the ports that must stay closed. */
+    const frontDoor = door && app && { ...door, address: host.publicIp ?? app.host.publicAddress };
+    const backendUrl = url(s.backend.hostPort, door ? door.apiBase : "");
+    const backendHealthUrl = url(s.backend.hostPort, door ? `${door.apiBase}${s.backend.healthPath}` : s.backend.healthPath);
+    const frontendUrl = url(s.frontend.hostPort, s.frontend.path);
+    const neo4jBoltUrl = app && `bolt://127.0.0.1:${s.neo4j.boltPort}`;
+    const neo4jUser = s.neo4j.user;
+    const neo4jPassword = pulumi.secret(profile.neo4jPassword);
+    return {
+        ollamaPlacement, ollamaModel, ollamaAccelerator, ollamaUrlForBackend, ollamaUrlFromHost, ollamaProcessor,
+        dockerHost, dockerHostReason, publicIp, gpuHost, state, costPerHourUsd, costPerMonthUsd, costPerHourByItem,
+        parkedSaving, containers, frontDoor, backendUrl, backendHealthUrl, frontendUrl, neo4jBoltUrl, neo4jUser,
+        neo4jPassword,
+    };
+}

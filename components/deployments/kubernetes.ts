@@ -1,0 +1,93 @@
+/**
+ * The Kubernetes shape of the stack (`scale`): a DOKS cluster with a CPU and a GPU pool, Ollama as
+ * its third placement (a StatefulSet), the app as Deployments and a StatefulSet, and one HTTPS
+ * load balancer in front. The backend still takes Ollama only through the OllamaEndpoint interface.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Profile } from "../config";
+import { DoksCluster } from "../hosts/doks";
+import { KubernetesApp } from "../kubernetes/app";
+import { FrontDoor } from "../kubernetes/front-door";
+import { KubernetesTarget } from "../kubernetes/target";
+import { Ollama } from "../ollama";
+import { StackOutputs } from "./outputs";
+
+/** Registry whose images a DOKS cluster can pull once registry integration is on. */
+const DOCR = "registry.digitalocean.com/";
+
+export function deployOnKubernetes(profile: Profile): StackOutputs {
+    const doks = profile.doks;
+    if (!doks) throw new Error("host.provider doks without doks settings (config validation should have refused this)");
+    const s = profile.services;
+    const images = [profile.ollama.image, s.backend.image, s.frontend.image, s.neo4j.image];
+
+    const cluster = new DoksCluster("cluster", {
+        settings: doks,
+        token: profile.digitaloceanToken,
+        registryIntegration: images.some((i) => i.startsWith(DOCR)),
+    });
+    const target: KubernetesTarget = { provider: cluster.provider, namespace: doks.namespace, dependsOn: [cluster.namespace] };
+
+    const ollama = new Ollama("ollama", {
+        settings: profile.ollama,
+        localEngine: false,
+        publishContainerPortOnLoopback: false,
+        kubernetes: { target, modelsVolumeGb: doks.modelsVolumeGb },
+    }, { providers: [cluster.provider] });
+
+    const app = new KubernetesApp("app", {
+        settings: s,
+        target,
+        ollama,
+        model: profile.ollama.model,
+        neo4jPassword: profile.neo4jPassword,
+        retainedStorageClass: cluster.retainedStorageClass,
+        neo4jVolumeGb: doks.neo4jVolumeGb,
+        backendReplicas: doks.backendReplicas,
+        frontendReplicas: doks.frontendReplicas,
+    }, { providers: [cluster.provider] });
+
+    const door = new FrontDoor("front-door", {
+        target,
+        doProvider: cluster.doProvider,
+        publicHost: s.publicHost,
+        certificateName: doks.certificateName,
+        backendPort: s.backend.port,
+        frontendPort: s.frontend.port,
+        apiPrefix: "/api/",
+        replicas: 2,
+    }, { providers: [cluster.provider], dependsOn: [app] });
+
+    const gpu = cluster.facts;
+    return {
+        ollamaPlacement: profile.ollama.mode,
+        ollamaModel: profile.ollama.model,
+        ollamaAccelerator: profile.ollama.accelerator,
+        ollamaUrlForBackend: app.backendOllamaUrl,
+        ollamaUrlFromHost: ollama.urlForHost,
+        publicIp: door.publicIp,
+        frontendUrl: `https://${s.publicHost}${s.frontend.path}`,
+        backendUrl: pulumi.output(`https://${s.publicHost}/api`),
+        neo4jUser: s.neo4j.user,
+        neo4jPassword: pulumi.secret(profile.neo4jPassword),
+        namespace: doks.namespace,
+        kubernetesApp: {
+            namespace: doks.namespace,
+            ollamaPort: profile.ollama.port,
+            backendPort: s.backend.port,
+            backendHealthPath: s.backend.healthPath,
+            frontendPort: s.frontend.port,
+        },
+        kubeconfig: pulumi.secret(cluster.cluster.kubeConfigs.apply((c) => c?.[0]?.rawConfig ?? "")),
+        cluster: {
+            name: gpu.clusterName,
+            kubernetesVersion: gpu.kubernetesVersion,
+            region: doks.region,
+            ollamaReplicas: profile.ollama.replicas,
+            gpuNodeSize: gpu.gpuNodeSize,
+            gpu: gpu.gpu,
+            gpuNodes: gpu.gpuNodes,
+            gpuNodePricePerHourUsd: gpu.gpuNodePricePerHourUsd,
+        },
+    };
+}

@@ -1,0 +1,143 @@
+/**
+ * DoksCluster: the `scale` stack's host, a DigitalOcean Kubernetes cluster.
+ *
+ * Resources and why each is shaped so:
+ * - `KubernetesCluster` with a small CPU pool inline (the API requires a default pool; it runs Neo4j,
+ *   the backend, the frontend and the router). The NVIDIA device plugin is DigitalOcean's managed
+ *   component, enabled explicitly (`nvidiaGpuDevicePlugin`; the provider documents it as "enabled by
+ *   default for clusters with NVIDIA GPU nodes"), so the stack installs no device plugin of its own.
+ *   `autoUpgrade` stays off: a version change is a reviewed `pulumi up`, as every other change here.
+ * - A separate `KubernetesNodePool` for the GPUs, autoscaled between minNodes and maxNodes. DOKS
+ *   labels GPU nodes `doks.digitalocean.com/gpu-brand: nvidia` and taints them
+ *   `nvidia.com/gpu:NoSchedule` by itself; the Ollama pods carry the matching selector and
+ *   toleration (components/ollama/kubernetes.ts). Changing the GPU pool never touches the cluster.
+ * - A `kubernetes.Provider` from the cluster's kubeconfig (a secret), and the app's namespace.
+ * - A `StorageClass` with reclaimPolicy Retain on DigitalOcean's block storage CSI driver, for the
+ *   Neo4j graph: deleting the claim (or the stack) keeps the volume.
+ */
+import * as digitalocean from "@pulumi/digitalocean";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DoksSettings } from "../config";
+import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
+
+/** Label DOKS puts on GPU nodes, and the taint it puts on them (the toleration's key). */
+export const DOKS_GPU_NODE_LABEL = { key: "doks.digitalocean.com/gpu-brand", value: "nvidia" };
+export const DOKS_GPU_TAINT_KEY = "nvidia.com/gpu";
+/** DigitalOcean's block storage CSI provisioner (what `do-block-storage` uses). */
+export const DO_BLOCK_STORAGE_PROVISIONER = "dobs.csi.digitalocean.com";
+/** The storage class DOKS installs as default: per-replica model volumes. */
+export const DO_BLOCK_STORAGE_CLASS = "do-block-storage";
+
+export interface DoksClusterArgs {
+    settings: DoksSettings;
+    /** API token from secret config; when absent the provider reads DIGITALOCEAN_TOKEN. */
+    token?: pulumi.Input<string>;
+    /**
+     * Let the cluster pull from the account's DigitalOcean Container Registry (DOKS then adds the
+     * registry's pull secret to every namespace). Needs a registry in the account.
+     */
+    registryIntegration: boolean;
+}
+
+/** What the cluster reports about itself (stack outputs). */
+export interface DoksClusterFacts {
+    clusterName: pulumi.Output<string>;
+    kubernetesVersion: pulumi.Output<string>;
+    gpuNodeSize: string;
+    gpu: string;
+    gpuNodes: { min: number; max: number };
+    /** List price of one GPU node, USD per hour (the droplet table). */
+    gpuNodePricePerHourUsd: number;
+}
+
+export class DoksCluster extends pulumi.ComponentResource {
+    /** DigitalOcean provider of the stack (certificates, anything else in the account). */
+    public readonly doProvider: digitalocean.Provider;
+    public readonly cluster: digitalocean.KubernetesCluster;
+    public readonly gpuPool: digitalocean.KubernetesNodePool;
+    public readonly provider: k8s.Provider;
+    public readonly namespace: k8s.core.v1.Namespace;
+    /** Name of the retained storage class (Neo4j's graph). */
+    public readonly retainedStorageClass: pulumi.Output<string>;
+    public readonly facts: DoksClusterFacts;
+
+    constructor(name: string, args: DoksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-stack:hosts:DoksCluster", name, {}, opts);
+        const s = args.settings;
+        const doProvider = new digitalocean.Provider(`${name}-do`, {
+            token: args.token === undefined ? undefined : pulumi.secret(args.token),
+        }, { parent: this });
+        this.doProvider = doProvider;
+        const doOpts = { parent: this, provider: doProvider };
+
+        const version = /^\d+\.\d+$/.test(s.kubernetesVersion)
+            ? digitalocean.getKubernetesVersionsOutput({ versionPrefix: `${s.kubernetesVersion}.` }, doOpts).latestVersion
+            : pulumi.output(s.kubernetesVersion);
+        const stackName = `${pulumi.getProject()}-${pulumi.getStack()}`;
+
+        this.cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
+            name: stackName,
+            region: s.region,
+            version,
+            ha: s.haControlPlane,
+            autoUpgrade: false,
+            surgeUpgrade: true,
+            registryIntegration: args.registryIntegration,
+            nvidiaGpuDevicePlugin: { enabled: true },
+            nodePool: {
+                name: `${stackName}-cpu`,
+                size: s.cpuPool.size,
+                nodeCount: s.cpuPool.count,
+                labels: { "rag-stack.pool": "cpu" },
+                tags: s.tags,
+            },
+            tags: s.tags,
+        }, doOpts);
+
+        this.gpuPool = new digitalocean.KubernetesNodePool(`${name}-gpu-pool`, {
+            clusterId: this.cluster.id,
+            name: `${stackName}-gpu`,
+            size: s.gpuPool.size,
+            autoScale: true,
+            minNodes: s.gpuPool.minNodes,
+            maxNodes: s.gpuPool.maxNodes,
+            // The count the pool starts with; the autoscaler owns it afterwards.
+            nodeCount: s.gpuPool.minNodes,
+            labels: { "rag-stack.pool": "gpu" },
+            tags: s.tags,
+        }, { ...doOpts, ignoreChanges: ["nodeCount"] });
+
+        const kubeconfig = pulumi.secret(this.cluster.kubeConfigs.apply((configs) => configs?.[0]?.rawConfig ?? ""));
+        this.provider = new k8s.Provider(`${name}-k8s`, {
+            kubeconfig,
+            // Objects go to the namespace they name; nothing lands in `default` by accident.
+            namespace: s.namespace,
+        }, { parent: this, dependsOn: [this.gpuPool] });
+        const k8sOpts = { parent: this, provider: this.provider };
+
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: s.namespace, labels: { "app.kubernetes.io/part-of": pulumi.getProject() } },
+        }, k8sOpts);
+
+        const retained = new k8s.storage.v1.StorageClass(`${name}-retained-storage`, {
+            metadata: { name: `${pulumi.getProject()}-retain` },
+            provisioner: DO_BLOCK_STORAGE_PROVISIONER,
+            reclaimPolicy: "Retain",
+            allowVolumeExpansion: true,
+            volumeBindingMode: "WaitForFirstConsumer",
+        }, k8sOpts);
+        this.retainedStorageClass = retained.metadata.name;
+
+        const gpu = DIGITALOCEAN_GPU_SIZES[s.gpuPool.size];
+        this.facts = {
+            clusterName: this.cluster.name,
+            kubernetesVersion: this.cluster.version,
+            gpuNodeSize: s.gpuPool.size,
+            gpu: gpu ? `${gpu.gpuCount}x ${gpu.gpu}` : "unknown",
+            gpuNodes: { min: s.gpuPool.minNodes, max: s.gpuPool.maxNodes },
+            gpuNodePricePerHourUsd: gpu?.pricePerHourUsd ?? Number.NaN,
+        };
+        this.registerOutputs({ clusterName: this.facts.clusterName, kubernetesVersion: this.facts.kubernetesVersion });
+    }
+}

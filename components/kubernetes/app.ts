@@ -1,0 +1,179 @@
+/**
+ * The application on Kubernetes (the `scale` stack): Neo4j as a StatefulSet with its graph on a
+ * retained volume, the backend and frontend as Deployments with probes and resources, each behind
+ * a ClusterIP Service. The backend takes Ollama only through the OllamaEndpoint interface, as the
+ * Docker implementation (components/services.ts) does. Nothing here is reachable from outside the
+ * cluster: the front door (front-door.ts) is the only public entry.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ServicesSettings } from "../config";
+import { OllamaEndpoint } from "../ollama/endpoint";
+import { appLabels, KubernetesTarget, serviceHost } from "./target";
+
+export interface KubernetesAppArgs {
+    settings: ServicesSettings;
+    target: KubernetesTarget;
+    ollama: OllamaEndpoint;
+    /** Model the backend asks Ollama for. */
+    model: string;
+    neo4jPassword: pulumi.Input<string>;
+    /** Storage class whose volumes outlive their claims (reclaimPolicy Retain). */
+    retainedStorageClass: pulumi.Input<string>;
+    neo4jVolumeGb: number;
+    backendReplicas: number;
+    frontendReplicas: number;
+}
+
+/** Nodes of the CPU pool (components/hosts/doks.ts labels them); GPU nodes stay for Ollama. */
+const CPU_POOL = { "rag-stack.pool": "cpu" };
+
+export class KubernetesApp extends pulumi.ComponentResource {
+    public readonly backendService: k8s.core.v1.Service;
+    public readonly frontendService: k8s.core.v1.Service;
+    public readonly backend: k8s.apps.v1.Deployment;
+    public readonly frontend: k8s.apps.v1.Deployment;
+    public readonly neo4j: k8s.apps.v1.StatefulSet;
+    /** What the backend got as OLLAMA_BASE_URL. */
+    public readonly backendOllamaUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: KubernetesAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-stack:app:KubernetesApp", name, {}, opts);
+        const s = args.settings;
+        const ns = args.target.namespace;
+        const k8sOpts = { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn };
+
+        const neo4jSecret = new k8s.core.v1.Secret(`${name}-neo4j-auth`, {
+            metadata: { name: "neo4j-auth", namespace: ns, labels: appLabels("neo4j").all },
+            type: "Opaque",
+            stringData: {
+                NEO4J_AUTH: pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`),
+                NEO4J_PASSWORD: pulumi.secret(pulumi.output(args.neo4jPassword)),
+            },
+        }, k8sOpts);
+        const secretRef = (key: string) => ({ secretKeyRef: { name: neo4jSecret.metadata.name, key } });
+
+        // Neo4j: one pod, its graph on a volume of the retained class; bolt and browser stay in the cluster.
+        const neo4jLabels = appLabels("neo4j");
+        const neo4jService = new k8s.core.v1.Service(`${name}-neo4j`, {
+            metadata: { name: "neo4j", namespace: ns, labels: neo4jLabels.all },
+            spec: {
+                type: "ClusterIP",
+                selector: neo4jLabels.selector,
+                ports: [{ name: "bolt", port: 7687, targetPort: "bolt" }, { name: "browser", port: 7474, targetPort: "browser" }],
+            },
+        }, k8sOpts);
+        this.neo4j = new k8s.apps.v1.StatefulSet(`${name}-neo4j`, {
+            metadata: { name: "neo4j", namespace: ns, labels: neo4jLabels.all },
+            spec: {
+                replicas: 1,
+                serviceName: neo4jService.metadata.name,
+                selector: { matchLabels: neo4jLabels.selector },
+                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                template: {
+                    metadata: { labels: neo4jLabels.all },
+                    spec: {
+                        nodeSelector: CPU_POOL,
+                        terminationGracePeriodSeconds: 120,
+                        containers: [{
+                            name: "neo4j",
+                            image: s.neo4j.image,
+                            env: [{ name: "NEO4J_AUTH", valueFrom: secretRef("NEO4J_AUTH") }],
+                            ports: [{ name: "bolt", containerPort: 7687 }, { name: "browser", containerPort: 7474 }],
+                            resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } },
+                            volumeMounts: [{ name: "data", mountPath: "/data" }],
+                            startupProbe: { tcpSocket: { port: "bolt" }, periodSeconds: 10, failureThreshold: 30 },
+                            readinessProbe: { tcpSocket: { port: "bolt" }, periodSeconds: 10, failureThreshold: 3 },
+                            livenessProbe: { httpGet: { path: "/", port: "browser" }, periodSeconds: 20, failureThreshold: 3 },
+                        }],
+                    },
+                },
+                volumeClaimTemplates: [{
+                    metadata: { name: "data", labels: neo4jLabels.all },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        storageClassName: args.retainedStorageClass,
+                        resources: { requests: { storage: `${args.neo4jVolumeGb}Gi` } },
+                    },
+                }],
+            },
+        }, k8sOpts);
+
+        // Backend: Ollama's URL from the interface, never from the placement.
+        this.backendOllamaUrl = args.ollama.urlForContainers;
+        const backendLabels = appLabels("backend");
+        const backendEnv = [
+            { name: "OLLAMA_BASE_URL", value: args.ollama.urlForContainers },
+            { name: "OLLAMA_MODEL", value: args.model },
+            { name: "NEO4J_URI", value: `bolt://${serviceHost("neo4j", ns)}:7687` },
+            { name: "NEO4J_USER", value: s.neo4j.user },
+            { name: "NEO4J_PASSWORD", valueFrom: secretRef("NEO4J_PASSWORD") },
+            ...Object.entries(s.backend.env).map(([k, v]) => ({ name: k, value: v })),
+        ];
+        this.backend = new k8s.apps.v1.Deployment(`${name}-backend`, {
+            metadata: { name: "backend", namespace: ns, labels: backendLabels.all },
+            spec: {
+                replicas: args.backendReplicas,
+                selector: { matchLabels: backendLabels.selector },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels: backendLabels.all },
+                    spec: {
+                        nodeSelector: CPU_POOL,
+                        containers: [{
+                            name: "backend",
+                            image: s.backend.image,
+                            env: backendEnv,
+                            ports: [{ name: "http", containerPort: s.backend.port }],
+                            resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+                            readinessProbe: { httpGet: { path: s.backend.healthPath, port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+                            livenessProbe: { httpGet: { path: s.backend.healthPath, port: "http" }, periodSeconds: 20, failureThreshold: 3, initialDelaySeconds: 20 },
+                        }],
+                    },
+                },
+            },
+        }, { ...k8sOpts, dependsOn: [...args.target.dependsOn, this.neo4j, ...args.ollama.ready] });
+        this.backendService = new k8s.core.v1.Service(`${name}-backend`, {
+            metadata: { name: "backend", namespace: ns, labels: backendLabels.all },
+            spec: { type: "ClusterIP", selector: backendLabels.selector, ports: [{ name: "http", port: s.backend.port, targetPort: "http" }] },
+        }, k8sOpts);
+
+        const frontendLabels = appLabels("frontend");
+        this.frontend = new k8s.apps.v1.Deployment(`${name}-frontend`, {
+            metadata: { name: "frontend", namespace: ns, labels: frontendLabels.all },
+            spec: {
+                replicas: args.frontendReplicas,
+                selector: { matchLabels: frontendLabels.selector },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels: frontendLabels.all },
+                    spec: {
+                        nodeSelector: CPU_POOL,
+                        containers: [{
+                            name: "frontend",
+                            image: s.frontend.image,
+                            env: [{ name: "BACKEND_URL", value: `http://${serviceHost("backend", ns)}:${s.backend.port}` }],
+                            ports: [{ name: "http", containerPort: s.frontend.port }],
+                            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                            readinessProbe: { httpGet: { path: s.frontend.path, port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+                            livenessProbe: { httpGet: { path: s.frontend.path, port: "http" }, periodSeconds: 20, failureThreshold: 3, initialDelaySeconds: 10 },
+                        }],
+                    },
+                },
+            },
+        }, { ...k8sOpts, dependsOn: [...args.target.dependsOn, this.backend] });
+        this.frontendService = new k8s.core.v1.Service(`${name}-frontend`, {
+            metadata: { name: "frontend", namespace: ns, labels: frontendLabels.all },
+            spec: { type: "ClusterIP", selector: frontendLabels.selector, ports: [{ name: "http", port: s.frontend.port, targetPort: "http" }] },
+        }, k8sOpts);
+
+        for (const [role, replicas] of [["backend", args.backendReplicas], ["frontend", args.frontendReplicas]] as const) {
+            if (replicas < 2) continue;
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-${role}-pdb`, {
+                metadata: { name: role, namespace: ns, labels: appLabels(role).all },
+                spec: { minAvailable: 1, selector: { matchLabels: appLabels(role).selector } },
+            }, k8sOpts);
+        }
+        this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });
+    }
+}

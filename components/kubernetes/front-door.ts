@@ -1,0 +1,123 @@
+/**
+ * The `scale` stack's only public entry: a DigitalOcean load balancer (a Service of type
+ * LoadBalancer, provisioned by DOKS's cloud controller) that terminates HTTPS with a certificate in
+ * the account and forwards HTTP to a small Caddy router, which sends `/api/*` to the backend and
+ * the rest to the frontend (the same routing as prod's front door), streaming unbuffered.
+ *
+ * Load balancer annotations (digitalocean-cloud-controller-manager, docs/controllers/services/annotations.md):
+ * protocol http with 443 as TLS port and a certificate by name (names survive Let's Encrypt
+ * renewals, ids do not), port 80 redirected to HTTPS, the idle timeout raised from its 60 s default
+ * to its 600 s maximum (an LLM answer streams for minutes), the health check on the router's own path.
+ * A Let's Encrypt certificate needs the domain's DNS on DigitalOcean; otherwise name an existing one.
+ */
+import * as crypto from "crypto";
+import * as digitalocean from "@pulumi/digitalocean";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { appLabels, KubernetesTarget, serviceHost } from "./target";
+import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
+
+/** The official Caddy image, pinned. */
+export const ROUTER_IMAGE = "caddy:2.10.2";
+const ROUTER_PORT = 8080;
+
+export interface FrontDoorArgs {
+    target: KubernetesTarget;
+    doProvider: digitalocean.Provider;
+    publicHost: string;
+    /** Existing certificate in the account; unset: a Let's Encrypt certificate for publicHost. */
+    certificateName?: string;
+    backendPort: number;
+    frontendPort: number;
+    apiPrefix: string;
+    replicas: number;
+}
+
+export class FrontDoor extends pulumi.ComponentResource {
+    public readonly service: k8s.core.v1.Service;
+    /** The load balancer's public address, once DigitalOcean assigned it. */
+    public readonly publicIp: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: FrontDoorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-stack:app:FrontDoor", name, {}, opts);
+        const ns = args.target.namespace;
+        const k8sOpts = { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn };
+        const labels = appLabels("router");
+
+        const certificateName = args.certificateName !== undefined
+            ? pulumi.output(args.certificateName)
+            : new digitalocean.Certificate(`${name}-certificate`, {
+                name: `${pulumi.getProject()}-${pulumi.getStack()}-front-door`,
+                type: "lets_encrypt",
+                domains: [args.publicHost],
+            }, { parent: this, provider: args.doProvider }).name;
+
+        const routerJson = JSON.stringify(routerConfig({
+            listenPort: ROUTER_PORT,
+            backend: `${serviceHost("backend", ns)}:${args.backendPort}`,
+            frontend: `${serviceHost("frontend", ns)}:${args.frontendPort}`,
+            apiPrefix: args.apiPrefix,
+        }), null, 2);
+        const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
+            metadata: { name: "router", namespace: ns, labels: labels.all },
+            data: { "router.json": routerJson },
+        }, k8sOpts);
+        // A config change changes the pod template, so the router pods roll onto it.
+        const configHash = crypto.createHash("sha256").update(routerJson).digest("hex").slice(0, 16);
+
+        new k8s.apps.v1.Deployment(`${name}-router`, {
+            metadata: { name: "router", namespace: ns, labels: labels.all },
+            spec: {
+                replicas: args.replicas,
+                selector: { matchLabels: labels.selector },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels: labels.all, annotations: { "rag-stack/config-hash": configHash } },
+                    spec: {
+                        nodeSelector: { "rag-stack.pool": "cpu" },
+                        containers: [{
+                            name: "caddy",
+                            image: ROUTER_IMAGE,
+                            args: ["caddy", "run", "--config", "/etc/router/router.json"],
+                            ports: [{ name: "http", containerPort: ROUTER_PORT }],
+                            resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: false },
+                            readinessProbe: { httpGet: { path: ROUTER_HEALTH_PATH, port: "http" }, periodSeconds: 5 },
+                            livenessProbe: { httpGet: { path: ROUTER_HEALTH_PATH, port: "http" }, periodSeconds: 20 },
+                            volumeMounts: [{ name: "config", mountPath: "/etc/router", readOnly: true }],
+                        }],
+                        volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
+                    },
+                },
+            },
+        }, k8sOpts);
+
+        this.service = new k8s.core.v1.Service(`${name}-lb`, {
+            metadata: {
+                name: "front-door",
+                namespace: ns,
+                labels: labels.all,
+                annotations: {
+                    "service.beta.kubernetes.io/do-loadbalancer-name": `${pulumi.getProject()}-${pulumi.getStack()}`,
+                    "service.beta.kubernetes.io/do-loadbalancer-protocol": "http",
+                    "service.beta.kubernetes.io/do-loadbalancer-tls-ports": "443",
+                    "service.beta.kubernetes.io/do-loadbalancer-certificate-name": certificateName,
+                    "service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https": "true",
+                    "service.beta.kubernetes.io/do-loadbalancer-http-idle-timeout-seconds": "600",
+                    "service.beta.kubernetes.io/do-loadbalancer-healthcheck-protocol": "http",
+                    "service.beta.kubernetes.io/do-loadbalancer-healthcheck-path": ROUTER_HEALTH_PATH,
+                },
+            },
+            spec: {
+                type: "LoadBalancer",
+                selector: labels.selector,
+                ports: [
+                    { name: "http", port: 80, targetPort: "http" },
+                    { name: "https", port: 443, targetPort: "http" },
+                ],
+            },
+        }, k8sOpts);
+        this.publicIp = this.service.status.apply((st) => st?.loadBalancer?.ingress?.[0]?.ip);
+        this.registerOutputs({ publicIp: this.publicIp });
+    }
+}

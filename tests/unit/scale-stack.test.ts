@@ -1,0 +1,189 @@
+/**
+ * scale, rendered from the real Pulumi.scale.yaml: a DOKS cluster with a CPU pool and an autoscaled
+ * GPU pool, Ollama as a StatefulSet (one GPU per pod, ready only with its model on the GPU), the
+ * app on Kubernetes, one HTTPS load balancer; every Kubernetes object valid against the official
+ * schemas; the backend's URL is the Ollama interface's.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT, Rendered, RenderedResource, renderStack } from "../../tools/render";
+import { KubernetesObject, validateKubernetesObject } from "../../tools/kubernetes-schema";
+
+let r: Rendered;
+
+beforeAll(async () => {
+    r = new Rendered(await renderStack({
+        stack: "scale",
+        secrets: { neo4jPassword: "scale-password-1", digitaloceanToken: "dop_v1_test" },
+    }));
+});
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const k8sObjects = () => r.result.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:") && !x.type.startsWith("pulumi:"));
+const podSpec = (x: RenderedResource): Obj => (x.inputs.spec as Obj).template.spec as Obj;
+const containersOf = (x: RenderedResource): Obj[] => [...(podSpec(x).initContainers ?? []), ...podSpec(x).containers];
+const workloads = () => r.result.resources.filter((x) => /^kubernetes:apps\/v1:(StatefulSet|Deployment)$/.test(x.type));
+const envOf = (c: Obj): Record<string, unknown> => Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+
+test("a DOKS cluster with a CPU default pool, DigitalOcean's NVIDIA device plugin on, no auto-upgrade, HA control plane", () => {
+    const cluster = r.named("cluster-cluster", "digitalocean:index/kubernetesCluster:KubernetesCluster").inputs as Obj;
+    expect(cluster.region).toBe("tor1");
+    expect(cluster.version).toBe("1.33.1-do.0"); // the newest patch of 1.33, resolved through getKubernetesVersions
+    expect(cluster.ha).toBe(true);
+    expect(cluster.autoUpgrade).toBe(false);
+    expect(cluster.nvidiaGpuDevicePlugin).toEqual({ enabled: true });
+    expect(cluster.registryIntegration).toBe(true); // the app images are on registry.digitalocean.com
+    expect(cluster.nodePool).toMatchObject({ size: "s-4vcpu-8gb", nodeCount: 2, labels: { "rag-stack.pool": "cpu" } });
+    // No device plugin of our own: DigitalOcean manages it.
+    expect(k8sObjects().some((x) => x.type === "kubernetes:apps/v1:DaemonSet")).toBe(false);
+});
+
+test("the GPU pool is a separate, autoscaled node pool of the configured size", () => {
+    const pool = r.named("cluster-gpu-pool", "digitalocean:index/kubernetesNodePool:KubernetesNodePool");
+    expect(pool.inputs).toMatchObject({ size: "gpu-4000adax1-20gb", autoScale: true, minNodes: 2, maxNodes: 4 });
+    expect(r.dependsOn(pool, r.named("cluster-cluster", "digitalocean:index/kubernetesCluster:KubernetesCluster"))).toBe(true);
+});
+
+test("the Kubernetes provider takes the cluster's kubeconfig as a secret; every object goes through it", () => {
+    const provider = r.named("cluster-k8s", "pulumi:providers:kubernetes");
+    expect(provider.secretPaths).toContain("kubeconfig");
+    expect(String(provider.inputs.kubeconfig)).toContain("kind: Config");
+    for (const o of k8sObjects()) expect(o.provider).toContain("cluster-k8s");
+    expect(r.result.secretOutputs).toContain("kubeconfig");
+});
+
+test("Ollama: a StatefulSet, one GPU per pod, GPU-node toleration and selector, one pod per node", () => {
+    const set = r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet");
+    const spec = set.inputs.spec as Obj;
+    expect(spec.replicas).toBe(2);
+    const pod = podSpec(set);
+    const ollama = pod.containers.find((c: Obj) => c.name === "ollama");
+    expect(ollama.resources.limits["nvidia.com/gpu"]).toBe("1");
+    expect(pod.tolerations).toContainEqual({ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" });
+    expect(pod.nodeSelector).toEqual({ "doks.digitalocean.com/gpu-brand": "nvidia" });
+    const anti = pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+    expect(anti.topologyKey).toBe("kubernetes.io/hostname");
+    expect(anti.labelSelector.matchLabels).toEqual(spec.selector.matchLabels);
+    expect(ollama.image).toBe("ollama/ollama:0.12.6");
+    expect(envOf(ollama).OLLAMA_HOST).toBe("0.0.0.0:11434");
+    expect(envOf(ollama).OLLAMA_ORIGINS).toBe("https://rag.example.com");
+});
+
+test("no pod asks for a GPU without the GPU nodes' toleration, and no other pod lands on GPU nodes", () => {
+    for (const w of workloads()) {
+        const pod = podSpec(w);
+        const wantsGpu = containersOf(w).some((c) => c.resources?.limits?.["nvidia.com/gpu"] !== undefined);
+        const tolerates = (pod.tolerations ?? []).some((t: Obj) => t.key === "nvidia.com/gpu");
+        expect({ name: w.name, tolerates }).toEqual({ name: w.name, tolerates: wantsGpu });
+        if (!wantsGpu) expect(pod.nodeSelector).toEqual({ "rag-stack.pool": "cpu" });
+    }
+});
+
+test("a pod is not Ready until its model is on disk and 100% on the GPU: init pull, probes that are not `/`", () => {
+    const set = r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet");
+    const pod = podSpec(set);
+    expect(pod.initContainers).toHaveLength(1);
+    expect(pod.initContainers[0].command).toEqual(["sh", "/scripts/k8s-pull-model.sh"]);
+    expect(envOf(pod.initContainers[0]).OLLAMA_MODEL).toBe("qwen2.5:7b-instruct-q8_0");
+    const ollama = pod.containers[0];
+    for (const probe of [ollama.readinessProbe, ollama.startupProbe]) {
+        expect(probe.httpGet).toBeUndefined();
+        expect(probe.exec.command).toEqual(["sh", "/scripts/k8s-model-ready.sh"]);
+    }
+    // A cold load of a model gets ten minutes before the pod is restarted.
+    expect(ollama.startupProbe.periodSeconds * ollama.startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
+    // The scripts come from a ConfigMap holding the real files; their hash rolls the pods.
+    const scripts = r.named("ollama-kubernetes-scripts", "kubernetes:core/v1:ConfigMap").inputs.data as Record<string, string>;
+    expect(Object.keys(scripts).sort()).toEqual(["k8s-model-ready.sh", "k8s-pull-model.sh"]);
+    for (const [file, text] of Object.entries(scripts)) {
+        expect(text).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "components", "ollama", "scripts", file), "utf8"));
+    }
+    expect((set.inputs.spec as Obj).template.metadata.annotations["rag-stack/scripts-hash"]).toMatch(/^[0-9a-f]{16}$/);
+});
+
+test("each Ollama replica keeps its own model volume across restarts, upgrades and scale-downs", () => {
+    const spec = r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet").inputs.spec as Obj;
+    expect(spec.volumeClaimTemplates).toHaveLength(1);
+    expect(spec.volumeClaimTemplates[0].spec).toMatchObject({
+        storageClassName: "do-block-storage", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "100Gi" } },
+    });
+    expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
+    const pdb = r.named("ollama-kubernetes-pdb", "kubernetes:policy/v1:PodDisruptionBudget").inputs.spec as Obj;
+    expect(pdb).toEqual({ maxUnavailable: 1, selector: { matchLabels: spec.selector.matchLabels } });
+});
+
+test("the backend's OLLAMA_BASE_URL is the interface's: the ClusterIP Service `ollama` in the namespace", () => {
+    const service = r.named("ollama-kubernetes-service", "kubernetes:core/v1:Service").inputs as Obj;
+    expect(service.metadata).toMatchObject({ name: "ollama", namespace: "rag-stack" });
+    expect(service.spec.type).toBe("ClusterIP");
+    const backend = r.named("app-backend", "kubernetes:apps/v1:Deployment");
+    const url = envOf(podSpec(backend).containers[0]).OLLAMA_BASE_URL;
+    expect(url).toBe("http://ollama.rag-stack.svc.cluster.local:11434");
+    expect(r.result.outputs.ollamaUrlForBackend).toBe(url);
+    expect(r.dependsOn(backend, r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet"))).toBe(true);
+});
+
+test("Neo4j: a StatefulSet with its graph on a retained volume; its password a Kubernetes Secret from a Pulumi secret", () => {
+    const neo4j = r.named("app-neo4j", "kubernetes:apps/v1:StatefulSet");
+    const spec = neo4j.inputs.spec as Obj;
+    expect(spec.volumeClaimTemplates[0].spec.storageClassName).toBe("rag-stack-retain");
+    const sc = r.named("cluster-retained-storage", "kubernetes:storage.k8s.io/v1:StorageClass").inputs as Obj;
+    expect(sc).toMatchObject({ reclaimPolicy: "Retain", provisioner: "dobs.csi.digitalocean.com" });
+    const secret = r.named("app-neo4j-auth", "kubernetes:core/v1:Secret");
+    expect(secret.secretPaths).toEqual(expect.arrayContaining(["stringData"]));
+    expect(envOf(podSpec(neo4j).containers[0]).NEO4J_AUTH).toEqual({ secretKeyRef: { name: "neo4j-auth", key: "NEO4J_AUTH" } });
+    const backendEnv = envOf(podSpec(r.named("app-backend", "kubernetes:apps/v1:Deployment")).containers[0]);
+    expect(backendEnv.NEO4J_PASSWORD).toEqual({ secretKeyRef: { name: "neo4j-auth", key: "NEO4J_PASSWORD" } });
+    expect(JSON.stringify(k8sObjects().filter((x) => x.type !== "kubernetes:core/v1:Secret").map((x) => x.inputs))).not.toContain("scale-password-1");
+});
+
+test("backend and frontend: Deployments with replicas, probes on their own paths and resources", () => {
+    const backend = r.named("app-backend", "kubernetes:apps/v1:Deployment");
+    const frontend = r.named("app-frontend", "kubernetes:apps/v1:Deployment");
+    expect((backend.inputs.spec as Obj).replicas).toBe(2);
+    expect((frontend.inputs.spec as Obj).replicas).toBe(2);
+    const b = podSpec(backend).containers[0];
+    expect(b.readinessProbe.httpGet).toEqual({ path: "/health", port: "http" });
+    expect(b.resources.requests).toEqual({ cpu: "250m", memory: "512Mi" });
+    expect(envOf(podSpec(frontend).containers[0]).BACKEND_URL).toBe("http://backend.rag-stack.svc.cluster.local:8000");
+});
+
+test("one public entry: the front door is the only LoadBalancer, HTTPS with a certificate, /api/* to the backend", () => {
+    const services = r.ofType("kubernetes:core/v1:Service");
+    const lbs = services.filter((s) => (s.inputs.spec as Obj).type === "LoadBalancer");
+    expect(lbs.map((s) => s.name)).toEqual(["front-door-lb"]);
+    const ann = (lbs[0].inputs.metadata as Obj).annotations as Record<string, string>;
+    expect(ann["service.beta.kubernetes.io/do-loadbalancer-protocol"]).toBe("http");
+    expect(ann["service.beta.kubernetes.io/do-loadbalancer-tls-ports"]).toBe("443");
+    expect(ann["service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https"]).toBe("true");
+    expect(ann["service.beta.kubernetes.io/do-loadbalancer-certificate-name"]).toBe("rag-stack-scale-front-door");
+    const cert = r.named("front-door-certificate", "digitalocean:index/certificate:Certificate").inputs;
+    expect(cert).toMatchObject({ type: "lets_encrypt", domains: ["rag.example.com"] });
+    const router = JSON.parse((r.named("front-door-config", "kubernetes:core/v1:ConfigMap").inputs.data as Obj)["router.json"]);
+    const routes = router.apps.http.servers.router.routes as Obj[];
+    const api = routes.find((x) => x.match?.[0]?.path?.[0] === "/api/*");
+    expect(api?.handle[1].upstreams).toEqual([{ dial: "backend.rag-stack.svc.cluster.local:8000" }]);
+    expect(routes[routes.length - 1].handle[1].upstreams).toEqual([{ dial: "frontend.rag-stack.svc.cluster.local:3000" }]);
+    expect(r.result.outputs.publicIp).toBe("203.0.113.80");
+});
+
+test("every image is pinned", () => {
+    for (const w of workloads()) {
+        for (const c of containersOf(w)) expect(String(c.image)).toMatch(/^[^@]+:(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]*$|@sha256:[0-9a-f]{64}$/);
+    }
+});
+
+test("every rendered Kubernetes object is valid against the official Kubernetes schemas", () => {
+    const objects = k8sObjects();
+    expect(objects.length).toBeGreaterThanOrEqual(15);
+    const problems = objects.flatMap((o) => validateKubernetesObject(o.inputs as unknown as KubernetesObject));
+    expect(problems).toEqual([]);
+});
+
+test("the schema check would catch a broken object (it can fail)", () => {
+    const set = structuredClone(r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet").inputs) as Obj;
+    set.spec.replicas = "two";
+    delete set.spec.template.spec.containers[0].name;
+    const problems = validateKubernetesObject(set as KubernetesObject);
+    expect(problems.join("\n")).toMatch(/replicas must be integer|must have required property 'name'/);
+});

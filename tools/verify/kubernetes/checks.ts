@@ -1,0 +1,229 @@
+/**
+ * `npm run verify -- --stack scale`: the same questions as on a Docker host, asked of the cluster
+ * through its API (no kubectl): the cluster answers; every Ollama replica is Ready, one per GPU
+ * node; every replica's model is 100% in VRAM after a warm-up; with --concurrency N, N streams
+ * spread over the replicas and each one's throughput; the backend's health and the frontend
+ * through their Services; the front door's load balancer has its public address.
+ */
+import { ApiShapeError, GenerateStats, humanBytes, parseGenerateLine, parsePs, findModel, processorLabel, vramShare } from "../ollama-api";
+import { KubeApi } from "./kube-api";
+
+export type ScaleCheckId = "cluster" | "ollama-replicas" | "gpu-share" | "load-spread" | "backend-health" | "frontend" | "front-door";
+
+export const SCALE_CHECK_TITLES: Record<ScaleCheckId, string> = {
+    "cluster": "Kubernetes API answers",
+    "ollama-replicas": "Ollama replicas Ready, one per GPU node",
+    "gpu-share": "Every replica's model 100% in VRAM",
+    "load-spread": "Load across replicas (--concurrency)",
+    "backend-health": "Backend health (Service)",
+    "frontend": "Frontend answers (Service)",
+    "front-door": "Front door load balancer has an address",
+};
+
+export interface ScaleCheckResult {
+    id: ScaleCheckId;
+    title: string;
+    status: "pass" | "fail" | "skip";
+    measured: string[];
+    cause?: string;
+    fix?: string;
+    data?: Record<string, unknown>;
+}
+
+/** What the scale stack's outputs give verify. */
+export interface ScaleTarget {
+    namespace: string;
+    model: string;
+    accelerator: string;
+    replicas: number;
+    ollamaPort: number;
+    backendPort: number;
+    backendHealthPath: string;
+    frontendPort: number;
+}
+
+export interface ScaleOptions {
+    /** Streams at once for the load row; 0 leaves it out. */
+    concurrency: number;
+    /** Tokens each stream generates. */
+    numPredict: number;
+    generateTimeoutMs: number;
+}
+
+const row = (id: ScaleCheckId, status: ScaleCheckResult["status"], measured: string | string[], extra: Partial<ScaleCheckResult> = {}): ScaleCheckResult =>
+    ({ id, title: SCALE_CHECK_TITLES[id], status, measured: [measured].flat(), ...extra });
+
+interface PodList { items: { metadata: { name: string }; spec?: { nodeName?: string }; status?: { conditions?: { type: string; status: string }[] } }[] }
+interface StatefulSetStatus { spec?: { replicas?: number }; status?: { readyReplicas?: number; replicas?: number } }
+
+async function generate(api: KubeApi, path: string, model: string, numPredict: number, timeoutMs: number): Promise<{ stats?: GenerateStats; ttftMs?: number; error?: string }> {
+    const started = Date.now();
+    let ttftMs: number | undefined;
+    let stats: GenerateStats | undefined;
+    let error: string | undefined;
+    const r = await api.request("POST", path, { model, prompt: "Say OK.", stream: true, options: { num_predict: numPredict, temperature: 0 } }, (line) => {
+        try {
+            const chunk = parseGenerateLine(line);
+            if (chunk.error) error = chunk.error;
+            if (chunk.response && ttftMs === undefined) ttftMs = Date.now() - started;
+            if (chunk.stats) stats = chunk.stats;
+        } catch (e) {
+            if (!(e instanceof ApiShapeError)) throw e;
+            error = e.message;
+        }
+    }, timeoutMs);
+    if (r.status !== 200 && !error) error = `HTTP ${r.status} ${r.text.slice(0, 200)}`;
+    return { stats, ttftMs, error };
+}
+
+export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptions): Promise<ScaleCheckResult[]> {
+    const results: ScaleCheckResult[] = [];
+    const ns = t.namespace;
+    try {
+        const v = await api.getJson<{ gitVersion?: string }>("/version");
+        results.push(row("cluster", "pass", `Kubernetes ${v.gitVersion ?? "(version not reported)"}`));
+    } catch (err) {
+        results.push(row("cluster", "fail", (err as Error).message, {
+            cause: "the API server did not answer with the stack's kubeconfig (cluster down, credentials expired after 7 days, or no network)",
+            fix: "pulumi up --stack scale refreshes the kubeconfig output; check doctl kubernetes cluster list",
+        }));
+        const why = "not run: the Kubernetes API did not answer (row 1)";
+        for (const id of ["ollama-replicas", "gpu-share", "load-spread", "backend-health", "frontend", "front-door"] as const) results.push(row(id, "skip", why));
+        return results;
+    }
+
+    // Row 2: the StatefulSet's own count, and where each pod runs.
+    let pods: string[] = [];
+    try {
+        const set = await api.getJson<StatefulSetStatus>(`/apis/apps/v1/namespaces/${ns}/statefulsets/ollama`);
+        const list = await api.getJson<PodList>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent("app.kubernetes.io/name=ollama")}`);
+        const ready = list.items.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+        pods = ready.map((p) => p.metadata.name).sort();
+        const nodes = ready.map((p) => p.spec?.nodeName ?? "?");
+        const distinct = new Set(nodes).size === nodes.length;
+        const wanted = set.spec?.replicas ?? t.replicas;
+        const measured = [`${set.status?.readyReplicas ?? 0}/${wanted} Ready`, ...ready.map((p) => `${p.metadata.name} on ${p.spec?.nodeName ?? "?"}`)];
+        if ((set.status?.readyReplicas ?? 0) < wanted || ready.length < wanted) {
+            results.push(row("ollama-replicas", "fail", measured, {
+                cause: "a replica is not Ready: its model is still being pulled or loaded, no GPU node is free yet (the autoscaler adds one in minutes), or the model does not sit 100% on the GPU",
+                fix: `look at the pod's events and probe messages: the StatefulSet's pods in namespace ${ns} (readiness prints the ollama ps line)`,
+                data: { ready: ready.length, wanted },
+            }));
+        } else if (!distinct) {
+            results.push(row("ollama-replicas", "fail", measured, { cause: "two replicas share a GPU node", fix: "the pod anti-affinity must be required on kubernetes.io/hostname" }));
+        } else {
+            results.push(row("ollama-replicas", "pass", measured, { data: { ready: ready.length, wanted } }));
+        }
+    } catch (err) {
+        results.push(row("ollama-replicas", "fail", (err as Error).message, { cause: "the StatefulSet or its pods could not be read", fix: `check that namespace ${ns} holds the ollama StatefulSet` }));
+    }
+
+    // Row 3: every Ready replica, warmed up, then its share in VRAM.
+    if (pods.length === 0) {
+        results.push(row("gpu-share", "skip", "not run: no Ready replica (row 2)"));
+    } else {
+        const lines: string[] = [];
+        const shares: Record<string, number> = {};
+        let failed = false;
+        for (const pod of pods) {
+            const warm = await generate(api, KubeApi.podProxy(ns, pod, t.ollamaPort, "/api/generate"), t.model, 1, o.generateTimeoutMs);
+            if (warm.error) {
+                failed = true;
+                lines.push(`${pod}: warm-up failed: ${warm.error}`);
+                continue;
+            }
+            const ps = await api.request("GET", KubeApi.podProxy(ns, pod, t.ollamaPort, "/api/ps"));
+            const entry = ps.status === 200 ? findModel(parsePs(ps.text), t.model) : undefined;
+            if (!entry || entry.sizeVram === undefined) {
+                failed = true;
+                lines.push(`${pod}: ${t.model} not loaded after the warm-up`);
+                continue;
+            }
+            shares[pod] = vramShare(entry.size, entry.sizeVram);
+            lines.push(`${pod}: ${processorLabel(entry.size, entry.sizeVram)} (${humanBytes(entry.sizeVram)} of ${humanBytes(entry.size)} in VRAM)`);
+            if (t.accelerator !== "cpu" && shares[pod] < 1) failed = true;
+        }
+        results.push(row("gpu-share", failed ? "fail" : "pass", lines, failed ? {
+            cause: "a replica runs the model partly on the CPU, or cannot load it (VRAM too small for model + context, or the GPU is not visible to the pod)",
+            fix: "choose a bigger GPU size (doks.gpuPool.size) or a smaller model/context; the pod's readiness probe says the same",
+            data: { shares },
+        } : { data: { shares } }));
+    }
+
+    // Row 4: N streams at once, dealt round-robin to the replicas through their pods' proxies.
+    if (o.concurrency <= 0) {
+        results.push(row("load-spread", "skip", "not run: pass --concurrency N"));
+    } else if (pods.length === 0) {
+        results.push(row("load-spread", "skip", "not run: no Ready replica (row 2)"));
+    } else {
+        const started = Date.now();
+        const runs = await Promise.all(Array.from({ length: o.concurrency }, (_, i) => {
+            const pod = pods[i % pods.length];
+            return generate(api, KubeApi.podProxy(ns, pod, t.ollamaPort, "/api/generate"), t.model, o.numPredict, o.generateTimeoutMs)
+                .then((r) => ({ pod, ...r }));
+        }));
+        const wallS = (Date.now() - started) / 1000;
+        const perPod: Record<string, { requests: number; tokens: number; errors: number }> = {};
+        for (const pod of pods) perPod[pod] = { requests: 0, tokens: 0, errors: 0 };
+        for (const r of runs) {
+            perPod[r.pod].requests += 1;
+            if (r.error || !r.stats) perPod[r.pod].errors += 1;
+            else perPod[r.pod].tokens += r.stats.evalCount;
+        }
+        const total = Object.values(perPod).reduce((a, p) => a + p.tokens, 0);
+        const errors = Object.values(perPod).reduce((a, p) => a + p.errors, 0);
+        const rates = Object.fromEntries(Object.entries(perPod).map(([pod, p]) => [pod, p.tokens / wallS]));
+        const lines = [
+            `${o.concurrency} streams over ${pods.length} replicas: ${(total / wallS).toFixed(1)} tok/s in all, ${errors} failed`,
+            ...Object.entries(perPod).map(([pod, p]) => `${pod}: ${p.requests} streams, ${rates[pod].toFixed(1)} tok/s`),
+        ];
+        const idle = Object.entries(perPod).filter(([, p]) => p.tokens === 0).map(([pod]) => pod);
+        results.push(row("load-spread", errors > 0 || idle.length > 0 ? "fail" : "pass", lines, {
+            ...(errors > 0 || idle.length > 0 ? { cause: idle.length ? `replica(s) served nothing: ${idle.join(", ")}` : "streams failed (queue full: HTTP 503, or timeouts)", fix: "read the failing pods' logs; raise replicas or ollama.numParallel within the VRAM budget" } : {}),
+            data: { concurrency: o.concurrency, wallSeconds: wallS, aggregateTokensPerSecond: total / wallS, perReplica: perPod, errors },
+        }));
+    }
+
+    for (const [id, service, port, path] of [
+        ["backend-health", "backend", "http", t.backendHealthPath],
+        ["frontend", "frontend", "http", "/"],
+    ] as const) {
+        try {
+            const r = await api.request("GET", KubeApi.serviceProxy(ns, service, port, path));
+            results.push(row(id, r.status >= 200 && r.status < 300 ? "pass" : "fail", `HTTP ${r.status} from service ${service}${path}`,
+                r.status >= 200 && r.status < 300 ? {} : { cause: `the ${service} Service has no Ready pod, or it answers an error`, fix: `look at the ${service} Deployment's pods and their readiness` }));
+        } catch (err) {
+            results.push(row(id, "fail", (err as Error).message, { cause: `service ${service} could not be reached through the API server`, fix: `check the ${service} Deployment` }));
+        }
+    }
+
+    try {
+        const svc = await api.getJson<{ status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } }>(`/api/v1/namespaces/${ns}/services/front-door`);
+        const ingress = svc.status?.loadBalancer?.ingress?.[0];
+        const address = ingress?.ip ?? ingress?.hostname;
+        results.push(address
+            ? row("front-door", "pass", `load balancer at ${address}; point the DNS name at it`)
+            : row("front-door", "fail", "no address yet", { cause: "DigitalOcean is still provisioning the load balancer, or refused it (certificate name unknown)", fix: `look at the events of service front-door in namespace ${ns}` }));
+    } catch (err) {
+        results.push(row("front-door", "fail", (err as Error).message, { cause: "the front door Service could not be read", fix: "pulumi up --stack scale" }));
+    }
+    return results;
+}
+
+export function renderScaleTable(results: ScaleCheckResult[], heading: string): string {
+    const width = Math.max(...results.map((r) => r.title.length));
+    const lines = [heading, "", ` #   ${"Check".padEnd(width)}  Result  Measured`];
+    results.forEach((r, i) => {
+        const [first, ...rest] = r.measured;
+        lines.push(`${String(i + 1).padStart(2)}   ${r.title.padEnd(width)}  ${({ pass: "PASS", fail: "FAIL", skip: "skip" })[r.status].padEnd(6)}  ${first ?? ""}`.trimEnd());
+        const pad = " ".repeat(5 + width + 2 + 8);
+        for (const more of rest) lines.push(`${pad}${more}`);
+        if (r.status === "fail") {
+            if (r.cause) lines.push(`${pad}cause: ${r.cause}`);
+            if (r.fix) lines.push(`${pad}fix:   ${r.fix}`);
+        }
+    });
+    const n = (s: ScaleCheckResult["status"]) => results.filter((r) => r.status === s).length;
+    lines.push("", `${n("fail") === 0 ? "OK" : "FAILED"}: ${n("pass")} passed, ${n("fail")} failed, ${n("skip")} skipped`);
+    return lines.join("\n") + "\n";
+}
