@@ -19,8 +19,10 @@ function doRaw(size: string, ollama: Record<string, unknown>): RawConfig {
         ollama: { mode: "container", accelerator: "nvidia", image: "ollama/ollama:0.12.6", ...ollama },
         services: {
             publishAddress: "0.0.0.0",
+            publicHost: "rag.example.com",
+            proxy: { acmeEmail: "ops@example.org" },
             backend: { image: "rag-backend:1.0.0" },
-            frontend: { image: "rag-frontend:1.0.0", hostPort: 80 },
+            frontend: { image: "rag-frontend:1.0.0" },
             neo4j: { image: "neo4j:5.26.2-community" },
         },
         digitalocean: { region: "tor1", size, sshPublicKey: PUBLIC_KEY, adminCidrs: ["203.0.113.7/32"] },

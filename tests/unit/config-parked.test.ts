@@ -9,8 +9,10 @@ const tokenEnv = { DIGITALOCEAN_TOKEN: "dop_v1_env" };
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBs2fHw6ZSe1pPsc9iNhOE7PZQRmLk5VLwZa8ePuKJ8e replace-me";
 const SERVICES = {
     publishAddress: "0.0.0.0",
+    publicHost: "rag.example.com",
+    proxy: { acmeEmail: "ops@example.org" },
     backend: { image: "rag-backend:1.0.0" },
-    frontend: { image: "rag-frontend:1.0.0", hostPort: 80 },
+    frontend: { image: "rag-frontend:1.0.0" },
     neo4j: { image: "neo4j:5.26.2-community" },
 };
 const OLLAMA = { mode: "container", model: "qwen2.5:7b-instruct-q8_0", accelerator: "nvidia", image: "ollama/ollama:0.12.6" };
