@@ -3,16 +3,16 @@ import { parseArgs, UsageError } from "../../tools/verify/args";
 describe("verify command line", () => {
     test("defaults: no benchmark, table, 10 s network timeout, 300 s per generation", () => {
         expect(parseArgs(["--stack", "dev"])).toEqual({
-            stack: "dev", bench: 0, json: false, skip: [], timeoutMs: 10_000, generateTimeoutMs: 300_000, quiet: false, concurrency: 0,
+            stack: "dev", bench: 0, json: false, skip: [], timeoutMs: 10_000, generateTimeoutMs: 300_000, quiet: false,
         });
     });
 
     test("every flag, in both --flag value and --flag=value forms", () => {
         const o = parseArgs(["--outputs=out.json", "--bench", "5", "--gpu", "M1 Max", "--json", "--skip", "neo4j,http", "--skip=gpu",
-            "--timeout", "2.5", "--generate-timeout=60", "--docker-host", "ssh://root@host", "--quiet", "--concurrency=3"]);
+            "--timeout", "2.5", "--generate-timeout=60", "--docker-host", "ssh://root@host", "--quiet"]);
         expect(o).toEqual({
             outputsFile: "out.json", bench: 5, gpu: "M1 Max", json: true, skip: ["neo4j", "http", "gpu"], timeoutMs: 2500,
-            generateTimeoutMs: 60_000, dockerHost: "ssh://root@host", quiet: true, concurrency: 3,
+            generateTimeoutMs: 60_000, dockerHost: "ssh://root@host", quiet: true,
         });
     });
 
