@@ -21,7 +21,6 @@ const ollama = new Ollama("ollama", {
     dockerHost: host.dockerHost,
     localEngine: host.localEngine,
     network,
-    publishContainerPortOnLoopback: host.localEngine && !profile.production,
     modelsHostDir: host.dataDirs?.ollamaModels,
     remoteConnection: host.connection,
     hostMachine: host.machine,

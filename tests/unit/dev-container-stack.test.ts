@@ -30,9 +30,25 @@ test("in dev the model store is a volume bound to the host's model directory: sw
     expect(String((volume.inputs.driverOpts as Record<string, string>).device)).toMatch(/\/\.ollama\/models$/);
 });
 
-test("a local container publishes Ollama on loopback only", () => {
-    expect(portsOf(r.named("ollama-container", CONTAINER))).toEqual([{ internal: 11434, external: 11434, ip: "127.0.0.1" }]);
-    expect(r.result.outputs.ollamaUrlFromHost).toBe("http://127.0.0.1:11434");
+test("the model store has a fixed name per stack and directory: switching back reuses it, not a new volume each time", () => {
+    const volume = r.named("ollama-container-models", "docker:index/volume:Volume");
+    expect(volume.inputs.name).toMatch(/^rag-stack-dev-ollama-models-[0-9a-f]{8}$/);
+    expect(volume.retainOnDelete).toBe(true);
+    // The same directory gives the same name in another render (a later switch back).
+    const again = renderStackInChildProcess({ stack: "dev", secrets: { neo4jPassword: "dev-password-1" },
+        overrides: { "ollama.mode": "container", "ollama.accelerator": "cpu" } });
+    expect(again.resources.find((x) => x.name === "ollama-container-models")?.inputs.name).toBe(volume.inputs.name);
+    // Another directory is another volume (Docker would hand back the old one, with the old directory, under the same name).
+    const elsewhere = renderStackInChildProcess({ stack: "dev", secrets: { neo4jPassword: "dev-password-1" },
+        overrides: { "ollama.mode": "container", "ollama.accelerator": "cpu", "ollama.modelsDir": "/srv/models" } });
+    expect(elsewhere.resources.find((x) => x.name === "ollama-container-models")?.inputs.name).not.toBe(volume.inputs.name);
+});
+
+test("the dev container publishes no host port: it never fights native Ollama for the port during a switch", () => {
+    expect(portsOf(r.named("ollama-container", CONTAINER))).toEqual([]);
+    // verify reaches it with `docker exec` into the container (and the backend), as in prod.
+    expect(r.result.outputs.ollamaUrlFromHost).toBeUndefined();
+    expect((r.result.outputs.containers as Record<string, unknown>).ollama).toBe("rag-stack-dev-ollama");
 });
 
 test("backend gets http://ollama:11434, no host-gateway mapping, and waits for the container and the model pull", () => {
