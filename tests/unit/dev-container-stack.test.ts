@@ -3,6 +3,7 @@
  * Mac). Switching placement must touch only Ollama and the backend.
  */
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
+import { modelsVolumeName } from "../../components/ollama/container";
 import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
 
 let r: Rendered;
@@ -32,16 +33,15 @@ test("in dev the model store is a volume bound to the host's model directory: sw
 
 test("the model store has a fixed name per stack and directory: switching back reuses it, not a new volume each time", () => {
     const volume = r.named("ollama-container-models", "docker:index/volume:Volume");
+    const device = (volume.inputs.driverOpts as Record<string, string>).device;
     expect(volume.inputs.name).toMatch(/^rag-stack-dev-ollama-models-[0-9a-f]{8}$/);
     expect(volume.retainOnDelete).toBe(true);
-    // The same directory gives the same name in another render (a later switch back).
-    const again = renderStackInChildProcess({ stack: "dev", secrets: { neo4jPassword: "dev-password-1" },
-        overrides: { "ollama.mode": "container", "ollama.accelerator": "cpu" } });
-    expect(again.resources.find((x) => x.name === "ollama-container-models")?.inputs.name).toBe(volume.inputs.name);
-    // Another directory is another volume (Docker would hand back the old one, with the old directory, under the same name).
-    const elsewhere = renderStackInChildProcess({ stack: "dev", secrets: { neo4jPassword: "dev-password-1" },
-        overrides: { "ollama.mode": "container", "ollama.accelerator": "cpu", "ollama.modelsDir": "/srv/models" } });
-    expect(elsewhere.resources.find((x) => x.name === "ollama-container-models")?.inputs.name).not.toBe(volume.inputs.name);
+    // Derived from the stack and the directory only: a later switch back renders the same name
+    // (the switch rehearsal in tests/e2e proves Docker then hands back the same volume).
+    expect(modelsVolumeName("rag-stack", "dev", device)).toBe(volume.inputs.name);
+    // Another directory is another volume: under the same name Docker would hand back the old one, bound to the old directory.
+    expect(modelsVolumeName("rag-stack", "dev", "/srv/models")).not.toBe(volume.inputs.name);
+    expect(modelsVolumeName("rag-stack", "dev", undefined)).toBe("rag-stack-dev-ollama-models");
 });
 
 test("the dev container publishes no host port: it never fights native Ollama for the port during a switch", () => {
