@@ -79,7 +79,7 @@ beforeAll(async () => {
 afterAll(() => {
     const problems = removeRunObjects();
     if (problems.length) console.warn(`e2e cleanup: ${problems.join("; ")}`);
-    if (figures.length) console.log(figuresTable(figures));
+    if (figures.length) console.log(figuresTable([...figures].sort((a, b) => a.bindAddress.localeCompare(b.bindAddress))));
 });
 
 function figuresTable(rows: Figure[]): string {
@@ -105,6 +105,12 @@ function startLoopbackRelay(address: string, port: number): Promise<net.Server> 
         server.once("error", reject);
         server.listen(port, address, () => resolve(server));
     });
+}
+
+/** Waits (bounded: 60 s, a loaded machine starts node slowly) until the backend answers through Ollama. */
+async function answering(probe: OutageProbe, when: string): Promise<void> {
+    if (await probe.waitAnswering(60_000)) return;
+    throw new Error(`${when}: the backend did not answer through Ollama within 60 s; the prober's last lines:\n${probe.lastLines(10)}`);
 }
 
 function downloaded(ledger: string): number {
@@ -154,7 +160,7 @@ async function rehearse(bindAddress: string, sequence: Placement[], tag: string,
             probe = undefined;
             if (current) {
                 probe = OutageProbe.start(image, `rag-stack-probe-e2e-${RUN_ID}-${tag}-${n}`, network(), backendUrl);
-                expect(await probe.waitAnswering(20_000)).toBe(true);
+                await answering(probe, `before up #${n + 1}`);
             }
             const bytesBefore = downloaded(ledger);
             const started = Date.now();
@@ -162,7 +168,7 @@ async function rehearse(bindAddress: string, sequence: Placement[], tag: string,
             const upSeconds = (Date.now() - started) / 1000;
             if (!probe) probe = OutageProbe.start(image, `rag-stack-probe-e2e-${RUN_ID}-${tag}-${n}`, network(), backendUrl);
             // The backend answers through the new placement (bounded wait), then the prober stops.
-            expect(await probe.waitAnswering(20_000)).toBe(true);
+            await answering(probe, `after up #${n + 1}`);
             const seen = probe.stop();
             probe = undefined;
             const outage = current ? seen : undefined;
@@ -221,10 +227,23 @@ function expectSwitchFigures(rows: Figure[]): void {
     }
 }
 
-test("bindAddress 127.0.0.1 (a Mac's auto): native -> container -> native -> container, each in one up", async () => {
-    expectSwitchFigures(await rehearse("127.0.0.1", ["native", "container", "native", "container"], "lo", true));
+// One after the other (run at once, they measure each other's load), each reported by its own test.
+let loopback: PromiseSettledResult<Figure[]>;
+let auto: PromiseSettledResult<Figure[]>;
+beforeAll(async () => {
+    [loopback] = await Promise.allSettled([rehearse("127.0.0.1", ["native", "container", "native", "container"], "lo", true)]);
+    [auto] = await Promise.allSettled([rehearse("auto", ["native", "container", "native"], "auto", false)]);
+}, 600_000);
+
+const figuresOf = (r: PromiseSettledResult<Figure[]>): Figure[] => {
+    if (r.status === "rejected") throw r.reason;
+    return r.value;
+};
+
+test("bindAddress 127.0.0.1 (a Mac's auto): native -> container -> native -> container, each in one up", () => {
+    expectSwitchFigures(figuresOf(loopback));
 });
 
-test("bindAddress auto (Linux: the bridge gateway): native -> container -> native, each in one up", async () => {
-    expectSwitchFigures(await rehearse("auto", ["native", "container", "native"], "auto", false));
+test("bindAddress auto (Linux: the bridge gateway): native -> container -> native, each in one up", () => {
+    expectSwitchFigures(figuresOf(auto));
 });

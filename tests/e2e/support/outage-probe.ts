@@ -44,6 +44,11 @@ export class OutageProbe {
             .sort((a, b) => a.at - b.at);
     }
 
+    /** The prober's last output lines, for a failure message. */
+    lastLines(n: number): string {
+        return docker(["logs", "--tail", String(n), this.name]);
+    }
+
     /** Waits (bounded) until the latest sample answered. */
     async waitAnswering(timeoutMs: number): Promise<boolean> {
         const deadline = Date.now() + timeoutMs;
