@@ -86,8 +86,9 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
                 RAG_OLLAMA_ACCELERATOR: s.accelerator,
                 RAG_OLLAMA_KEEP_ALIVE: s.keepAlive,
             },
-            // Checked again whenever the model changes or the server restarts (settings or scripts).
-            triggers: [s.model, serverRunHash, scriptHash(...NATIVE_GPU_SCRIPTS)],
+            // Checked again whenever the model changes, the server restarts (settings or scripts), or
+            // the pull or check scripts change: any change to the native scripts measures again.
+            triggers: [s.model, serverRunHash, scriptHash(...NATIVE_MODEL_SCRIPTS), scriptHash(...NATIVE_GPU_SCRIPTS)],
         }, { parent: this, dependsOn: [this.model] });
 
         this.urlForContainers = pulumi.output(`http://${HOST_GATEWAY_NAME}:${s.port}`);
