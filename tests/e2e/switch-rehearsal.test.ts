@@ -201,8 +201,9 @@ async function rehearse(bindAddress: string, sequence: Placement[], tag: string,
             from = placement;
         }
         // One model store for every container phase: switching back reuses the volume, never a new one.
-        const stores = new Set(engine.createdVolumes.filter((v) => v.resource === "ollama-container-models").map((v) => v.name));
-        expect(stores.size).toBe(1);
+        const creates = engine.createdVolumes.filter((v) => v.resource === "ollama-container-models");
+        expect(creates).toHaveLength(sequence.filter((p) => p === "container").length);
+        expect(new Set(creates.map((v) => v.name)).size).toBe(1);
         return mine;
     } finally {
         console.log(log.join("\n"));
