@@ -28,7 +28,6 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             dockerHost: host.dockerHost,
             localEngine: host.localEngine,
             network,
-            publishContainerPortOnLoopback: host.localEngine && !profile.production,
             modelsHostDir: host.dataDirs?.ollamaModels,
             remoteConnection: host.connection,
             hostMachine: host.machine,

@@ -31,7 +31,6 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
     const ollama = new Ollama("ollama", {
         settings: profile.ollama,
         localEngine: false,
-        publishContainerPortOnLoopback: false,
         kubernetes: { target, modelsVolumeGb: doks.modelsVolumeGb },
     }, { providers: [cluster.provider] });
 

@@ -2,7 +2,18 @@
  * Container placement: Ollama in a pinned `ollama/ollama` container on the app network, alias
  * `ollama`, NVIDIA GPUs requested when the accelerator is nvidia, model store on a volume, and the
  * model pulled into it during `up` (skipped when present).
+ *
+ * No host port is published, in dev either. A placement switch is not a replacement: the engine
+ * creates the incoming placement (and replaces the backend) before it deletes the outgoing one at
+ * the end of the update (pulumi/pulumi#9979). A container publishing 127.0.0.1:<port> would be
+ * created while native Ollama still holds that port ("address already in use"), and on the way
+ * back native-start.sh would find the container answering on it. Without a published port the two
+ * placements never need the same thing at the same moment; `npm run verify` reaches the container
+ * with `docker exec` (into the Ollama container and the backend), as in prod. The other design, a
+ * handoff resource that stops the outgoing placement first, would have to know the placement the
+ * program no longer declares, and would stop Ollama before the new one is even pulled.
  */
+import * as crypto from "crypto";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -24,8 +35,6 @@ export interface OllamaContainerArgs {
     dockerHost: pulumi.Input<string>;
     /** True when the engine is on this machine: a configured modelsDir is then bind-mounted as the model store. */
     localEngine: boolean;
-    /** Publish the Ollama port on the host's 127.0.0.1 (dev convenience); never on other addresses. */
-    publishOnLoopback: boolean;
     /** A directory on the Docker host for the model store (a droplet's block volume); wins over modelsDir. */
     modelsHostDir?: string;
     /**
@@ -39,6 +48,18 @@ export interface OllamaContainerArgs {
 
 /** Where the official image keeps its models (OLLAMA_MODELS default for root). */
 export const CONTAINER_MODELS_PATH = "/root/.ollama/models";
+
+/**
+ * The model store's Docker volume name: fixed per stack, so a switch back to the container finds
+ * the store of the last time (`docker volume create` hands back an existing volume of that name,
+ * and the volume is retained when the placement goes). A bind to a host directory carries a hash of
+ * the directory: Docker would otherwise hand back the old volume, bound to the old directory, when
+ * `ollama.modelsDir` changes.
+ */
+export function modelsVolumeName(project: string, stack: string, hostDir: string | undefined): string {
+    const base = `${project}-${stack}-ollama-models`;
+    return hostDir === undefined ? base : `${base}-${crypto.createHash("sha256").update(hostDir).digest("hex").slice(0, 8)}`;
+}
 
 export class OllamaContainer extends pulumi.ComponentResource implements OllamaEndpoint {
     public readonly placement = "container" as const;
@@ -59,9 +80,10 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
         // The model store: a host directory when there is one (the droplet's models volume, or the
         // local engine's configured modelsDir), else a Docker-managed volume.
         const modelsHostDir = args.modelsHostDir ?? (args.localEngine ? s.modelsDir : undefined);
-        this.modelsVolume = new docker.Volume(`${name}-models`, modelsHostDir !== undefined
-            ? { driver: "local", driverOpts: { type: "none", o: "bind", device: modelsHostDir } }
-            : {}, { ...onHost, retainOnDelete: true });
+        this.modelsVolume = new docker.Volume(`${name}-models`, {
+            name: modelsVolumeName(pulumi.getProject(), pulumi.getStack(), modelsHostDir),
+            ...(modelsHostDir !== undefined ? { driver: "local", driverOpts: { type: "none", o: "bind", device: modelsHostDir } } : {}),
+        }, { ...onHost, retainOnDelete: true });
 
         const containerName = `${pulumi.getProject()}-${pulumi.getStack()}-ollama`;
         this.container = new docker.Container(`${name}`, {
@@ -74,9 +96,8 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             restart: "unless-stopped",
             networksAdvanced: [{ name: args.network.name, aliases: [OLLAMA_NETWORK_ALIAS] }],
             volumes: [{ volumeName: this.modelsVolume.name, containerPath: CONTAINER_MODELS_PATH }],
-            ports: args.publishOnLoopback
-                ? [{ internal: OLLAMA_CONTAINER_PORT, external: s.port, ip: "127.0.0.1" }]
-                : [],
+            // No published port (see the header): the app network and `docker exec` reach it.
+            ports: [],
             // With nvidia, the check proves the GPU is still usable inside the container (health-check.ts).
             healthcheck: ollamaHealthCheck(s.accelerator),
             wait: true,
@@ -101,7 +122,7 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             [s.model, s.accelerator, s.keepAlive], [capacity]);
 
         this.urlForContainers = pulumi.output(`http://${OLLAMA_NETWORK_ALIAS}:${OLLAMA_CONTAINER_PORT}`);
-        this.urlForHost = pulumi.output(args.publishOnLoopback ? `http://127.0.0.1:${s.port}` : undefined);
+        this.urlForHost = pulumi.output(undefined);
         this.processor = gpuCheck.stdout.apply((out) => scriptResults(out).processor);
         this.ready = [this.container, pull, capacity, gpuCheck];
         this.registerOutputs({ urlForContainers: this.urlForContainers, urlForHost: this.urlForHost, processor: this.processor });

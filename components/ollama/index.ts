@@ -24,8 +24,6 @@ export interface OllamaArgs {
     network?: docker.Network;
     /** Kubernetes placement: the cluster and namespace the StatefulSet goes to, and each replica's model volume size. */
     kubernetes?: { target: KubernetesTarget; modelsVolumeGb: number };
-    /** Whether a host port may be published for the container (127.0.0.1 only; never in production). */
-    publishContainerPortOnLoopback: boolean;
     /** Resources that must exist before Ollama starts (e.g. the GPU host being ready). */
     dependsOn?: pulumi.Resource[];
     /** Container placement: a directory on the Docker host for the model store (a droplet's block volume). */
@@ -74,7 +72,6 @@ export class Ollama extends pulumi.ComponentResource implements OllamaEndpoint {
                     network: args.network,
                     dockerHost: args.dockerHost,
                     localEngine: args.localEngine,
-                    publishOnLoopback: args.publishContainerPortOnLoopback,
                     modelsHostDir: args.modelsHostDir,
                     remoteConnection: args.remoteConnection,
                     hostMachine: args.hostMachine,

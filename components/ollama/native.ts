@@ -9,7 +9,8 @@
  *   model   native-pull-model.sh: skipped when present, pulled otherwise; a new model is pulled
  *           without restarting the server. Never deletes a model.
  *   gpu     native-gpu-check.sh: a warm-up load, then the share of the model in VRAM from /api/ps
- *           becomes `processor`; below 100% GPU with accelerator metal/nvidia fails `up`.
+ *           becomes `processor`; below 100% GPU with accelerator metal/nvidia fails `up`. Re-runs
+ *           with every server restart (a settings or a script change), which unloads the model.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -46,9 +47,14 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
     constructor(name: string, args: NativeOllamaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:ollama:NativeOllama", name, {}, opts);
         const s = args.settings;
-        const serverEnvironment = nativeServerEnvironment(s, PROJECT, args.stack ?? pulumi.getStack());
-        // Identifies the server's settings: the GPU check re-runs whenever the server restarts.
-        const settingsHash = crypto.createHash("sha256").update(JSON.stringify(serverEnvironment)).digest("hex").slice(0, 16);
+        const serverEnvironment = {
+            ...nativeServerEnvironment(s, PROJECT, args.stack ?? pulumi.getStack()),
+            RAG_OLLAMA_SCRIPTS: scriptHash(...NATIVE_SERVER_SCRIPTS),
+        };
+        // Identifies one run of the server: whatever changes this environment restarts it (`update`),
+        // its settings and a script-only change alike. A restart unloads the model, so the GPU check
+        // carries this hash in its triggers and measures again.
+        const serverRunHash = crypto.createHash("sha256").update(JSON.stringify(serverEnvironment)).digest("hex").slice(0, 16);
 
         // A change of environment (settings, or the scripts' hash carried in it) runs `update`, a
         // restart; removal runs `delete`. No `triggers`: the provider replaces on a trigger change,
@@ -58,7 +64,7 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
             create: scriptCommand("native-start.sh"),
             update: scriptCommand("native-restart.sh"),
             delete: scriptCommand("native-stop.sh"),
-            environment: { ...serverEnvironment, RAG_OLLAMA_SCRIPTS: scriptHash(...NATIVE_SERVER_SCRIPTS) },
+            environment: serverEnvironment,
             addPreviousOutputInEnv: true,
         }, { parent: this, deleteBeforeReplace: true });
 
@@ -84,8 +90,9 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
                 RAG_OLLAMA_ACCELERATOR: s.accelerator,
                 RAG_OLLAMA_KEEP_ALIVE: s.keepAlive,
             },
-            // Checked again whenever the model or the server (restarted on a settings change) changes.
-            triggers: [s.model, settingsHash, scriptHash(...NATIVE_GPU_SCRIPTS)],
+            // Checked again whenever the model changes, the server restarts (settings or scripts), or
+            // the pull or check scripts change: any change to the native scripts measures again.
+            triggers: [s.model, serverRunHash, scriptHash(...NATIVE_MODEL_SCRIPTS), scriptHash(...NATIVE_GPU_SCRIPTS)],
         }, { parent: this, dependsOn: [this.model, capacity] });
 
         this.urlForContainers = pulumi.output(`http://${HOST_GATEWAY_NAME}:${s.port}`);

@@ -154,3 +154,32 @@ test("macOS: a port answered by Ollama.app or `brew services` is refused before 
     expect(fs.existsSync(plistPath())).toBe(false);
     expect(foreign.pid && process.kill(foreign.pid, 0)).toBe(true);
 });
+
+test("macOS restart rides out launchd's asynchronous bootout: waits until the job left the domain and the port refuses, retries bootstrap on 5", async () => {
+    const race = { FAKE_LAUNCHCTL_LINGER_MS: "1500", FAKE_LAUNCHCTL_SETTLE_MS: "5000" };
+    const first = await sb.run(r.server.inputs.create, env(race));
+    expectOk(first);
+    const res = await sb.run(r.server.inputs.update, env({ ...race, OLLAMA_KEEP_ALIVE: "30m", ...previous(first) }));
+    expectOk(res);
+    const c = calls();
+    const bootout = c.indexOf(`bootout gui/${uid}/${LABEL}`);
+    const bootstraps = c.map((x, i) => [x, i] as const).filter(([x, i]) => i > bootout && x.startsWith("bootstrap"));
+    // Between bootout and the next bootstrap the script asked launchd until the job was gone.
+    expect(c.slice(bootout + 1, bootstraps[0][1]).filter((x) => x === `print gui/${uid}/${LABEL}`).length).toBeGreaterThan(1);
+    expect(res.stdout).toMatch(/left launchd after \d+ s/);
+    // launchd still held the label for a moment: the first bootstrap failed with 5 and was retried.
+    expect(bootstraps.length).toBeGreaterThan(1);
+    expect(res.stdout).toContain("Bootstrap failed: 5: Input/output error");
+    expect(scriptResults(res.stdout).pid).not.toBe(scriptResults(first.stdout).pid);
+    expect(await answers(sb.url)).toBe(true);
+});
+
+test("macOS stop: a job that never leaves launchd fails within the bound, naming what to check", async () => {
+    const start = await sb.run(r.server.inputs.create, env());
+    expectOk(start);
+    const started = Date.now();
+    const res = await sb.run(r.server.inputs.delete, env({ FAKE_LAUNCHCTL_LINGER_MS: "600000", RAG_OLLAMA_LAUNCHD_TIMEOUT: "2", ...previous(start) }));
+    expect(res.code).toBe(5);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(res.stderr).toContain(`launchctl print gui/${uid}/${LABEL}`);
+});

@@ -3,6 +3,7 @@
  * Mac). Switching placement must touch only Ollama and the backend.
  */
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
+import { modelsVolumeName } from "../../components/ollama/container";
 import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
 
 let r: Rendered;
@@ -33,9 +34,24 @@ test("in dev the model store is a volume bound to the host's model directory: sw
     expect(String((volume.inputs.driverOpts as Record<string, string>).device)).toMatch(/\/\.ollama\/models$/);
 });
 
-test("a local container publishes Ollama on loopback only", () => {
-    expect(portsOf(r.named("ollama-container", CONTAINER))).toEqual([{ internal: 11434, external: 11434, ip: "127.0.0.1" }]);
-    expect(r.result.outputs.ollamaUrlFromHost).toBe("http://127.0.0.1:11434");
+test("the model store has a fixed name per stack and directory: switching back reuses it, not a new volume each time", () => {
+    const volume = r.named("ollama-container-models", "docker:index/volume:Volume");
+    const device = (volume.inputs.driverOpts as Record<string, string>).device;
+    expect(volume.inputs.name).toMatch(/^rag-stack-dev-ollama-models-[0-9a-f]{8}$/);
+    expect(volume.retainOnDelete).toBe(true);
+    // Derived from the stack and the directory only: a later switch back renders the same name
+    // (the switch rehearsal in tests/e2e proves Docker then hands back the same volume).
+    expect(modelsVolumeName("rag-stack", "dev", device)).toBe(volume.inputs.name);
+    // Another directory is another volume: under the same name Docker would hand back the old one, bound to the old directory.
+    expect(modelsVolumeName("rag-stack", "dev", "/srv/models")).not.toBe(volume.inputs.name);
+    expect(modelsVolumeName("rag-stack", "dev", undefined)).toBe("rag-stack-dev-ollama-models");
+});
+
+test("the dev container publishes no host port: it never fights native Ollama for the port during a switch", () => {
+    expect(portsOf(r.named("ollama-container", CONTAINER))).toEqual([]);
+    // verify reaches it with `docker exec` into the container (and the backend), as in prod.
+    expect(r.result.outputs.ollamaUrlFromHost).toBeUndefined();
+    expect((r.result.outputs.containers as Record<string, unknown>).ollama).toBe("rag-stack-dev-ollama");
 });
 
 test("backend gets http://ollama:11434, no host-gateway mapping, and waits for the container and the model pull", () => {

@@ -4,7 +4,8 @@
  * server (update = restart), and the backend waits for all three.
  */
 import { Rendered, RenderedResource, renderStack } from "../../tools/render";
-import { scriptResults } from "../../components/ollama/scripts";
+import { scriptHash, scriptResults } from "../../components/ollama/scripts";
+import { NATIVE_GPU_SCRIPTS, NATIVE_MODEL_SCRIPTS, NATIVE_SERVER_SCRIPTS } from "../../components/ollama/native";
 import { fallbackHostUrl, listenAddress } from "../../components/ollama/environment";
 
 const LOCAL_COMMAND = "command:local:Command";
@@ -53,6 +54,15 @@ test("a model change cannot touch the server: the model is in the model and GPU 
     expect(model.inputs.delete).toBeUndefined(); // models are never deleted
     expect("OLLAMA_HOST" in env(model)).toBe(false);
     expect(r.dependsOn(model, server)).toBe(true);
+});
+
+test("the GPU check re-runs on any native script change: server (through its restart), pull and check scripts", () => {
+    const triggers = gpu.inputs.triggers as string[];
+    expect(triggers).toContain(scriptHash(...NATIVE_MODEL_SCRIPTS));
+    expect(triggers).toContain(scriptHash(...NATIVE_GPU_SCRIPTS));
+    // The server's scripts reach it through the hash of the server's environment (RAG_OLLAMA_SCRIPTS in it);
+    // tests/unit/native-script-change.test.ts changes a server script and sees the triggers change.
+    expect(env(server).RAG_OLLAMA_SCRIPTS).toBe(scriptHash(...NATIVE_SERVER_SCRIPTS));
 });
 
 test("GPU check after the model, enforcing the configured accelerator", () => {

@@ -254,6 +254,50 @@ launchd_pid() {
     launchctl print "$DOMAIN/$LABEL" 2>/dev/null | sed -n 's/^[[:space:]]*pid = \([0-9][0-9]*\).*/\1/p' | head -n 1
 }
 
+# launchd_bootout_wait URL-OR-EMPTY: boots the job out and waits until launchd has let go of it.
+# `launchctl bootout` returns before the job has left the domain, and a bootstrap in that window
+# fails with "Bootstrap failed: 5: Input/output error" for a few seconds (openclaw/openclaw#136453;
+# headroomlabs-ai/headroom#1289 measured ~5 s). So: bootout, then wait (RAG_OLLAMA_LAUNCHD_TIMEOUT
+# seconds, default 30) until `launchctl print` no longer finds the job and, when a URL is given, its
+# port refuses connections. Returns 1 when the bound passes.
+launchd_bootout_wait() {
+    launchd_limit=${RAG_OLLAMA_LAUNCHD_TIMEOUT:-30}
+    launchd_started=$(date +%s)
+    bootout_out=$(launchctl bootout "$DOMAIN/$LABEL" 2>&1) || say "launchd: bootout: $(printf '%s' "$bootout_out" | head -n 1); waiting for the job to leave anyway"
+    while :; do
+        if ! launchd_loaded; then
+            [ -z "$1" ] && break
+            bootout_probe=0
+            probe "$1" || bootout_probe=$?
+            [ "$bootout_probe" -eq 1 ] && break
+        fi
+        [ $(($(date +%s) - launchd_started)) -ge "$launchd_limit" ] && return 1
+        sleep 0.2
+    done
+    say "launchd: ${LABEL} left launchd after $(($(date +%s) - launchd_started)) s${1:+ and ${1} refuses connections}"
+}
+
+# launchd_bootstrap: `launchctl bootstrap DOMAIN PLIST`, retried every second (bounded by
+# RAG_OLLAMA_LAUNCHD_TIMEOUT, default 30 s) while launchd answers 5 (Input/output error: the label is
+# still being released) or 37 (Operation already in progress). On failure BOOTSTRAP_ERROR says why.
+launchd_bootstrap() {
+    launchd_limit=${RAG_OLLAMA_LAUNCHD_TIMEOUT:-30}
+    launchd_started=$(date +%s)
+    while :; do
+        bootstrap_rc=0
+        bootstrap_out=$(launchctl bootstrap "$DOMAIN" "$PLIST" 2>&1) || bootstrap_rc=$?
+        [ "$bootstrap_rc" -eq 0 ] && return 0
+        BOOTSTRAP_ERROR="$(printf '%s' "$bootstrap_out" | head -n 1) (exit ${bootstrap_rc})"
+        case "$bootstrap_rc" in
+            5 | 37) ;;
+            *) return 1 ;;
+        esac
+        [ $(($(date +%s) - launchd_started)) -ge "$launchd_limit" ] && return 1
+        say "launchd: ${BOOTSTRAP_ERROR}: launchd is still releasing ${LABEL}; retrying in 1 s"
+        sleep 1
+    done
+}
+
 # running PID: alive and not a zombie (an exited process its parent, often init, has not reaped yet).
 running() {
     kill -0 "$1" 2>/dev/null || return 1

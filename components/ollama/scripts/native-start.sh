@@ -21,6 +21,8 @@
 #   RAG_OLLAMA_BINARY           path of `ollama` (empty: PATH, then /opt/homebrew/bin, /usr/local/bin)
 #   RAG_OLLAMA_READY_TIMEOUT    seconds to wait for /api/version (default 60)
 #   RAG_OLLAMA_ADOPT            true: adopt an Ollama already answering on the port
+#   RAG_OLLAMA_LAUNCHD_TIMEOUT  macOS: seconds to wait for launchd to let go of a booted-out job and
+#                               to retry a bootstrap refused with 5 or 37 (default 30)
 # Output: step lines, then "@ollama url=... managed=... pid=... log=... version=..." lines.
 # Exit codes: 0 running; 2 bad environment or missing tool; 3 no address to bind;
 #   4 port held by another program; 5 not ready in time, or the server exited (log tail printed).
@@ -129,7 +131,8 @@ start_darwin() {
             return 0
         fi
         say "launchd: ${LABEL} is loaded with other settings; launchctl bootout ${DOMAIN}/${LABEL}"
-        launchctl bootout "$DOMAIN/$LABEL" || true
+        launchd_bootout_wait "$URL" ||
+            die 5 "launchctl bootout ${DOMAIN}/${LABEL}: the job is still in launchd, or ${URL} still answers, after ${launchd_limit} s; check \`launchctl print ${DOMAIN}/${LABEL}\` and what holds port ${PORT}, then run pulumi up again"
     else
         check_port_free
     fi
@@ -137,8 +140,8 @@ start_darwin() {
     say "launchd: wrote ${PLIST}"
     launchctl enable "$DOMAIN/$LABEL" || true
     say "launchd: launchctl bootstrap ${DOMAIN} ${PLIST}"
-    launchctl bootstrap "$DOMAIN" "$PLIST" ||
-        die 5 "launchctl bootstrap ${DOMAIN} ${PLIST} failed; see \`launchctl print ${DOMAIN}/${LABEL}\` and ${LOG} (the ${DOMAIN} domain exists only while this user is logged in to the desktop, not over ssh alone)"
+    launchd_bootstrap ||
+        die 5 "launchctl bootstrap ${DOMAIN} ${PLIST} failed: ${BOOTSTRAP_ERROR}; see \`launchctl print ${DOMAIN}/${LABEL}\` and ${LOG} (the ${DOMAIN} domain exists only while this user is logged in to the desktop, not over ssh alone)"
     if ! wait_ready ""; then
         launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1 || true
         rm -f "$PLIST"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Stops the native Ollama server this stack started, and only that one. Never by name.
-#   launchd (macOS): `launchctl bootout gui/<uid>/<label>`, then removes the plist.
+#   launchd (macOS): `launchctl bootout gui/<uid>/<label>`, then waits (bounded) until launchd has let
+#     go of the job and its port refuses connections (bootout is asynchronous), then removes the plist.
 #   pidfile (Linux): SIGTERM to the pidfile's PID, only after checking it is still an `ollama serve`
 #     started when we recorded it (a reused PID belonging to another program is left alone);
 #     SIGKILL to that same verified PID if it has not exited after 15 s; removes the pidfile.
@@ -12,6 +13,7 @@
 #                          was started); without it, the current settings below are used
 #   RAG_OLLAMA_STATE_DIR   Linux: directory holding ollama.pid
 #   RAG_OLLAMA_LABEL       macOS: launchd label
+#   RAG_OLLAMA_LAUNCHD_TIMEOUT  macOS: seconds to wait for launchd to let go of the job (default 30)
 # Exit codes: 0 stopped, already stopped, or not ours; 2 bad environment; 5 could not stop it.
 set -eu
 
@@ -40,9 +42,9 @@ case "$managed" in
         darwin_paths
         if launchd_loaded; then
             say "stop: launchctl bootout ${DOMAIN}/${LABEL}"
-            if ! launchctl bootout "$DOMAIN/$LABEL" && launchd_loaded; then
-                die 5 "launchctl bootout ${DOMAIN}/${LABEL} failed; run it by hand and check \`launchctl print ${DOMAIN}/${LABEL}\`"
-            fi
+            stop_url=$(previous url)
+            launchd_bootout_wait "$stop_url" ||
+                die 5 "launchctl bootout ${DOMAIN}/${LABEL}: the job is still in launchd${stop_url:+, or ${stop_url} still answers,} after ${launchd_limit} s; check \`launchctl print ${DOMAIN}/${LABEL}\`, then run pulumi up again"
         else
             say "stop: ${LABEL} is not loaded in ${DOMAIN}; already stopped"
         fi

@@ -32,7 +32,7 @@ export function createNetwork(name: string): string {
     return name;
 }
 
-/** Removes this run's containers, then its networks. Never throws: it runs in afterAll, after failures too. */
+/** Removes this run's containers, then its networks and volumes. Never throws: it runs in afterAll, after failures too. */
 export function removeRunObjects(): string[] {
     const problems: string[] = [];
     const filter = `label=${E2E_LABEL}=${RUN_ID}`;
@@ -45,6 +45,12 @@ export function removeRunObjects(): string[] {
     try {
         const nets = docker(["network", "ls", "-q", "--filter", filter]).split("\n").filter(Boolean);
         for (const n of nets) docker(["network", "rm", n]);
+    } catch (err) {
+        problems.push((err as Error).message);
+    }
+    try {
+        const volumes = docker(["volume", "ls", "-q", "--filter", filter]).split("\n").filter(Boolean);
+        if (volumes.length) docker(["volume", "rm", "-f", ...volumes]);
     } catch (err) {
         problems.push((err as Error).message);
     }
