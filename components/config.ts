@@ -11,6 +11,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
 import { isPinnedImage } from "./images";
+import { checkAdminSources, normaliseCidrs, parseListenAddress } from "./validation/addresses";
 
 export { isPinnedImage } from "./images";
 
@@ -324,11 +325,20 @@ function show(value: unknown): string {
 export const MODEL_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*){0,2}:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 /** A Go duration as OLLAMA_KEEP_ALIVE takes it (24h, 30m, 1h30m), a number of seconds, or -1 (forever). */
 const DURATION_PATTERN = /^(-1|0|\d+|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)|[0-9a-fA-F:]+\/\d{1,3})$/;
 const DOCKER_HOST = /^(unix|ssh|tcp|npipe):\/\/\S+$/;
 const ORIGIN = /^(\*|https?:\/\/[^\s/]+(:\d+)?|[a-z][a-z0-9+.-]*:\/\/\*)$/;
 
+
+/** A listen/publish address key: a keyword or a strict IP address (components/validation/addresses.ts), normalised. */
+function listenAddress(r: Reader, name: string, fallback: string, keywords: readonly string[], allowed: string): string {
+    const value = r.string(name, fallback, undefined, allowed);
+    const address = parseListenAddress(value, keywords);
+    if (address === undefined) {
+        if (value !== "") r.problem(name, value, `it is not an IP address; ${allowed}`);
+        return fallback;
+    }
+    return address;
+}
 
 function expandHome(p: string): string {
     return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
@@ -353,11 +363,8 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     const keepAlive = r.string("keepAlive", "24h", DURATION_PATTERN,
         "use a duration such as 24h, 30m or 1h30m, a number of seconds, or -1 to keep the model loaded forever");
     const image = r.string("image", DEFAULT_OLLAMA_IMAGE, /^\S+$/, "expected an image reference such as ollama/ollama:0.12.6");
-    const bindAddress = r.string("bindAddress", "auto", /^(auto|0\.0\.0\.0|::|localhost|[0-9a-fA-F:.]+)$/,
-        "use auto (narrowest address the backend container can reach), an IP address of this host, or 0.0.0.0");
-    if (bindAddress !== "auto" && /[.]/.test(bindAddress) && bindAddress !== "localhost" && !IPV4.test(bindAddress)) {
-        r.problem("bindAddress", bindAddress, "expected auto or a valid IPv4/IPv6 address");
-    }
+    const bindAddress = listenAddress(r, "bindAddress", "auto", ["auto", "localhost"],
+        "use auto (narrowest address the backend container can reach), an IP address of this host (127.0.0.1, 172.17.0.1, ::1), or 0.0.0.0");
     const origins = r.stringList("origins", [frontendOrigin], ORIGIN,
         "each origin must look like http://host:port or https://host (no paths)");
     if (origins.includes("*")) {
@@ -440,8 +447,8 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
         boltPort: n.integer("boltPort", 7687, 1, 65535),
         httpPort: n.integer("httpPort", 7474, 1, 65535),
     };
-    const publishAddress = s.string("publishAddress", "127.0.0.1", /^(0\.0\.0\.0|::|[0-9a-fA-F:.]+)$/,
-        "use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)");
+    const publishAddress = listenAddress(s, "publishAddress", "127.0.0.1", [],
+        "use an IP address of the Docker host: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)");
     const publicHost = s.string("publicHost", "localhost", /^[A-Za-z0-9.:\-[\]]+$/, "expected a hostname or address");
     return { backend, frontend, neo4j, publishAddress, publicHost };
 }
@@ -495,7 +502,7 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         sshKeyFingerprints: r.stringList("sshKeyFingerprints", [], /^([0-9a-f]{2}:){15}[0-9a-f]{2}$|^\d+$/,
             "each item must be an MD5 fingerprint (aa:bb:...) or a numeric key id"),
         sshPrivateKeyPath: r.optionalString("sshPrivateKeyPath", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/"),
-        adminCidrs: r.stringList("adminCidrs", [], CIDR, "each item must be a CIDR such as 203.0.113.7/32"),
+        adminCidrs: r.stringList("adminCidrs", []),
         allowSshFromAnywhere: r.boolean("allowSshFromAnywhere", false),
         vpcIpRange: r.string("vpcIpRange", "10.110.0.0/20", PRIVATE_IPV4_CIDR,
             "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as 10.110.0.0/20"),
@@ -510,11 +517,11 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
     if (raw !== undefined && settings.adminCidrs.length === 0) {
         problems.push(`${PROJECT}:digitalocean.adminCidrs is empty; list the CIDRs allowed to reach SSH, e.g. [203.0.113.7/32]`);
     }
-    for (const cidr of settings.adminCidrs) {
-        if (/^(0\.0\.0\.0|::)\/0$/.test(cidr) && !settings.allowSshFromAnywhere) {
-            r.problem("adminCidrs", cidr, `it opens SSH to the whole internet; use your own address/32, or set ${PROJECT}:digitalocean.allowSshFromAnywhere: true to accept that`);
-        }
+    // Parsed with ipaddr.js and judged by the same code as the policy pack's firewall rule.
+    for (const p of checkAdminSources(settings.adminCidrs, settings.allowSshFromAnywhere, `${PROJECT}:digitalocean.allowSshFromAnywhere: true`)) {
+        r.problem("adminCidrs", p.value, p.reason);
     }
+    settings.adminCidrs = normaliseCidrs(settings.adminCidrs);
     if (settings.size && settings.region) {
         const placementProblem = checkDigitalOceanPlacement(settings.size, settings.region);
         if (placementProblem) problems.push(`${PROJECT}:digitalocean.${placementProblem}`);

@@ -23,6 +23,8 @@ export interface PolicyContext {
     ollamaAccelerator?: string;
     /** The VPC's private range (`rag-stack:digitalocean.vpcIpRange`), when the stack has one. */
     vpcIpRange?: string;
+    /** `rag-stack:digitalocean.allowSshFromAnywhere`: the stack's explicit consent to a wide SSH rule. */
+    allowSshFromAnywhere?: boolean;
 }
 
 export function isProductionStack(stack: string): boolean {
@@ -60,6 +62,7 @@ export function policyContext(stack: string | undefined, config: Record<string, 
         enforcement: production ? "mandatory" : "advisory",
         ollamaAccelerator: accelerator,
         vpcIpRange,
+        allowSshFromAnywhere: digitalocean.allowSshFromAnywhere === true || digitalocean.allowSshFromAnywhere === "true",
     };
 }
 
