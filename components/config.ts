@@ -12,6 +12,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
 import { isPinnedImage } from "./images";
 import { checkAdminSources, normaliseCidrs, parseListenAddress } from "./validation/addresses";
+import { ENV_NAME_ALLOWED, invalidEnvNames } from "./validation/env-names";
+import { parseImageReference } from "./validation/image-reference";
+import { ORIGIN_ALLOWED, originProblem } from "./validation/origins";
 
 export { isPinnedImage } from "./images";
 
@@ -326,8 +329,17 @@ export const MODEL_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*){0,2}
 /** A Go duration as OLLAMA_KEEP_ALIVE takes it (24h, 30m, 1h30m), a number of seconds, or -1 (forever). */
 const DURATION_PATTERN = /^(-1|0|\d+|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
 const DOCKER_HOST = /^(unix|ssh|tcp|npipe):\/\/\S+$/;
-const ORIGIN = /^(\*|https?:\/\/[^\s/]+(:\d+)?|[a-z][a-z0-9+.-]*:\/\/\*)$/;
 
+
+/** An image key, checked by the reference grammar (components/validation/image-reference.ts). */
+function imageReference(r: Reader, name: string, fallback: string, example: string): string {
+    const value = r.string(name, fallback, undefined, `expected an image reference such as ${example}`);
+    const parsed = value === "" ? undefined : parseImageReference(value);
+    if (parsed && !parsed.ok) {
+        r.problem(name, value, `${parsed.reason}; expected an image reference such as ${example} (name[:tag][@sha256:<64 hex digits>])`);
+    }
+    return value;
+}
 
 /** A listen/publish address key: a keyword or a strict IP address (components/validation/addresses.ts), normalised. */
 function listenAddress(r: Reader, name: string, fallback: string, keywords: readonly string[], allowed: string): string {
@@ -362,13 +374,13 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     const accelerator = r.oneOf("accelerator", ACCELERATORS);
     const keepAlive = r.string("keepAlive", "24h", DURATION_PATTERN,
         "use a duration such as 24h, 30m or 1h30m, a number of seconds, or -1 to keep the model loaded forever");
-    const image = r.string("image", DEFAULT_OLLAMA_IMAGE, /^\S+$/, "expected an image reference such as ollama/ollama:0.12.6");
+    const image = imageReference(r, "image", DEFAULT_OLLAMA_IMAGE, "ollama/ollama:0.12.6");
     const bindAddress = listenAddress(r, "bindAddress", "auto", ["auto", "localhost"],
         "use auto (narrowest address the backend container can reach), an IP address of this host (127.0.0.1, 172.17.0.1, ::1), or 0.0.0.0");
-    const origins = r.stringList("origins", [frontendOrigin], ORIGIN,
-        "each origin must look like http://host:port or https://host (no paths)");
-    if (origins.includes("*")) {
-        r.problem("origins", "*", "name the frontend's origin (e.g. http://localhost:3000); `*` lets any web page drive your Ollama");
+    const origins = r.stringList("origins", [frontendOrigin]);
+    for (const origin of origins) {
+        const problem = originProblem(origin);
+        if (problem) r.problem("origins", origin, `${problem}; ${ORIGIN_ALLOWED}`);
     }
     const modelsDirRaw = r.optionalString("modelsDir", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/");
     const binary = r.optionalString("binary", /^\/\S*$/, "use an absolute path to the ollama executable");
@@ -400,7 +412,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
 }
 
 function readAppImage(r: Reader, fallbackImage: string): AppImage {
-    const image = r.string("image", fallbackImage, /^\S+$/, "expected an image reference such as rag-backend:1.4.2");
+    const image = imageReference(r, "image", fallbackImage, "rag-backend:1.4.2");
     if (!r.has("build")) return { image };
     const b = r.child("build");
     b.rejectUnknown(["context", "dockerfile", "args"]);
@@ -425,6 +437,7 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
         healthPath: b.string("healthPath", "/health", /^\/\S*$/, "expected a path starting with /"),
         env: b.stringMap("env"),
     };
+    for (const name of invalidEnvNames(backend.env)) b.problem("env", name, `it is not a valid environment variable name; ${ENV_NAME_ALLOWED}`);
     for (const reserved of ["OLLAMA_BASE_URL", "NEO4J_URI", "NEO4J_USER", "NEO4J_USERNAME", "NEO4J_PASSWORD"]) {
         if (reserved in backend.env) {
             b.problem(`env.${reserved}`, backend.env[reserved], "this variable is wired by the stack itself; remove it from services.backend.env");
@@ -442,7 +455,7 @@ function readServices(problems: string[], raw: unknown): ServicesSettings {
     const n = s.child("neo4j");
     n.rejectUnknown(["image", "user", "boltPort", "httpPort"]);
     const neo4j: Neo4jSettings = {
-        image: n.string("image", "neo4j:5.26-community", /^\S+$/, "expected an image reference such as neo4j:5.26-community"),
+        image: imageReference(n, "image", "neo4j:5.26-community", "neo4j:5.26-community"),
         user: n.string("user", "neo4j", /^[A-Za-z][A-Za-z0-9_]*$/, "expected a user name of letters, digits and _"),
         boltPort: n.integer("boltPort", 7687, 1, 65535),
         httpPort: n.integer("httpPort", 7474, 1, 65535),
