@@ -13,8 +13,12 @@ import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from
 import { isPinnedImage } from "./images";
 import { checkAdminSources, normaliseCidrs, parseListenAddress } from "./validation/addresses";
 import { ENV_NAME_ALLOWED, invalidEnvNames } from "./validation/env-names";
+import { hostPortClashes } from "./validation/host-ports";
 import { parseImageReference } from "./validation/image-reference";
 import { ORIGIN_ALLOWED, originProblem } from "./validation/origins";
+import { ineffectiveKeyWarnings } from "./validation/placement";
+import { deployPlatform, metalPlatformProblem } from "./validation/platform";
+import { unknownKeyProblems } from "./validation/unknown-keys";
 
 export { isPinnedImage } from "./images";
 
@@ -579,6 +583,14 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
                 "native Ollama runs on the machine that runs Pulumi, next to a local Docker engine. Use mode: container on a remote host",
         );
     }
+    // Ollama first: a service on Ollama's port is the one named as the clash.
+    problems.push(...hostPortClashes([
+        ...(ollama.mode === "native" || host.provider === "local" ? [{ key: `${PROJECT}:ollama.port`, port: ollama.port }] : []),
+        { key: `${PROJECT}:services.backend.hostPort`, port: services.backend.hostPort },
+        { key: `${PROJECT}:services.frontend.hostPort`, port: services.frontend.hostPort },
+        { key: `${PROJECT}:services.neo4j.boltPort`, port: services.neo4j.boltPort },
+        { key: `${PROJECT}:services.neo4j.httpPort`, port: services.neo4j.httpPort },
+    ]));
     if (ollama.accelerator === "metal" && host.provider !== "local") {
         problems.push(`${PROJECT}:ollama.accelerator: "metal" is not allowed with ${PROJECT}:host.provider "${host.provider}"; Metal exists only on a Mac running Ollama natively. Use nvidia`);
     }
@@ -613,11 +625,17 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
 
 type SecretAwareRuntime = { isConfigSecret?: (key: string) => boolean };
 
-/** Reads the current stack's configuration through Pulumi and validates it. */
+/**
+ * Reads the current stack's configuration through Pulumi and validates it. Also refuses keys of the
+ * namespace nothing reads (every key read here is known: the `raw` fields and the secrets) and
+ * `accelerator: metal` off a Mac, and warns about keys without effect in this placement.
+ */
 export function loadProfile(): Profile {
     const config = new pulumi.Config(PROJECT);
     const isConfigSecret = (pulumi.runtime as unknown as SecretAwareRuntime).isConfigSecret ?? (() => true);
+    const secretNames: string[] = [];
     const secret = (key: string) => {
+        secretNames.push(key);
         const value = config.getSecret(key);
         return value === undefined ? undefined : { value, isSecret: isConfigSecret(`${PROJECT}:${key}`) };
     };
@@ -628,5 +646,28 @@ export function loadProfile(): Profile {
         services: config.getObject("services"),
         digitalocean: config.getObject("digitalocean"),
     };
-    return parseProfile(pulumi.getStack(), raw, { neo4jPassword: secret("neo4jPassword"), digitaloceanToken: secret("digitaloceanToken") });
+    const secrets: RawSecrets = { neo4jPassword: secret("neo4jPassword"), digitaloceanToken: secret("digitaloceanToken") };
+
+    const all = pulumi.runtime.allConfig();
+    const startProblems = unknownKeyProblems(PROJECT, all, [...Object.keys(raw), ...secretNames],
+        Object.keys(all).filter((k) => isConfigSecret(k)));
+    const ollama = (raw.ollama ?? {}) as Obj;
+    // Only where nothing else refuses metal already (a container, a remote host): one sentence per mistake.
+    const provider = ((raw.host ?? {}) as Obj).provider ?? "local";
+    const metal = ollama.mode === "native" && provider === "local" ? metalPlatformProblem(PROJECT, String(ollama.accelerator), deployPlatform()) : undefined;
+    if (metal) startProblems.push(metal);
+
+    let profile: Profile;
+    try {
+        profile = parseProfile(pulumi.getStack(), raw, secrets);
+    } catch (e) {
+        if (e instanceof ConfigError && startProblems.length > 0) throw new ConfigError(e.stack, [...startProblems, ...e.problems]);
+        throw e;
+    }
+    if (startProblems.length > 0) throw new ConfigError(profile.stack, startProblems);
+    const written = ollama && typeof ollama === "object" ? Object.keys(ollama) : [];
+    for (const warning of ineffectiveKeyWarnings(PROJECT, { mode: profile.ollama.mode, provider: profile.host.provider }, written)) {
+        pulumi.log.warn(warning);
+    }
+    return profile;
 }

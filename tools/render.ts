@@ -55,6 +55,12 @@ export interface RenderOptions {
     plainKeys?: string[];
     /** Directory holding the stack files and index.ts (the project root by default). */
     projectDir?: string;
+    /**
+     * The OS the program is told it deploys from (components/validation/platform.ts). Default
+     * `darwin`: the dev stack is a Mac's (native Ollama on Metal) and renders as on that Mac on any
+     * machine; pass `linux` to see what a real run there says.
+     */
+    platform?: NodeJS.Platform;
 }
 
 export interface RenderResult {
@@ -222,7 +228,10 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
         });
     };
 
-    const program = (await import(path.join(options.projectDir ?? PROJECT_ROOT, "index"))) as Record<string, unknown>;
+    const projectDir = options.projectDir ?? PROJECT_ROOT;
+    const platform = require(path.join(projectDir, "components", "validation", "platform")) as typeof import("../components/validation/platform");
+    platform.renderAsPlatform(options.platform ?? "darwin");
+    const program = (await import(path.join(projectDir, "index"))) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(program)) {
