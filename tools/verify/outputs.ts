@@ -5,6 +5,7 @@
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
+import { describeEmptyOutputs, describePulumiFailure, PULUMI_WRAPPER } from "./pulumi-cli";
 
 export type OllamaPlacement = "native" | "container";
 export type OllamaAccelerator = "metal" | "nvidia" | "cpu";
@@ -147,22 +148,32 @@ export function readOutputsFile(file: string): StackOutputs {
     return parseStackOutputs(raw, file);
 }
 
-/** Runs `pulumi stack output --json --show-secrets --stack <stack>` and validates what it prints. */
-export function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd()): Promise<StackOutputs> {
+/**
+ * Runs `pulumi stack output --json --show-secrets --stack <stack>` (through tools/pulumi.sh, which
+ * prefers an installed CLI) and validates what it prints. Failures are told apart in pulumi-cli.ts.
+ */
+export function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Promise<StackOutputs> {
     const source = `pulumi stack output --stack ${stack}`;
     return new Promise((resolve, reject) => {
-        execFile("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack],
-            { cwd, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
+        execFile("sh", [PULUMI_WRAPPER, "stack", "output", "--json", "--show-secrets", "--stack", stack],
+            { cwd, env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
                 if (err) {
-                    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
-                    reject(new OutputsError(source, [missing
-                        ? "the pulumi CLI is not installed here; export the outputs elsewhere (pulumi stack output --json --show-secrets > outputs.json) and pass --outputs outputs.json"
-                        : `pulumi failed: ${(stderr || err.message).trim().split("\n").slice(-3).join(" ")}; ` +
-                            "where the Pulumi CLI cannot run, write the outputs elsewhere (pulumi stack output --json --show-secrets --stack <name> > outputs.json) and pass --outputs outputs.json"]));
+                    const e = err as NodeJS.ErrnoException & { code?: string | number; killed?: boolean };
+                    reject(new OutputsError(source, [describePulumiFailure(stack, {
+                        code: typeof e.code === "number" ? e.code : undefined,
+                        errno: typeof e.code === "string" ? e.code : undefined,
+                        timedOut: e.killed === true,
+                        stderr: stderr || err.message,
+                    })]));
                     return;
                 }
                 try {
-                    resolve(parseStackOutputs(JSON.parse(stdout), source));
+                    const raw: unknown = JSON.parse(stdout);
+                    if (raw && typeof raw === "object" && Object.keys(raw).length === 0) {
+                        reject(new OutputsError(source, [describeEmptyOutputs(stack)]));
+                        return;
+                    }
+                    resolve(parseStackOutputs(raw, source));
                 } catch (parseErr) {
                     reject(parseErr instanceof OutputsError ? parseErr : new OutputsError(source, [`pulumi printed no JSON: ${(parseErr as Error).message}`]));
                 }
