@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { mockState } from "./mock-state";
+import { inventedValues, mockId, mockState } from "./mock-state";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "rag-stack";
@@ -69,6 +69,8 @@ export interface RenderResult {
     /** The program's stack outputs, resolved; secret ones listed in `secretOutputs`. */
     outputs: Record<string, unknown>;
     secretOutputs: string[];
+    /** Values only the mocks invent (ids, addresses, digests): a real deployment has others. Sorted. */
+    invented: string[];
 }
 
 /** Placeholder rendered for secret config whose value the test or tool did not provide. */
@@ -186,11 +188,13 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     const resources: RenderedResource[] = [];
+    const invented = new Set<string>();
     await pulumi.runtime.setMocks({
-        newResource: (args: pulumi.runtime.MockResourceArgs) => ({
-            id: args.custom === false ? undefined : `${args.name}-id`,
-            state: { ...args.inputs, ...mockState(args.type, args.name, args.inputs) },
-        }),
+        newResource: (args: pulumi.runtime.MockResourceArgs) => {
+            const id = args.custom === false ? undefined : mockId(args.type, args.name);
+            for (const value of inventedValues(id, args.type, args.name, args.inputs)) invented.add(value);
+            return { id, state: { ...args.inputs, ...mockState(args.type, args.name, args.inputs) } };
+        },
         call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
     }, PROJECT, options.stack, false);
 
@@ -249,7 +253,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
         resource.inputs = unwrapSecrets(rpc.deserializeProperties(req.getObject()), "", paths) as Record<string, unknown>;
         resource.secretPaths = paths;
     }
-    return { stack: options.stack, resources, outputs, secretOutputs };
+    return { stack: options.stack, resources, outputs, secretOutputs, invented: [...invented].sort() };
 }
 
 /** Small query helpers over a render, for tests and tools. */
