@@ -15,8 +15,21 @@ export interface VerifyRun {
     stderr: string;
 }
 
+/** Directories writeOutputsFile made in this test file; removed when the file's tests are done. */
+const outputsDirs: string[] = [];
+
+/** Removes every outputs file this module wrote (they hold the stack's outputs, secrets included). */
+export function removeOutputsFiles(): void {
+    for (const dir of outputsDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+// Registered when a test file imports this module: its temp directories go with its last test, pass or fail.
+if (typeof afterAll === "function") afterAll(removeOutputsFiles);
+
 export function writeOutputsFile(outputs: Record<string, unknown>): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-verify-")), "outputs.json");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-verify-"));
+    outputsDirs.push(dir);
+    const file = path.join(dir, "outputs.json");
     fs.writeFileSync(file, JSON.stringify(outputs, null, 2), { mode: 0o600 });
     return file;
 }
