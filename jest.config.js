@@ -2,10 +2,14 @@
  * Three projects:
  * - `unit` (`npm test`): validation, policies, renders of the real program under Pulumi's mocks,
  *   plan and verify logic. No Docker, no network, no real server process. Target: under 30 s on 2 cores.
- * - `scripts` (`npm run test:scripts`): the native lifecycle scripts run as real processes against
- *   the stand-in Ollama (real PIDs, ports, sessions, a stand-in launchctl), and shellcheck. Slow by
- *   nature (each test starts and stops servers), so not in `npm test`; `.ci/run` runs it.
+ * - `scripts` (`npm run test:scripts`): real processes: the native lifecycle scripts against the
+ *   stand-in Ollama (real PIDs, ports, sessions, a stand-in launchctl), shellcheck, the `npm run plan`
+ *   CLI as child processes (four ts-node processes), tools/pulumi.sh and .ci/run's Node check. Slow
+ *   by nature, so not in `npm test`; `.ci/run` runs it and counts it.
  * - `e2e` (`npm run test:e2e`): the real Docker engine.
+ *
+ * `npm test` runs two workers (`--maxWorkers=2`): jest's default on 2 cores is one (cores - 1),
+ * which runs every file in band; the unit files are CPU-bound and independent.
  *
  * ts-jest transpiles each file on its own (tsconfig.json has `isolatedModules: true`, which makes
  * ts-jest use transpileModule: no type check per test file); types are checked once by `npm run typecheck`.

@@ -119,6 +119,8 @@ test("the app may not be published on a port the firewall must keep closed", () 
     (raw.services as { backend: Record<string, unknown> }).backend.hostPort = 7474;
     expect(problemsOf(raw)).toEqual([
         'rag-stack:services: host port 7474 is not allowed with host.provider "digitalocean"; the firewall opens the frontend and backend ports to the internet, and 22, 11434, 7687, 7474 must stay closed: use 80, 443 or another port',
+        // ...and on the droplet it is Neo4j's own HTTP port (published on 127.0.0.1): a host-port clash too.
+        "rag-stack:services.neo4j.httpPort: 7474 is not allowed; rag-stack:services.backend.hostPort already takes host port 7474. Give each service its own port",
     ]);
 });
 

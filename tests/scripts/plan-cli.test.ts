@@ -40,7 +40,7 @@ beforeAll(async () => {
     if (migration.code !== 0) throw new Error(migration.stderr);
     diff = JSON.parse(migration.stdout) as PlanDiff;
     asWritten = literal;
-}, 60_000);
+}, 180_000); // four ts-node processes: generous, for a loaded machine
 
 const key = (r: ResourceRef) => `${r.type}::${r.name}`;
 
