@@ -88,7 +88,6 @@ describe("addresses", () => {
         ["two halves of IPv6", ["::/1", "8000::/1"], false, true, '"::/1" is not allowed; /1 is broader than /32, the broadest admin range allowed for IPv6'],
         ["a /8", ["10.0.0.0/8"], false, true, '"10.0.0.0/8" is not allowed; /8 is broader than /16'],
         ["an IPv6 /16", ["2001::/16"], false, true, '"2001::/16" is not allowed; /16 is broader than /32'],
-        ["every /16 of IPv4: narrow each, the whole internet together", everyIpv4Slash16, false, true, "together these ranges cover every IPv4 address, which is the whole internet"],
         ["prefix beyond 32", ["203.0.113.7/33"], false, true, '"203.0.113.7/33" is not allowed; the prefix length /33 is beyond 32'],
         ["prefix beyond 128", ["2001:db8::/129"], false, true, '"2001:db8::/129" is not allowed; the prefix length /129 is beyond 128'],
         ["negative prefix", ["203.0.113.7/-1"], false, true, '"203.0.113.7/-1" is not allowed; the prefix length "-1" is not a number from 0 to 32'],
@@ -131,6 +130,16 @@ describe("addresses", () => {
     test("the profile keeps the normalised form of each CIDR (what the firewall gets)", () => {
         const p = parseProfile("prod", prodRaw({ adminCidrs: ["203.0.113.7", "2001:0db8:0000::/48"] }), secrets, { DIGITALOCEAN_TOKEN: "x" });
         expect(p.digitalocean?.adminCidrs).toEqual(["203.0.113.7/32", "2001:db8::/48"]);
+    });
+
+    test("every /16 of IPv4: each narrow enough, together the whole internet (the shared check both judges call; 65,536 ranges, so once)", () => {
+        const problems = checkAdminSources(everyIpv4Slash16, false, "rag-stack:digitalocean.allowSshFromAnywhere: true");
+        expect(problems).toEqual([{
+            value: "0.0.0.0/16, 0.1.0.0/16, 0.2.0.0/16, ... (65536 ranges)",
+            reason: "together these ranges cover every IPv4 address, which is the whole internet; list only your own ranges, or set rag-stack:digitalocean.allowSshFromAnywhere: true to accept that",
+        }]);
+        expect(checkAdminSources(everyIpv4Slash16.slice(1), false)).toEqual([]);
+        expect(checkAdminSources(everyIpv4Slash16, true)).toEqual([]);
     });
 
     test("union arithmetic: overlaps, gaps and both families", () => {
