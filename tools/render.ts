@@ -13,6 +13,8 @@ import { parse as parseYaml } from "yaml";
 import { inventedValues, mockId, mockState } from "./mock-state";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
+/** The require hook child processes load to run TypeScript (see tools/ts-cached-register.js). */
+export const TS_REGISTER = path.join(PROJECT_ROOT, "tools", "ts-cached-register.js");
 export const PROJECT = "rag-stack";
 
 export interface RenderedResource {
@@ -314,11 +316,11 @@ export class Rendered {
  */
 export function renderStackInChildProcess(options: RenderOptions): RenderResult {
     const { execFileSync } = require("child_process") as typeof import("child_process");
-    const stdout = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, JSON.stringify(options)], {
+    // tools/ts-cached-register.js: transpile-only with an on-disk cache (about 2 s of CPU less per child than ts-node).
+    const stdout = execFileSync(process.execPath, ["-r", TS_REGISTER, __filename, JSON.stringify(options)], {
         cwd: PROJECT_ROOT,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, TS_NODE_PROJECT: path.join(PROJECT_ROOT, "tsconfig.json") },
     });
     return JSON.parse(stdout) as RenderResult;
 }

@@ -1,5 +1,5 @@
 /**
- * Runs `tools/verify.ts` as `npm run verify` does (ts-node, transpile only) in a child process with
+ * Runs `tools/verify.ts` as `npm run verify` does (tools/ts-cached-register.js, transpile only) in a child process with
  * an outputs file, and returns its exit code, stdout and stderr. `onProgress` sees each stderr line
  * as it comes, so a test can act mid-run (stop Ollama during the benchmark).
  */
@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../../tools/render";
+import { PROJECT_ROOT, TS_REGISTER } from "../../../tools/render";
 
 export interface VerifyRun {
     code: number | null;
@@ -36,7 +36,7 @@ export function writeOutputsFile(outputs: Record<string, unknown>): string {
 
 export function runVerify(args: string[], onProgress?: (line: string) => void, timeoutMs = 120_000): Promise<VerifyRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/verify.ts", ...args], {
+        const child = spawn(process.execPath, ["-r", TS_REGISTER, "tools/verify.ts", ...args], {
             cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";
