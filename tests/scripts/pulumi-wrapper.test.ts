@@ -72,3 +72,12 @@ test("RAG_STACK_PULUMI wins, and a wrong one is named", () => {
     expect(r.status).toBe(127);
     expect(r.stderr).toContain(`RAG_STACK_PULUMI=${path.join(dir, "nope")} is not an executable`);
 });
+
+const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+(hasShellcheck ? test : test.skip)("tools/pulumi.sh is POSIX sh, shellcheck-clean, with its header and set -eu", () => {
+    const r = spawnSync("shellcheck", ["--shell=sh", "--format=gcc", WRAPPER], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    const text = fs.readFileSync(WRAPPER, "utf8");
+    expect(text.startsWith("#!/bin/sh\n# ")).toBe(true);
+    expect(text.split("\nset -eu\n")[0]).toMatch(/Environment:[\s\S]*Exit codes:/);
+});
