@@ -3,9 +3,11 @@
  * ignored, which misleads. Warned about (pulumi.log.warn at program start), not refused: switching
  * placement back and forth with the other placement's keys left in the file is normal.
  */
+import type { HostProvider, OllamaMode } from "../config";
+
 export interface PlacementFacts {
-    mode: "native" | "container";
-    provider: "local" | "digitalocean" | "existing";
+    mode: OllamaMode;
+    provider: HostProvider;
 }
 
 /** The Ollama keys written in the stack file. */

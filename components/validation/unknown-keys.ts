@@ -14,6 +14,11 @@ function showConfigValue(value: string): string {
     }
 }
 
+/** `value` as one word of a shell command line. */
+function shellWord(value: string): string {
+    return /^[A-Za-z0-9._:/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
 /** Levenshtein distance, small strings only. */
 function distance(a: string, b: string): number {
     const row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -59,9 +64,10 @@ export function unknownKeyProblems(project: string, config: Record<string, strin
         const topKnown = known.includes(top) ? top : closestKey(top, known);
         if (dot > 0 && topKnown) {
             const path = `${topKnown}${name.slice(dot)}`;
+            const secret = secretKeys.includes(key);
             problems.push(
                 `${key}: ${shown} is not allowed; it is a literal key with a dot, left by \`pulumi config set ${name} ...\` without --path, and nothing reads it. ` +
-                    `Run: pulumi config rm ${name} && pulumi config set --path ${path} <value>`,
+                    `Run: pulumi config rm ${name} && pulumi config set --path ${path} ${secret ? "<value> --secret" : shellWord(value)}`,
             );
             continue;
         }

@@ -349,11 +349,13 @@ describe("nothing silently ignored", () => {
         test("the literal key left by `pulumi config set ollama.mode container` (no --path) names the --path form", () => {
             expect(unknownKeyProblems("rag-stack", { "rag-stack:ollama.mode": "container" }, KNOWN)).toEqual([
                 'rag-stack:ollama.mode: "container" is not allowed; it is a literal key with a dot, left by `pulumi config set ollama.mode ...` without --path, and nothing reads it. ' +
-                    "Run: pulumi config rm ollama.mode && pulumi config set --path ollama.mode <value>",
+                    "Run: pulumi config rm ollama.mode && pulumi config set --path ollama.mode container",
             ]);
             // A typo in the top-level part too: the --path form names the real key.
             expect(unknownKeyProblems("rag-stack", { "rag-stack:servics.backend.port": "8001" }, KNOWN)[0])
-                .toContain("Run: pulumi config rm servics.backend.port && pulumi config set --path services.backend.port <value>");
+                .toContain("Run: pulumi config rm servics.backend.port && pulumi config set --path services.backend.port 8001");
+            expect(unknownKeyProblems("rag-stack", { "rag-stack:services.publicHost": "my host's" }, KNOWN)[0]).toContain("--path services.publicHost 'my host'\\''s'");
+            expect(unknownKeyProblems("rag-stack", { "rag-stack:ollama.image": "x" }, KNOWN, ["rag-stack:ollama.image"])[0]).toMatch(/: \[secret\] is not allowed; .* --path ollama\.image <value> --secret$/);
         });
         test("secret values are never shown; other namespaces are left alone; known keys pass", () => {
             expect(unknownKeyProblems("rag-stack", { "rag-stack:neo4jPasswrd": "hunter2-secret" }, KNOWN, ["rag-stack:neo4jPasswrd"])[0])
@@ -466,7 +468,7 @@ describe("nothing silently ignored", () => {
         test("the literal key from `pulumi config set ollama.mode container` is refused, with the value", () => {
             expect(load({ ...base, "rag-stack:ollama.mode": "container" }, "darwin").problems).toEqual([
                 'rag-stack:ollama.mode: "container" is not allowed; it is a literal key with a dot, left by `pulumi config set ollama.mode ...` without --path, and nothing reads it. ' +
-                    "Run: pulumi config rm ollama.mode && pulumi config set --path ollama.mode <value>",
+                    "Run: pulumi config rm ollama.mode && pulumi config set --path ollama.mode container",
             ]);
         });
         test("unknown keys come first, with every other problem at once", () => {
