@@ -17,6 +17,14 @@ import { capacityProblems } from "./capacity/validate";
 import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "./proxy/validation";
 
 export type { DoksSettings } from "./config-doks";
+import { checkAdminSources, normaliseCidrs, parseListenAddress } from "./validation/addresses";
+import { ENV_NAME_ALLOWED, invalidEnvNames } from "./validation/env-names";
+import { hostPortClashes } from "./validation/host-ports";
+import { parseImageReference } from "./validation/image-reference";
+import { ORIGIN_ALLOWED, originProblem } from "./validation/origins";
+import { ineffectiveKeyWarnings } from "./validation/placement";
+import { deployPlatform, metalPlatformProblem } from "./validation/platform";
+import { unknownKeyProblems } from "./validation/unknown-keys";
 
 export { isPinnedImage } from "./images";
 
@@ -415,11 +423,29 @@ function show(value: unknown): string {
 export const MODEL_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*){0,2}:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 /** A Go duration as OLLAMA_KEEP_ALIVE takes it (24h, 30m, 1h30m), a number of seconds, or -1 (forever). */
 const DURATION_PATTERN = /^(-1|0|\d+|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)|[0-9a-fA-F:]+\/\d{1,3})$/;
 const DOCKER_HOST = /^(unix|ssh|tcp|npipe):\/\/\S+$/;
-const ORIGIN = /^(\*|https?:\/\/[^\s/]+(:\d+)?|[a-z][a-z0-9+.-]*:\/\/\*)$/;
 
+
+/** An image key, checked by the reference grammar (components/validation/image-reference.ts). */
+function imageReference(r: Reader, name: string, fallback: string, example: string): string {
+    const value = r.string(name, fallback, undefined, `expected an image reference such as ${example}`);
+    const parsed = value === "" ? undefined : parseImageReference(value);
+    if (parsed && !parsed.ok) {
+        r.problem(name, value, `${parsed.reason}; expected an image reference such as ${example} (name[:tag][@sha256:<64 hex digits>])`);
+    }
+    return value;
+}
+
+/** A listen/publish address key: a keyword or a strict IP address (components/validation/addresses.ts), normalised. */
+function listenAddress(r: Reader, name: string, fallback: string, keywords: readonly string[], allowed: string): string {
+    const value = r.string(name, fallback, undefined, allowed);
+    const address = parseListenAddress(value, keywords);
+    if (address === undefined) {
+        if (value !== "") r.problem(name, value, `it is not an IP address; ${allowed}`);
+        return fallback;
+    }
+    return address;
+}
 
 function expandHome(p: string): string {
     return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
@@ -444,16 +470,13 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     const accelerator = r.oneOf("accelerator", ACCELERATORS);
     const keepAlive = r.string("keepAlive", "24h", DURATION_PATTERN,
         "use a duration such as 24h, 30m or 1h30m, a number of seconds, or -1 to keep the model loaded forever");
-    const image = r.string("image", DEFAULT_OLLAMA_IMAGE, /^\S+$/, "expected an image reference such as ollama/ollama:0.12.6");
-    const bindAddress = r.string("bindAddress", "auto", /^(auto|0\.0\.0\.0|::|localhost|[0-9a-fA-F:.]+)$/,
-        "use auto (narrowest address the backend container can reach), an IP address of this host, or 0.0.0.0");
-    if (bindAddress !== "auto" && /[.]/.test(bindAddress) && bindAddress !== "localhost" && !IPV4.test(bindAddress)) {
-        r.problem("bindAddress", bindAddress, "expected auto or a valid IPv4/IPv6 address");
-    }
-    const origins = r.stringList("origins", [frontendOrigin], ORIGIN,
-        "each origin must look like http://host:port or https://host (no paths)");
-    if (origins.includes("*")) {
-        r.problem("origins", "*", "name the frontend's origin (e.g. http://localhost:3000); `*` lets any web page drive your Ollama");
+    const image = imageReference(r, "image", DEFAULT_OLLAMA_IMAGE, "ollama/ollama:0.12.6");
+    const bindAddress = listenAddress(r, "bindAddress", "auto", ["auto", "localhost"],
+        "use auto (narrowest address the backend container can reach), an IP address of this host (127.0.0.1, 172.17.0.1, ::1), or 0.0.0.0");
+    const origins = r.stringList("origins", [frontendOrigin]);
+    for (const origin of origins) {
+        const problem = originProblem(origin);
+        if (problem) r.problem("origins", origin, `${problem}; ${ORIGIN_ALLOWED}`);
     }
     const modelsDirRaw = r.optionalString("modelsDir", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/");
     const binary = r.optionalString("binary", /^\/\S*$/, "use an absolute path to the ollama executable");
@@ -497,7 +520,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
 }
 
 function readAppImage(r: Reader, fallbackImage: string): AppImage {
-    const image = r.string("image", fallbackImage, /^\S+$/, "expected an image reference such as rag-backend:1.4.2");
+    const image = imageReference(r, "image", fallbackImage, "rag-backend:1.4.2");
     if (!r.has("build")) return { image };
     const b = r.child("build");
     b.rejectUnknown(["context", "dockerfile", "args"]);
@@ -524,6 +547,7 @@ function readServices(problems: string[], raw: unknown, provider: HostProvider):
         healthCommand: b.optionalString("healthCommand"),
         readyTimeoutSeconds: b.integer("readyTimeoutSeconds", 180, 10, 3600),
     };
+    for (const name of invalidEnvNames(backend.env)) b.problem("env", name, `it is not a valid environment variable name; ${ENV_NAME_ALLOWED}`);
     for (const reserved of ["OLLAMA_BASE_URL", "NEO4J_URI", "NEO4J_USER", "NEO4J_USERNAME", "NEO4J_PASSWORD"]) {
         if (reserved in backend.env) {
             b.problem(`env.${reserved}`, backend.env[reserved], "this variable is wired by the stack itself; remove it from services.backend.env");
@@ -543,15 +567,15 @@ function readServices(problems: string[], raw: unknown, provider: HostProvider):
     const n = s.child("neo4j");
     n.rejectUnknown(["image", "user", "boltPort", "httpPort", "volumeName"]);
     const neo4j: Neo4jSettings = {
-        image: n.string("image", "neo4j:5.26-community", /^\S+$/, "expected an image reference such as neo4j:5.26-community"),
+        image: imageReference(n, "image", "neo4j:5.26-community", "neo4j:5.26-community"),
         user: n.string("user", "neo4j", /^[A-Za-z][A-Za-z0-9_]*$/, "expected a user name of letters, digits and _"),
         boltPort: n.integer("boltPort", 7687, 1, 65535),
         httpPort: n.integer("httpPort", 7474, 1, 65535),
         volumeName: n.optionalString("volumeName", /^[A-Za-z0-9][A-Za-z0-9_.-]+$/,
             "expected a Docker volume name as `docker volume ls` lists it, e.g. docker_neo4j_data"),
     };
-    const publishAddress = s.string("publishAddress", "127.0.0.1", /^(0\.0\.0\.0|::|[0-9a-fA-F:.]+)$/,
-        "use 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)");
+    const publishAddress = listenAddress(s, "publishAddress", "127.0.0.1", [],
+        "use an IP address of the Docker host: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)");
     const publicHost = s.string("publicHost", "localhost");
     const proxy = readProxy(s.child("proxy"), provider);
     checkPublicHost(s, publicHost, proxy);
@@ -726,7 +750,7 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
         sshKeyFingerprints: r.stringList("sshKeyFingerprints", [], /^([0-9a-f]{2}:){15}[0-9a-f]{2}$|^\d+$/,
             "each item must be an MD5 fingerprint (aa:bb:...) or a numeric key id"),
         sshPrivateKeyPath: r.optionalString("sshPrivateKeyPath", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/"),
-        adminCidrs: r.stringList("adminCidrs", [], CIDR, "each item must be a CIDR such as 203.0.113.7/32"),
+        adminCidrs: r.stringList("adminCidrs", []),
         allowSshFromAnywhere: r.boolean("allowSshFromAnywhere", false),
         vpcIpRange: r.optionalString("vpcIpRange", PRIVATE_IPV4_CIDR,
             "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no other VPC of the account uses, or remove it to let DigitalOcean choose"),
@@ -743,11 +767,11 @@ function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvid
     if (raw !== undefined && settings.adminCidrs.length === 0) {
         problems.push(`${PROJECT}:digitalocean.adminCidrs is empty; list the CIDRs allowed to reach SSH, e.g. [203.0.113.7/32]`);
     }
-    for (const cidr of settings.adminCidrs) {
-        if (/^(0\.0\.0\.0|::)\/0$/.test(cidr) && !settings.allowSshFromAnywhere) {
-            r.problem("adminCidrs", cidr, `it opens SSH to the whole internet; use your own address/32, or set ${PROJECT}:digitalocean.allowSshFromAnywhere: true to accept that`);
-        }
+    // Parsed with ipaddr.js and judged by the same code as the policy pack's firewall rule.
+    for (const p of checkAdminSources(settings.adminCidrs, settings.allowSshFromAnywhere, `${PROJECT}:digitalocean.allowSshFromAnywhere: true`)) {
+        r.problem("adminCidrs", p.value, p.reason);
     }
+    settings.adminCidrs = normaliseCidrs(settings.adminCidrs);
     if (settings.size && settings.region) {
         const placementProblem = checkDigitalOceanPlacement(settings.size, settings.region);
         if (placementProblem) problems.push(`${PROJECT}:digitalocean.${placementProblem}`);
@@ -818,6 +842,25 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
         problems.push(`${PROJECT}:services.neo4j.volumeName: ${show(services.neo4j.volumeName)} is not allowed with ${PROJECT}:host.provider "digitalocean"; ` +
             "the droplet keeps Neo4j's data on its own block volume. Adopt an existing volume on a local or existing engine only");
     }
+    // Ollama first: a service on Ollama's port is the one named as the clash. Only what really takes a
+    // port on the host: the native server, the app's own ports or the front door's, Neo4j's loopback
+    // ports. A Kubernetes cluster publishes nothing on any host.
+    if (host.provider !== "doks") {
+        problems.push(...hostPortClashes([
+            ...(ollama.mode === "native" ? [{ key: `${PROJECT}:ollama.port`, port: ollama.port }] : []),
+            ...(services.proxy.enabled
+                ? [
+                    { key: `${PROJECT}:services.proxy.httpPort`, port: services.proxy.httpPort },
+                    { key: `${PROJECT}:services.proxy.httpsPort`, port: services.proxy.httpsPort },
+                ]
+                : [
+                    { key: `${PROJECT}:services.backend.hostPort`, port: services.backend.hostPort },
+                    { key: `${PROJECT}:services.frontend.hostPort`, port: services.frontend.hostPort },
+                ]),
+            { key: `${PROJECT}:services.neo4j.boltPort`, port: services.neo4j.boltPort },
+            { key: `${PROJECT}:services.neo4j.httpPort`, port: services.neo4j.httpPort },
+        ]));
+    }
     if (ollama.accelerator === "metal" && host.provider !== "local") {
         problems.push(`${PROJECT}:ollama.accelerator: "metal" is not allowed with ${PROJECT}:host.provider "${host.provider}"; Metal exists only on a Mac running Ollama natively. Use nvidia`);
     }
@@ -870,11 +913,17 @@ export function publishedAppPorts(services: ServicesSettings): number[] {
 
 type SecretAwareRuntime = { isConfigSecret?: (key: string) => boolean };
 
-/** Reads the current stack's configuration through Pulumi and validates it. */
+/**
+ * Reads the current stack's configuration through Pulumi and validates it. Also refuses keys of the
+ * namespace nothing reads (every key read here is known: the `raw` fields and the secrets) and
+ * `accelerator: metal` off a Mac, and warns about keys without effect in this placement.
+ */
 export function loadProfile(): Profile {
     const config = new pulumi.Config(PROJECT);
     const isConfigSecret = (pulumi.runtime as unknown as SecretAwareRuntime).isConfigSecret ?? (() => true);
+    const secretNames: string[] = [];
     const secret = (key: string) => {
+        secretNames.push(key);
         const value = config.getSecret(key);
         // config.get reads the same value in plain text, for the length check only (it never leaves parseProfile).
         return value === undefined ? undefined : { value, isSecret: isConfigSecret(`${PROJECT}:${key}`), text: config.get(key) };
@@ -888,9 +937,33 @@ export function loadProfile(): Profile {
         doks: config.getObject("doks"),
     };
     const hashes = config.getObject<unknown>("authPasswordHashes");
-    return parseProfile(pulumi.getStack(), raw, {
+    secretNames.push("authPasswordHashes");
+    const secrets: RawSecrets = {
         neo4jPassword: secret("neo4jPassword"),
         digitaloceanToken: secret("digitaloceanToken"),
         authPasswordHashes: hashes === undefined ? undefined : { value: hashes, isSecret: isConfigSecret(`${PROJECT}:authPasswordHashes`) },
-    });
+    };
+
+    const all = pulumi.runtime.allConfig();
+    const startProblems = unknownKeyProblems(PROJECT, all, [...Object.keys(raw), ...secretNames],
+        Object.keys(all).filter((k) => isConfigSecret(k)));
+    const ollama = (raw.ollama ?? {}) as Obj;
+    // Only where nothing else refuses metal already (a container, a remote host): one sentence per mistake.
+    const provider = ((raw.host ?? {}) as Obj).provider ?? "local";
+    const metal = ollama.mode === "native" && provider === "local" ? metalPlatformProblem(PROJECT, String(ollama.accelerator), deployPlatform()) : undefined;
+    if (metal) startProblems.push(metal);
+
+    let profile: Profile;
+    try {
+        profile = parseProfile(pulumi.getStack(), raw, secrets);
+    } catch (e) {
+        if (e instanceof ConfigError && startProblems.length > 0) throw new ConfigError(e.stack, [...startProblems, ...e.problems]);
+        throw e;
+    }
+    if (startProblems.length > 0) throw new ConfigError(profile.stack, startProblems);
+    const written = ollama && typeof ollama === "object" ? Object.keys(ollama) : [];
+    for (const warning of ineffectiveKeyWarnings(PROJECT, { mode: profile.ollama.mode, provider: profile.host.provider }, written)) {
+        pulumi.log.warn(warning);
+    }
+    return profile;
 }

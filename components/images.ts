@@ -1,14 +1,21 @@
 /**
- * Image references: what counts as pinned. Dependency-free, shared by the profile validation and
- * the policy pack so both judge an image the same way.
+ * Image references: what counts as pinned. Shared by the profile validation and the policy pack so
+ * both judge an image the same way; the grammar is components/validation/image-reference.ts.
  */
+import { parseImageReference } from "./validation/image-reference";
 
-/** An image reference is pinned when it names a tag other than `latest`, or a digest. */
+/** An image id as a container may be given it (`sha256:<64 hex>`): content-addressed, so pinned. */
+const IMAGE_ID = /^sha256:[a-f0-9]{64}$/;
+
+/**
+ * An image reference is pinned when it is valid by the reference grammar and names a digest, or a
+ * tag other than `latest`. A malformed reference (a short `@sha256:` digest, capitals in the
+ * repository) is never pinned: Docker would refuse it, and it proves nothing about the content.
+ */
 export function isPinnedImage(ref: string): boolean {
-    if (/@sha256:[0-9a-f]{64}$/.test(ref)) return true;
-    const lastSegment = ref.split("/").pop() ?? "";
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) return false;
-    const tag = lastSegment.slice(colon + 1);
-    return tag !== "" && tag !== "latest";
+    if (IMAGE_ID.test(ref)) return true;
+    const parsed = parseImageReference(ref);
+    if (!parsed.ok) return false;
+    const { tag, digest } = parsed.reference;
+    return digest !== undefined || (tag !== undefined && tag !== "latest");
 }

@@ -27,6 +27,8 @@ export interface PolicyContext {
      * allows loopback only, never a guessed range.
      */
     vpcIpRange?: string;
+    /** `rag-stack:digitalocean.allowSshFromAnywhere`: the stack's explicit consent to a wide SSH rule. */
+    allowSshFromAnywhere?: boolean;
 }
 
 export function isProductionStack(stack: string): boolean {
@@ -59,6 +61,7 @@ export function policyContext(stack: string | undefined, config: Record<string, 
         enforcement: production ? "mandatory" : "advisory",
         ollamaAccelerator: accelerator,
         vpcIpRange,
+        allowSshFromAnywhere: digitalocean.allowSshFromAnywhere === true || digitalocean.allowSshFromAnywhere === "true",
     };
 }
 

@@ -1,6 +1,8 @@
 /**
  * Output properties the mocks add to a resource's inputs, per type: what the real provider would
- * compute (ids, digests, addresses). Deterministic, so renders can be diffed.
+ * compute (ids, digests, addresses). Deterministic, so renders can be diffed. The ids, addresses,
+ * digests and URNs among them exist only under the mocks: `inventedValues` lists them so
+ * `npm run plan` can mark them as such.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -100,4 +102,29 @@ export function mockCall(token: string, inputs: State): State {
 
 export function mockState(type: string, name: string, inputs: State): State {
     return computed[type]?.(name, inputs) ?? {};
+}
+
+/** DigitalOcean types whose real ids are integers (the API's droplet and SSH key ids). */
+const NUMERIC_ID_TYPES = new Set(["digitalocean:index/droplet:Droplet", "digitalocean:index/sshKey:SshKey"]);
+
+/** A stable 9-digit number for `name` (FNV-1a), so numeric ids look like the provider's and diff cleanly. */
+function stableNumber(name: string): number {
+    let h = 0x811c9dc5;
+    for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    return 100_000_000 + (h % 900_000_000);
+}
+
+/** The id the mocks give a resource: numeric where the real provider's ids are numbers (no NaN downstream). */
+export function mockId(type: string, name: string): string {
+    return NUMERIC_ID_TYPES.has(type) ? String(stableNumber(name)) : `${name}-id`;
+}
+
+/** State keys whose mock values stand in for what only a real deployment knows. */
+const INVENTED_KEYS = ["ipv4Address", "ipv4AddressPrivate", "ipAddress", "dropletUrn", "reservedIpUrn", "vpcUrn", "volumeUrn", "fingerprint", "repoDigest"];
+
+/** The values the mocks invent for one resource: its id and the addresses, URNs and digests above. */
+export function inventedValues(id: string | undefined, type: string, name: string, inputs: State): string[] {
+    const state = mockState(type, name, inputs);
+    const values = INVENTED_KEYS.filter((k) => k in state && !(k in inputs)).map((k) => String(state[k]));
+    return id === undefined ? values : [id, ...values];
 }

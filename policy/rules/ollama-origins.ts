@@ -1,13 +1,9 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { PolicyContext } from "../context";
+import { isWildcardOrigin } from "../../components/validation/origins";
 import { envValue, environmentOf } from "../resources";
 
 export const OLLAMA_ORIGINS = "ollama-origins-not-wildcard";
-
-/** `*`, or any http(s) origin: lets every web page a user opens drive the Ollama API. */
-function isWildcardOrigin(origin: string): boolean {
-    return /^\*$|^https?:\/\/\*$/.test(origin.trim());
-}
 
 export function ollamaOrigins(context: PolicyContext): ResourceValidationPolicy {
     return {

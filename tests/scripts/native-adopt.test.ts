@@ -63,8 +63,7 @@ test("adopt with nothing on the port: our own server starts (and is ours to stop
 });
 
 test("adopt never adopts a program that is not Ollama: refused, naming the port", async () => {
-    const holder = sb.spawn(process.execPath, ["-e", `require("net").createServer(s => s.end("HTTP/1.1 404 Not Found\\r\\ncontent-length: 0\\r\\n\\r\\n")).listen(${sb.port}, "127.0.0.1")`]);
-    expect(await waitFor(async () => { try { await fetch(sb.url); return true; } catch { return false; } }, 3000)).toBe(true);
+    const holder = await sb.holdPort("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
     const res = await sb.run(r.server.inputs.create, sb.envOf(r.server));
     expect(res.code).toBe(4);
     expect(res.stderr).toContain(`port ${sb.port} on 127.0.0.1 is held by a program that is not Ollama (pid ${holder.pid}`);

@@ -4,7 +4,6 @@
  * PIDs and ports. Every process a test starts is stopped in afterEach, by PID.
  */
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import {
     alive, answers, cmdline, freePort, http, MODEL, NativeRender, renderNative, RunResult, Sandbox, scriptResults, STANDIN, waitFor,
@@ -80,8 +79,8 @@ test("double start leaves one server: the second create reuses the running one",
 });
 
 test("a port held by a program that is not Ollama: clear error naming the port and the process; it is left running", async () => {
-    const holder = sb.spawn(process.execPath, ["-e", `require("net").createServer(s => s.end("nope\\n")).listen(${sb.port}, "127.0.0.1")`]);
-    expect(await waitFor(() => portOpen(sb.port), 3000)).toBe(true);
+    // The holder reports the port it holds, so the process the script must name is certainly ours.
+    const holder = await sb.holdPort("nope\n");
     const res = await create();
     expect(res.code).toBe(4);
     expect(res.stderr).toContain(`port ${sb.port}`);
@@ -284,14 +283,6 @@ test("delete twice: the first stops our server and removes the pidfile, the seco
     expectOk(second);
     expect(second.stdout).toContain("already stopped");
 });
-
-function portOpen(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const s = net.connect(port, "127.0.0.1");
-        s.once("connect", () => { s.destroy(); resolve(true); });
-        s.once("error", () => resolve(false));
-    });
-}
 
 test("listening off loopback while another Ollama answers on 127.0.0.1 with the same port: refused (no second server on the GPU)", async () => {
     const foreign = sb.spawn(STANDIN, ["serve"], { OLLAMA_HOST: `127.0.0.1:${sb.port}`, OLLAMA_MODELS: sb.models });

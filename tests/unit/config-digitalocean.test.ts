@@ -80,9 +80,9 @@ test.each([
     ["empty adminCidrs", { adminCidrs: [] },
         "rag-stack:digitalocean.adminCidrs is empty; list the CIDRs allowed to reach SSH, e.g. [203.0.113.7/32]"],
     ["0.0.0.0/0 in adminCidrs", { adminCidrs: ["203.0.113.7/32", "0.0.0.0/0"] },
-        'rag-stack:digitalocean.adminCidrs: "0.0.0.0/0" is not allowed; it opens SSH to the whole internet; use your own address/32, or set rag-stack:digitalocean.allowSshFromAnywhere: true to accept that'],
+        'rag-stack:digitalocean.adminCidrs: "0.0.0.0/0" is not allowed; it is the whole internet; use your own address (/32) or a range of /16 or narrower, or set rag-stack:digitalocean.allowSshFromAnywhere: true to accept that'],
     ["::/0 in adminCidrs", { adminCidrs: ["::/0"] },
-        'rag-stack:digitalocean.adminCidrs: "::/0" is not allowed; it opens SSH to the whole internet'],
+        'rag-stack:digitalocean.adminCidrs: "::/0" is not allowed; it is the whole internet; use your own address (/128) or a range of /32 or narrower'],
     ["a public VPC range", { vpcIpRange: "8.8.0.0/16" },
         'rag-stack:digitalocean.vpcIpRange: "8.8.0.0/16" is not allowed; use a private IPv4 range'],
     ["a malformed public key", { sshPublicKey: "AAAAC3Nza replace-me" },
@@ -133,6 +133,8 @@ test("the app may not be published on a port the firewall must keep closed", () 
     (raw.services as { backend: Record<string, unknown> }).backend.hostPort = 7474;
     expect(problemsOf(raw)).toEqual([
         'rag-stack:services: host port 7474 is not allowed with host.provider "digitalocean"; the firewall opens the frontend and backend ports to the internet, and 22, 11434, 7687, 7474 must stay closed: use 80, 443 or another port',
+        // ...and on the droplet it is Neo4j's own HTTP port (published on 127.0.0.1): a host-port clash too.
+        "rag-stack:services.neo4j.httpPort: 7474 is not allowed; rag-stack:services.backend.hostPort already takes host port 7474. Give each service its own port",
     ]);
 });
 

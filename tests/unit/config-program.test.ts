@@ -1,19 +1,24 @@
 /**
  * Validation runs at program start, before any resource registers: a bad stack file changes nothing.
+ * The real program (index.ts) through the render harness, as `npm run plan -- --set` feeds it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { renderStack } from "../../tools/render";
 
 type MonitorWithResources = { resources: Map<string, unknown> };
 
-test("the real program refuses a bad stack before registering anything", async () => {
+test("the real program refuses a bad stack before registering anything: unknown keys, Metal off a Mac, bad values, all at once", async () => {
     await expect(renderStack({
         stack: "dev",
         secrets: { neo4jPassword: "dev-password-1" },
-        overrides: { "ollama.mode": "container", "ollama.port": 99999 },
-    })).rejects.toThrow(
-        /Invalid configuration for stack "dev" \(2 problems\):\n {2}- rag-stack:ollama\.port: 99999 is not allowed; expected an integer from 1 to 65535\n {2}- rag-stack:ollama\.accelerator: "metal" is not allowed with rag-stack:ollama\.mode "container"/,
-    );
+        // `--set servics.backend.port=8001` and `--set ollama.port=99999`, rendered as a real run on Linux.
+        overrides: { "servics.backend.port": 8001, "ollama.port": 99999 },
+        platform: "linux",
+    })).rejects.toThrow(new RegExp([
+        'Invalid configuration for stack "dev" \\(3 problems\\):',
+        '  - rag-stack:servics: \\{"backend":\\{"port":8001\\}\\} is not allowed; rag-stack:servics is not a setting of this project \\(did you mean rag-stack:services\\?\\); known: ollama, host, docker, services, digitalocean, neo4jPassword, digitaloceanToken',
+        '  - rag-stack:ollama\\.accelerator: "metal" is not allowed on this machine \\(linux\\); Metal is Apple\'s GPU API and exists only on macOS',
+    ].join("\n")));
     const monitor = (pulumi.runtime as unknown as { getMonitor(): MonitorWithResources }).getMonitor();
     expect(monitor.resources.size).toBe(0);
 });

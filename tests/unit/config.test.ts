@@ -42,7 +42,7 @@ test.each([
     ["port zero", { port: 0 }, "rag-stack:ollama.port: 0 is not allowed; expected an integer from 1 to 65535"],
     ["unknown accelerator", { accelerator: "cuda" }, 'rag-stack:ollama.accelerator: "cuda" is not allowed; use one of: metal, nvidia, cpu'],
     ["keepAlive not a duration", { keepAlive: "one day" }, 'rag-stack:ollama.keepAlive: "one day" is not allowed; use a duration'],
-    ["origins *", { origins: ["*"] }, 'rag-stack:ollama.origins: "*" is not allowed; name the frontend\'s origin'],
+    ["origins *", { origins: ["*"] }, 'rag-stack:ollama.origins: "*" is not allowed; a wildcard lets any web page drive your Ollama'],
     ["typo in a key", { acelerator: "metal" }, "rag-stack:ollama.acelerator is not a known setting"],
 ])("%s", (_label, ollama, message) => {
     const problems = problemsOf("dev", devRaw(ollama));
@@ -139,6 +139,14 @@ test.each([
     [`ollama/ollama@sha256:${"a".repeat(64)}`, true],
     ["ollama/ollama:latest", false],
     ["ollama/ollama", false],
+    // A malformed digest or reference is never pinned (it used to count: the text after the last ':' looked like a tag).
+    ["ollama/ollama@sha256:abc", false],
+    ["ollama/ollama:0.12.6@sha256:short", false],
+    [`ollama/ollama@sha256:${"A".repeat(64)}`, false],
+    [`ollama/ollama@md5:${"a".repeat(32)}`, false],
+    ["Ollama/Ollama:0.12.6", false],
+    [`ollama/ollama:0.12.6@sha256:${"a".repeat(64)}`, true],
+    [`sha256:${"b".repeat(64)}`, true],
 ])("isPinnedImage(%s) is %s", (ref, pinned) => {
     expect(isPinnedImage(ref)).toBe(pinned);
 });

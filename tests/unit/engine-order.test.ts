@@ -10,7 +10,7 @@ function res(name: string, type: string, inputs: Record<string, unknown>, opts: 
     return { type, name, urn: `urn:${type}::${name}`, custom: true, inputs, secretPaths: [], dependencies: [], protect: false,
         deleteBeforeReplace: false, retainOnDelete: false, replaceWith: [], ...opts };
 }
-const render = (...resources: RenderedResource[]): RenderResult => ({ stack: "dev", resources, outputs: {}, secretOutputs: [] });
+const render = (...resources: RenderedResource[]): RenderResult => ({ stack: "dev", resources, outputs: {}, secretOutputs: [], invented: [] });
 const C = "docker:index/container:Container";
 const CMD = "command:local:Command";
 const V = "docker:index/volume:Volume";

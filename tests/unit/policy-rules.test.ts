@@ -97,16 +97,19 @@ describe("ollama-port-not-public", () => {
 
 describe("firewall-private-ports-closed", () => {
     const fw = (inboundRules: unknown[]) => resource("digitalocean:index/firewall:Firewall", "host-firewall", { inboundRules });
-    test("11434, 7687 and 7474 open to 0.0.0.0/0 or ::/0, directly or by a range, are caught", async () => {
+    test("11434, 7687, 7474 and 22 open to 0.0.0.0/0 or ::/0, directly or by a range, are caught (all rules of a port judged together)", async () => {
         const v = only(await check(prod, fw([
             { protocol: "tcp", portRange: "11434", sourceAddresses: ["0.0.0.0/0"] },
             { protocol: "tcp", portRange: "7000-8000", sourceAddresses: ["::/0"] },
-            { protocol: "udp", portRange: "all", sourceAddresses: ["10.0.0.0/8", "0.0.0.0/0"] },
+            { protocol: "udp", portRange: "all", sourceAddresses: ["10.110.0.0/20", "0.0.0.0/0"] },
         ])), FIREWALL);
-        expect(v.map((x) => x.message.match(/opens (.*) to the internet/)?.[1])).toEqual([
-            "Ollama (11434)", "Neo4j HTTP (7474)", "Neo4j Bolt (7687)", "Neo4j HTTP (7474)", "Neo4j Bolt (7687)", "Ollama (11434)",
+        expect(v.map((x) => x.message.match(/opens (.*) too widely/)?.[1])).toEqual([
+            "SSH (22)", "Neo4j HTTP (7474)", "Neo4j Bolt (7687)", "Ollama (11434)",
         ]);
-        expect(v[0].message).toMatch(/^Firewall "host-firewall" inbound rule 0 \(tcp 11434 from 0\.0\.0\.0\/0\)/);
+        expect(v[3].message).toBe(
+            'Firewall "host-firewall" inbound rule 0 (tcp 11434 from 0.0.0.0/0) and inbound rule 2 (udp all from 10.110.0.0/20, 0.0.0.0/0) opens Ollama (11434) too widely: ' +
+            '"0.0.0.0/0": it is the whole internet; use your own address (/32) or a range of /16 or narrower. Allow it from the VPC range only.');
+        expect(v[0].message).toMatch(/or set rag-stack:digitalocean\.allowSshFromAnywhere: true to accept that\.$/);
     });
     test("the same ports from the VPC, public web ports from anywhere, icmp and ssh from an admin CIDR pass", async () => {
         expect(only(await check(prod, fw([

@@ -21,7 +21,8 @@
  *     "protect": false, "retainOnDelete": false, "deleteBeforeReplace": true
  *   }],
  *   "outputs": { ... },                    // stack outputs, secrets masked
- *   "secretOutputs": ["neo4jPassword"]
+ *   "secretOutputs": ["neo4jPassword"],
+ *   "inventedValues": ["203.0.113.50", "host-vpc-id", ...]   // ids, addresses, digests only the mocks invent
  * }
  * ```
  */
@@ -53,6 +54,8 @@ export interface PlanDocument {
     resources: PlanResource[];
     outputs: { [key: string]: Json };
     secretOutputs: string[];
+    /** Values the mocks invented (tools/mock-state.ts): a real deployment has others. Absent in older documents. */
+    inventedValues?: string[];
 }
 
 const URN_PREFIX = /^urn:pulumi:[^:]*::[^:]*::/;
@@ -106,5 +109,6 @@ export function toPlanDocument(
         resources: resources.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
         outputs: toJson(outputs.value) as { [key: string]: Json },
         secretOutputs: sortedUnique(outputs.maskedPaths),
+        inventedValues: sortedUnique(render.invented ?? []),
     };
 }

@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PLACEHOLDER_SECRET, PROJECT_ROOT, renderStack } from "../render";
+import { PLACEHOLDER_SECRET, PROJECT_ROOT, renderStack, TS_REGISTER } from "../render";
 import { PlanSide } from "./args";
 import { PLAN_FORMAT, PlanDocument, toPlanDocument } from "./document";
 
@@ -41,7 +41,7 @@ const PLAN_CLI = path.join(PROJECT_ROOT, "tools", "plan.ts");
 export async function renderPlanInChild(side: PlanSide): Promise<PlanDocument> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-plan-"));
     const out = path.join(dir, "plan.json");
-    const args = ["-r", require.resolve("ts-node/register/transpile-only"), PLAN_CLI, "--stack", side.stack, "--json", "--out", out];
+    const args = ["-r", TS_REGISTER, PLAN_CLI, "--stack", side.stack, "--json", "--out", out];
     for (const [key, value] of Object.entries(side.overrides)) {
         // JSON is YAML, so the child reads back exactly this value (a string stays a string).
         args.push("--set", `${key}=${JSON.stringify(value)}`);

@@ -30,6 +30,9 @@ const KEY_INPUTS: Record<string, string[]> = {
     "kubernetes:policy/v1:PodDisruptionBudget": ["metadata.namespace", "spec.maxUnavailable", "spec.minAvailable"],
 };
 
+/** Appended to a value that holds something only the mocks invented (an id, an address, a digest). */
+export const MOCK_MARK = "  ‹mock›";
+
 /** Lists this long or longer get one line per item. */
 const ITEMS_PER_LINE = 3;
 
@@ -49,17 +52,27 @@ function optionFlags(r: PlanResource): string {
     return flags.length > 0 ? `  [${flags.join(", ")}]` : "";
 }
 
-function inputLines(r: PlanResource, pad: string, nameOf: (id: string) => string): string[] {
+/** A value's text, marked when it contains a value only the mocks invent. */
+type Shown = (value: Json) => string;
+
+function shower(invented: readonly string[]): Shown {
+    return (value) => {
+        const text = typeof value === "string" ? value : showValue(value);
+        return invented.some((v) => text.includes(v)) ? `${text}${MOCK_MARK}` : text;
+    };
+}
+
+function inputLines(r: PlanResource, pad: string, nameOf: (id: string) => string, show: Shown): string[] {
     const lines: string[] = [];
     for (const [key, value] of keyInputs(r)) {
         if (Array.isArray(value) && value.length >= ITEMS_PER_LINE) {
             lines.push(`${pad}${key}:`);
-            for (const item of value) lines.push(`${pad}  - ${typeof item === "string" ? item : showValue(item)}`);
+            for (const item of value) lines.push(`${pad}  - ${show(item)}`);
         } else if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length >= ITEMS_PER_LINE) {
             lines.push(`${pad}${key}:`);
-            for (const [k, v] of Object.entries(value)) lines.push(`${pad}  ${k}: ${typeof v === "string" ? v : showValue(v)}`);
+            for (const [k, v] of Object.entries(value)) lines.push(`${pad}  ${k}: ${show(v)}`);
         } else {
-            lines.push(`${pad}${key}: ${typeof value === "string" ? value : showValue(value)}`);
+            lines.push(`${pad}${key}: ${show(value)}`);
         }
     }
     const deps = r.dependencies.filter((d) => d !== r.parent).map(nameOf);
@@ -84,19 +97,36 @@ export function formatTree(doc: PlanDocument): string {
     const lines = [
         `Desired state of stack ${doc.stack}${overrides.length ? ` with ${overrides.join(", ")}` : ""}`,
         "(rendered offline from the real program and stack file under Pulumi mocks; secrets shown as [secret];",
+        ` values marked ${MOCK_MARK.trim()} hold ids or addresses the mocks invent, which only pulumi up assigns;`,
         ` what is deployed is not consulted: pulumi preview --stack ${doc.stack} --diff does that)`,
         "",
     ];
+    const show = shower((doc.inventedValues ?? []).filter((v) => v.length >= 4));
     const walk = (r: PlanResource, prefix: string, last: boolean) => {
         const branch = last ? "└─ " : "├─ ";
         lines.push(`${prefix}${branch}${r.name}  ${r.type}${optionFlags(r)}`);
         const childPrefix = prefix + (last ? "   " : "│  ");
         const kids = order(children.get(r.id) ?? []);
-        lines.push(...inputLines(r, `${childPrefix}${kids.length > 0 ? "│  " : "   "}`, nameOf));
+        lines.push(...inputLines(r, `${childPrefix}${kids.length > 0 ? "│  " : "   "}`, nameOf, show));
         kids.forEach((k, i) => walk(k, childPrefix, i === kids.length - 1));
     };
     const top = order(roots);
     top.forEach((r, i) => walk(r, "", i === top.length - 1));
     lines.push("", `${doc.resources.length} resources (${doc.resources.filter((r) => r.component).length} components).`);
+    lines.push("", ...outputLines(doc, show));
     return lines.join("\n");
+}
+
+/** The stack outputs, nested objects as dotted keys; secrets are already masked in the document. */
+function outputLines(doc: PlanDocument, show: Shown): string[] {
+    const lines: string[] = [];
+    const walk = (prefix: string, value: Json) => {
+        if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+            for (const [k, v] of Object.entries(value)) walk(prefix ? `${prefix}.${k}` : k, v);
+            return;
+        }
+        lines.push(`  ${prefix}: ${show(value)}`);
+    };
+    for (const key of Object.keys(doc.outputs).sort()) walk(key, doc.outputs[key]);
+    return lines.length > 0 ? ["Outputs (what `pulumi stack output` would show after up):", ...lines] : ["Outputs: none"];
 }

@@ -7,6 +7,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import { parkedStack, StackIsParked } from "./parked";
 import { FrontDoorTarget } from "./checks/front-door";
+import { describeEmptyOutputs, describePulumiFailure, PULUMI_WRAPPER } from "./pulumi-cli";
 
 export type OllamaPlacement = "native" | "container";
 export type OllamaAccelerator = "metal" | "nvidia" | "cpu";
@@ -181,27 +182,37 @@ export function readRawOutputsFile(file: string): unknown {
     }
 }
 
-/** Runs `pulumi stack output --json --show-secrets --stack <stack>` and validates what it prints. */
-export async function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd()): Promise<StackOutputs> {
-    return parseStackOutputs(await readRawPulumiOutputs(stack, timeoutMs, cwd), `pulumi stack output --stack ${stack}`);
+/**
+ * Runs `pulumi stack output --json --show-secrets --stack <stack>` (through tools/pulumi.sh, which
+ * prefers an installed CLI) and validates what it prints. Failures are told apart in pulumi-cli.ts.
+ */
+export async function readPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Promise<StackOutputs> {
+    return parseStackOutputs(await readRawPulumiOutputs(stack, timeoutMs, cwd, env), `pulumi stack output --stack ${stack}`);
 }
 
-/** Runs `pulumi stack output --json --show-secrets --stack <stack>`: the parsed JSON, not validated. */
-export function readRawPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd()): Promise<unknown> {
+/** The same command: the parsed JSON, not validated (each stack shape validates its own). */
+export function readRawPulumiOutputs(stack: string, timeoutMs = 60_000, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
     const source = `pulumi stack output --stack ${stack}`;
     return new Promise((resolve, reject) => {
-        execFile("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack],
-            { cwd, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
+        execFile("sh", [PULUMI_WRAPPER, "stack", "output", "--json", "--show-secrets", "--stack", stack],
+            { cwd, env, timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
                 if (err) {
-                    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
-                    reject(new OutputsError(source, [missing
-                        ? "the pulumi CLI is not installed here; export the outputs elsewhere (pulumi stack output --json --show-secrets > outputs.json) and pass --outputs outputs.json"
-                        : `pulumi failed: ${(stderr || err.message).trim().split("\n").slice(-3).join(" ")}; ` +
-                            "where the Pulumi CLI cannot run, write the outputs elsewhere (pulumi stack output --json --show-secrets --stack <name> > outputs.json) and pass --outputs outputs.json"]));
+                    const e = err as NodeJS.ErrnoException & { code?: string | number; killed?: boolean };
+                    reject(new OutputsError(source, [describePulumiFailure(stack, {
+                        code: typeof e.code === "number" ? e.code : undefined,
+                        errno: typeof e.code === "string" ? e.code : undefined,
+                        timedOut: e.killed === true,
+                        stderr: stderr || err.message,
+                    })]));
                     return;
                 }
                 try {
-                    resolve(JSON.parse(stdout) as unknown);
+                    const raw: unknown = JSON.parse(stdout);
+                    if (raw && typeof raw === "object" && Object.keys(raw).length === 0) {
+                        reject(new OutputsError(source, [describeEmptyOutputs(stack)]));
+                        return;
+                    }
+                    resolve(raw);
                 } catch (parseErr) {
                     reject(new OutputsError(source, [`pulumi printed no JSON: ${(parseErr as Error).message}`]));
                 }

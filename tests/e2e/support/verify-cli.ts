@@ -1,5 +1,5 @@
 /**
- * Runs `tools/verify.ts` as `npm run verify` does (ts-node, transpile only) in a child process with
+ * Runs `tools/verify.ts` as `npm run verify` does (tools/ts-cached-register.js, transpile only) in a child process with
  * an outputs file, and returns its exit code, stdout and stderr. `onProgress` sees each stderr line
  * as it comes, so a test can act mid-run (stop Ollama during the benchmark).
  */
@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../../tools/render";
+import { PROJECT_ROOT, TS_REGISTER } from "../../../tools/render";
 
 export interface VerifyRun {
     code: number | null;
@@ -15,15 +15,28 @@ export interface VerifyRun {
     stderr: string;
 }
 
+/** Directories writeOutputsFile made in this test file; removed when the file's tests are done. */
+const outputsDirs: string[] = [];
+
+/** Removes every outputs file this module wrote (they hold the stack's outputs, secrets included). */
+export function removeOutputsFiles(): void {
+    for (const dir of outputsDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+// Registered when a test file imports this module: its temp directories go with its last test, pass or fail.
+if (typeof afterAll === "function") afterAll(removeOutputsFiles);
+
 export function writeOutputsFile(outputs: Record<string, unknown>): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-verify-")), "outputs.json");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-verify-"));
+    outputsDirs.push(dir);
+    const file = path.join(dir, "outputs.json");
     fs.writeFileSync(file, JSON.stringify(outputs, null, 2), { mode: 0o600 });
     return file;
 }
 
 export function runVerify(args: string[], onProgress?: (line: string) => void, timeoutMs = 120_000): Promise<VerifyRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/verify.ts", ...args], {
+        const child = spawn(process.execPath, ["-r", TS_REGISTER, "tools/verify.ts", ...args], {
             cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";

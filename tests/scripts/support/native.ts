@@ -143,6 +143,31 @@ export class Sandbox {
         return child;
     }
 
+    /**
+     * Starts a program that is not Ollama holding a port, and makes that port this sandbox's port.
+     * The holder binds port 0 (the kernel hands it a free port, nobody else's) and prints the port
+     * once it listens: the test knows its own listener holds the port before it starts anything,
+     * with no window for another process to take a port picked in advance. Bounded: 15 s.
+     */
+    async holdPort(reply: string): Promise<ChildProcess> {
+        const program = `const s = require("net").createServer((c) => c.end(${JSON.stringify(reply)}));` +
+            `s.listen(0, "127.0.0.1", () => process.stdout.write("listening " + s.address().port + "\\n"));`;
+        const child = spawn(process.execPath, ["-e", program], { env: this.baseEnv(), stdio: ["ignore", "pipe", "pipe"] });
+        this.children.push(child);
+        if (child.pid) this.track(child.pid);
+        this.port = await new Promise<number>((resolve, reject) => {
+            let out = "";
+            const timer = setTimeout(() => reject(new Error(`port holder printed no port within 15 s: ${out}`)), 15000);
+            child.stdout?.on("data", (d: Buffer) => {
+                out += d.toString();
+                const m = /listening (\d+)/.exec(out);
+                if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+            });
+            child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`port holder exited (${code}) before listening: ${out}`)); });
+        });
+        return child;
+    }
+
     /** Stops every process this test started (by PID), then removes the temp directory. */
     async cleanup(): Promise<void> {
         // Agents the stand-in launchctl started for this test (tests/scripts/fixtures/launchctl).

@@ -14,7 +14,8 @@ const ROOT = path.resolve(__dirname, "../..");
 
 function plan(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", ...args], { cwd: ROOT });
+        // As `npm run plan` runs it.
+        const child = spawn(process.execPath, ["-r", "./tools/ts-cached-register.js", "tools/plan.ts", ...args], { cwd: ROOT });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -40,7 +41,7 @@ beforeAll(async () => {
     if (migration.code !== 0) throw new Error(migration.stderr);
     diff = JSON.parse(migration.stdout) as PlanDiff;
     asWritten = literal;
-}, 180_000);
+}, 180_000); // four ts-node processes: generous, for a loaded machine
 
 const key = (r: ResourceRef) => `${r.type}::${r.name}`;
 
