@@ -474,7 +474,8 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
     const bindAddress = listenAddress(r, "bindAddress", "auto", ["auto", "localhost"],
         "use auto (narrowest address the backend container can reach), an IP address of this host (127.0.0.1, 172.17.0.1, ::1), or 0.0.0.0");
     const origins = r.stringList("origins", [frontendOrigin]);
-    for (const origin of origins) {
+    // The default is derived from services.publicHost, whose own check names a bad host once.
+    for (const origin of r.has("origins") ? origins : []) {
         const problem = originProblem(origin);
         if (problem) r.problem("origins", origin, `${problem}; ${ORIGIN_ALLOWED}`);
     }
@@ -692,8 +693,8 @@ function readHost(problems: string[], rawHost: unknown, rawDocker: unknown, env:
     // Unset: DOCKER_HOST, then Docker Desktop's socket, then /var/run/docker.sock (hosts/docker-endpoint.ts).
     const configured = d.optionalString("host", DOCKER_HOST,
         "use a Docker engine URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376, or leave it unset to follow DOCKER_HOST");
-    const resolved = provider === "digitalocean"
-        ? { url: "", reason: "the droplet's engine over ssh" }
+    const resolved = provider === "digitalocean" || provider === "doks"
+        ? { url: "", reason: provider === "doks" ? "no Docker engine: a Kubernetes cluster" : "the droplet's engine over ssh" }
         : resolveDockerHost(configured, { ...LOCAL_PROBE, env });
     if ("problem" in resolved) problems.push(`${PROJECT}:docker.host is unset and ${resolved.problem}`);
     const dockerHost = "problem" in resolved ? "" : resolved.url;
@@ -702,10 +703,10 @@ function readHost(problems: string[], rawHost: unknown, rawDocker: unknown, env:
         d.problem("host", dockerHost, `${PROJECT}:host.provider "existing" deploys to a remote engine; use ssh://user@host`);
     }
     if (provider === "doks" && d.has("host")) {
-        d.problem("host", dockerHost, `${PROJECT}:host.provider "doks" deploys to Kubernetes, not to a Docker engine; remove ${PROJECT}:docker.host`);
+        d.problem("host", configured, `${PROJECT}:host.provider "doks" deploys to Kubernetes, not to a Docker engine; remove ${PROJECT}:docker.host`);
     }
     if (provider === "digitalocean" && d.has("host")) {
-        d.problem("host", dockerHost, `${PROJECT}:host.provider "digitalocean" creates the engine itself (ssh://<sshUser>@<reserved ip>); remove ${PROJECT}:docker.host`);
+        d.problem("host", configured, `${PROJECT}:host.provider "digitalocean" creates the engine itself (ssh://<sshUser>@<reserved ip>); remove ${PROJECT}:docker.host`);
     }
     const sshUser = h.string("sshUser", "root", /^[a-z_][a-z0-9_-]*$/, "expected a Unix user name");
     return { provider, dockerHost, dockerHostReason, sshUser };

@@ -33,7 +33,9 @@ test("the outputs are shown, nested ones as dotted keys, secrets masked", () => 
 test("values the mocks invent are marked, in inputs and outputs; the others are not", () => {
     expect(doc.inventedValues).toEqual(expect.arrayContaining(["203.0.113.50", "host-vpc-id"]));
     expect(tree).toContain(`  publicIp: 203.0.113.50${MOCK_MARK}`);
-    expect(tree).toContain(`  frontendUrl: http://203.0.113.50/${MOCK_MARK}`);
+    // Behind the front door the app's URL is its DNS name: nothing invented in it.
+    expect(tree).toMatch(/^ {2}frontendUrl: https:\/\/rag\.example\.com\/$/m);
+    expect(tree).toContain(`  frontDoor.address: 203.0.113.50${MOCK_MARK}`);
     expect(tree).toMatch(new RegExp(`dropletId: \\d{9}${MOCK_MARK}$`, "m"));
     expect(tree).toContain(`vpcUuid: host-vpc-id${MOCK_MARK}`);
     expect(tree).toMatch(/^ {2}ollamaModel: qwen2\.5:7b-instruct-q8_0$/m);
