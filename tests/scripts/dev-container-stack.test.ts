@@ -4,7 +4,7 @@
  */
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
 import { modelsVolumeName } from "../../components/ollama/container";
-import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
+import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "../unit/support/containers";
 
 let r: Rendered;
 

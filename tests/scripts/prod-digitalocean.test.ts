@@ -15,7 +15,7 @@ import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-size
 import { remoteScript } from "../../components/hosts/remote-script";
 import { MOCK_DIGITALOCEAN_VPC_RANGE, MOCK_DROPLET_HOST_KEY } from "../../tools/mock-state";
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
-import { CONTAINER, LOCAL_COMMAND, VOLUME } from "./support/containers";
+import { CONTAINER, LOCAL_COMMAND, VOLUME } from "../unit/support/containers";
 
 const DO = {
     provider: "pulumi:providers:digitalocean",

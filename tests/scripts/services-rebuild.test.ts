@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RenderResult, renderStackInChildProcess } from "../../tools/render";
-import { CONTAINER } from "./support/containers";
+import { CONTAINER } from "../unit/support/containers";
 
 const context = fs.mkdtempSync(path.join(os.tmpdir(), "rag-backend-context-"));
 afterAll(() => fs.rmSync(context, { recursive: true, force: true }));

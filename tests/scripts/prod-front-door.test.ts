@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
-import { CONTAINER, envOf, networksOf, portsOf, VOLUME } from "./support/containers";
+import { CONTAINER, envOf, networksOf, portsOf, VOLUME } from "../unit/support/containers";
 
 const HASH = `$2a$12$${"Q".repeat(53)}`;
 let r: Rendered;

@@ -13,7 +13,7 @@ import { parse as parseYaml } from "yaml";
 import { CloudInitArgs, digitalOceanVolumeDevice, renderCloudInit } from "../../components/hosts/cloud-init";
 import { OLLAMA_HEAL_STATE_DIR, OLLAMA_HEAL_TIMER } from "../../components/hosts/gpu-watchdog";
 import { Rendered, renderStack } from "../../tools/render";
-import { CONTAINER } from "./support/containers";
+import { CONTAINER } from "../unit/support/containers";
 
 const WATCHDOG_DIR = path.join(__dirname, "../../components/hosts/gpu-watchdog");
 const source = (file: string) => fs.readFileSync(path.join(WATCHDOG_DIR, file), "utf8");

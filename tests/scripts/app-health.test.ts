@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { defaultHealthCommand } from "../../components/app/health";
 import { Rendered, renderStack } from "../../tools/render";
-import { CONTAINER } from "./support/containers";
+import { CONTAINER } from "../unit/support/containers";
 
 let r: Rendered;
 
