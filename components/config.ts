@@ -823,10 +823,10 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const ollama = readOllama(problems, raw.ollama, stack, frontendOrigin);
     const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider, publishedAppPorts(services));
 
-    // Will the model, its context and its parallel slots fit the GPU? (components/capacity/)
-    problems.push(...capacityProblems(ollama, host.provider, digitalocean));
-
     const doks = readDoks(problems, raw.doks, host.provider, ollama, services.publicHost);
+    // Will the model, its context and its parallel slots fit the GPU? (components/capacity/)
+    problems.push(...capacityProblems(ollama, host.provider, digitalocean, doks?.gpuPool.size));
+
     if ((ollama.mode === "kubernetes") !== (host.provider === "doks")) {
         problems.push(
             `${PROJECT}:ollama.mode: ${show(ollama.mode)} is not allowed with ${PROJECT}:host.provider ${show(host.provider)}; ` +

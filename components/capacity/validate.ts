@@ -12,9 +12,15 @@ import { findKnownModel } from "./models";
  * The memory the GPU may use: `ollama.gpuMemoryGb` when set (a Mac's Metal working set, or any
  * GPU the stack cannot look up), else the DigitalOcean size's VRAM (GiB, as nvidia-smi counts it).
  */
-export function gpuMemoryFor(ollama: OllamaSettings, provider: HostProvider, digitalocean?: DigitalOceanSettings): GpuMemory | undefined {
+export function gpuMemoryFor(ollama: OllamaSettings, provider: HostProvider, digitalocean?: DigitalOceanSettings, doksGpuSize?: string): GpuMemory | undefined {
     if (ollama.gpuMemoryGb !== undefined) {
         return { bytes: ollama.gpuMemoryGb * GIB, source: `rag-stack:ollama.gpuMemoryGb ${ollama.gpuMemoryGb} GiB` };
+    }
+    // Kubernetes placement: each Ollama pod gets one GPU of a node of the GPU pool.
+    const node = provider === "doks" && doksGpuSize ? DIGITALOCEAN_GPU_SIZES[doksGpuSize] : undefined;
+    if (node && doksGpuSize) {
+        const perGpu = node.vramGb / node.gpuCount;
+        return { bytes: perGpu * GIB, source: `${doksGpuSize}: ${perGpu} GiB, the one ${node.gpu} each Ollama pod gets` };
     }
     const size = provider === "digitalocean" && digitalocean ? DIGITALOCEAN_GPU_SIZES[digitalocean.size] : undefined;
     if (size && digitalocean) {
@@ -43,9 +49,9 @@ export type CapacityVerdict =
     | { kind: "model-unknown"; memory?: GpuMemory }
     | { kind: "not-checked"; why: string };
 
-export function capacityVerdict(ollama: OllamaSettings, provider: HostProvider, digitalocean?: DigitalOceanSettings): CapacityVerdict {
+export function capacityVerdict(ollama: OllamaSettings, provider: HostProvider, digitalocean?: DigitalOceanSettings, doksGpuSize?: string): CapacityVerdict {
     if (ollama.accelerator === "cpu") return { kind: "not-checked", why: "accelerator cpu: the model runs from system memory by choice" };
-    const memory = gpuMemoryFor(ollama, provider, digitalocean);
+    const memory = gpuMemoryFor(ollama, provider, digitalocean, doksGpuSize);
     const budget = budgetFor(ollama);
     if (!budget) return { kind: "model-unknown", memory };
     if (!memory) return { kind: "memory-unknown", budget };
@@ -53,8 +59,8 @@ export function capacityVerdict(ollama: OllamaSettings, provider: HostProvider, 
 }
 
 /** Problems for parseProfile: one sentence with the arithmetic when the model cannot fit. */
-export function capacityProblems(ollama: OllamaSettings, provider: HostProvider, digitalocean?: DigitalOceanSettings): string[] {
-    const v = capacityVerdict(ollama, provider, digitalocean);
+export function capacityProblems(ollama: OllamaSettings, provider: HostProvider, digitalocean?: DigitalOceanSettings, doksGpuSize?: string): string[] {
+    const v = capacityVerdict(ollama, provider, digitalocean, doksGpuSize);
     if (v.kind !== "too-big") return [];
     return [
         `rag-stack:ollama: ${v.budget.model} with numParallel ${v.budget.numParallel} and contextLength ${v.budget.cappedFrom ?? v.budget.context} ` +

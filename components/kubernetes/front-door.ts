@@ -14,11 +14,12 @@ import * as crypto from "crypto";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_PROXY_IMAGE } from "../config";
 import { appLabels, KubernetesTarget, serviceHost } from "./target";
 import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
 
-/** The official Caddy image, pinned. */
-export const ROUTER_IMAGE = "caddy:2.10.2";
+/** The official Caddy image, pinned by tag and digest: the same one as prod's front door. */
+export const ROUTER_IMAGE = DEFAULT_PROXY_IMAGE;
 const ROUTER_PORT = 8080;
 
 export interface FrontDoorArgs {

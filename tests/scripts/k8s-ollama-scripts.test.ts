@@ -10,6 +10,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../tools/render";
+import { freePort } from "./support/native";
 
 const STANDIN = path.join(PROJECT_ROOT, "tests", "fixtures", "ollama");
 const SCRIPTS = path.join(PROJECT_ROOT, "components", "ollama", "scripts");
@@ -19,16 +20,6 @@ let dir: string;
 let bin: string;
 const servers: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
 
 function refuses(port: number): Promise<boolean> {
     return new Promise((resolve) => {

@@ -4,26 +4,13 @@
  * backend's OLLAMA_BASE_URL moved to host.docker.internal with a host-gateway mapping and no
  * dependency on the container, Neo4j, its data and the frontend untouched.
  */
-import { spawn } from "child_process";
-import * as path from "path";
 import { PlanDocument } from "../../tools/plan/document";
 import { PlanDiff, ResourceRef } from "../../tools/plan/diff";
 import { DESIRED_STATE_NOTE, formatDiff } from "../../tools/plan/diff-report";
+import { runPlan } from "./support/plan-cli";
 
-const ROOT = path.resolve(__dirname, "../..");
+const plan = runPlan;
 
-function plan(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        // As `npm run plan` runs it.
-        const child = spawn(process.execPath, ["-r", "./tools/ts-cached-register.js", "tools/plan.ts", ...args], { cwd: ROOT });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
 // The dev stack file says accelerator: metal, which the profile refuses with mode: container
 // (Docker on a Mac cannot reach Metal); the seed's "before" was exactly Ollama in Docker on the CPU.
@@ -100,7 +87,7 @@ test("unchanged: Neo4j, its data volume, the frontend, the network and the host"
         "pulumi:providers:docker::host-docker",
     ]) expect(unchanged).toContain(k);
     expect(diff.summary).toEqual({
-        added: diff.added.length, removed: 6, changed: 1, unchanged: diff.unchanged.length,
+        added: diff.added.length, removed: 7, changed: 1, unchanged: diff.unchanged.length,
     });
 });
 
@@ -112,7 +99,7 @@ test("the text report groups by component, masks secrets and says what it compar
     expect(text).toContain('envs.OLLAMA_BASE_URL: "http://ollama:11434" → "http://host.docker.internal:11434"');
     expect(text).toMatch(/ollama-container-models .*retainOnDelete/);
     expect(text).toMatch(/= unchanged: .*app-neo4j.*app-neo4j-data/);
-    expect(text).toMatch(/^Summary: \d+ to add, 6 to remove, 1 to change, \d+ unchanged/m);
+    expect(text).toMatch(/^Summary: \d+ to add, 7 to remove, 1 to change, \d+ unchanged/m);
     expect(text).not.toContain("rendered-secret-placeholder");
 });
 

@@ -4,24 +4,16 @@
  * provider) and everything on the Docker engine, adds nothing, changes nothing, and leaves every
  * data resource unchanged; the issue's command (parked → running) is the same set, added.
  */
-import { spawn } from "child_process";
-import * as path from "path";
 import { PlanDiff, ResourceRef } from "../../tools/plan/diff";
 import { formatDiff } from "../../tools/plan/diff-report";
+import { runPlan } from "./support/plan-cli";
 
-const ROOT = path.resolve(__dirname, "../..");
 const PARKED = "prod+digitalocean.parked=true";
 
-function plan(...args: string[]): Promise<PlanDiff> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", ...args], { cwd: ROOT });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout) as PlanDiff) : reject(new Error(`plan ${args.join(" ")} exited ${code}: ${stderr}`))));
-    });
+async function plan(...args: string[]): Promise<PlanDiff> {
+    const run = await runPlan(...args);
+    if (run.code !== 0) throw new Error(`plan ${args.join(" ")} exited ${run.code}: ${run.stderr}`);
+    return JSON.parse(run.stdout) as PlanDiff;
 }
 
 const DATA_SIDE = [

@@ -4,25 +4,13 @@
  * GPU pool and the Kubernetes objects in, the droplet's protected data volumes named as such
  * (pulumi up refuses to delete them: the graph and models stay until moved deliberately).
  */
-import { spawn } from "child_process";
-import * as path from "path";
 import { PlanDiff } from "../../tools/plan/diff";
+import { PlanRun, runPlan } from "./support/plan-cli";
 
-const ROOT = path.resolve(__dirname, "../..");
+const plan = runPlan;
 
-function plan(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", ...args], { cwd: ROOT });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
 
-let tree: { code: number | null; stdout: string; stderr: string };
+let tree: PlanRun;
 let diff: PlanDiff;
 
 beforeAll(async () => {

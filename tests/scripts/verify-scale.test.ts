@@ -14,6 +14,7 @@ import * as path from "path";
 import { main } from "../../tools/verify";
 import { parseKubeconfig } from "../../tools/verify/kubernetes/kubeconfig";
 import { PROJECT_ROOT } from "../../tools/render";
+import { freePort } from "./support/native";
 
 const STANDIN = path.join(PROJECT_ROOT, "tests", "fixtures", "ollama");
 const MODEL = "qwen2.5:7b-instruct-q8_0";
@@ -29,16 +30,6 @@ let apiPort = 0;
 let unauthorized = 0;
 const served: Record<string, number> = {};
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
 
 async function startReplica(name: string, node: string, env: Record<string, string>): Promise<Replica> {
     const port = await freePort();

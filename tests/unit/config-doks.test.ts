@@ -144,3 +144,11 @@ test("scale is a production stack: unpinned images are refused", () => {
         'rag-stack:ollama.image: "ollama/ollama:latest" is not pinned; production stacks need an explicit version tag or @sha256 digest (not :latest)',
     ]);
 });
+
+test("the capacity budget holds for the GPU each Ollama pod gets: a model that cannot fit one node's GPU is refused with the arithmetic", () => {
+    const problems = problemsOf(scaleRaw({}, { model: "qwen2.5:32b-instruct-q8_0" }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^rag-stack:ollama: qwen2\.5:32b-instruct-q8_0 with numParallel 1 .* does not fit the GPU: .* > 21\.5 GB usable \(gpu-4000adax1-20gb: 20 GiB, the one NVIDIA RTX 4000 Ada each Ollama pod gets\)/);
+    // The same model on a 48 GB node fits.
+    expect(problemsOf(scaleRaw({ gpuPool: { size: "gpu-l40sx1-48gb", maxNodes: 3 } }, { model: "qwen2.5:32b-instruct-q8_0" }))).toEqual([]);
+});

@@ -9,7 +9,7 @@ import { parseProfile, PROJECT, RawConfig } from "../../components/config";
 import { PLACEHOLDER_SECRET, readStackConfig } from "../render";
 import { PlanSide } from "./args";
 
-const SECTIONS = ["ollama", "host", "docker", "services", "digitalocean"] as const;
+const SECTIONS = ["ollama", "host", "docker", "services", "digitalocean", "doks"] as const;
 
 /** The stack's profile as the program reads it (secrets are placeholders; the budget never reads them). */
 function profileOf(side: PlanSide) {
@@ -25,7 +25,7 @@ function profileOf(side: PlanSide) {
 
 export function formatCapacity(side: PlanSide): string {
     const p = profileOf(side);
-    const v = capacityVerdict(p.ollama, p.host.provider, p.digitalocean);
+    const v = capacityVerdict(p.ollama, p.host.provider, p.digitalocean, p.doks?.gpuPool.size);
     const head = `GPU memory budget of ${p.ollama.model} (components/capacity; checked again at deploy from /api/show and the GPU):`;
     const body = v.kind === "not-checked" ? [v.why]
         : v.kind === "model-unknown" ? [
