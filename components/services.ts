@@ -82,8 +82,9 @@ export class Services extends pulumi.ComponentResource {
         const neo4jVolumeName: pulumi.Input<string> = this.neo4jData?.name ?? s.neo4j.volumeName ?? "";
         // Before any app container: no other container on our host ports, the adopted volume exists.
         const precheck = hostPrecheck(`${name}-host-precheck`, {
-            hostPorts: [s.backend.hostPort, s.frontend.hostPort, s.neo4j.boltPort, s.neo4j.httpPort],
-            ownContainers: ["neo4j", "backend", "frontend", "ollama"].map(containerName),
+            // The ports this stack publishes itself: behind the front door the app publishes none.
+            hostPorts: [...(args.publishPorts ? [s.backend.hostPort, s.frontend.hostPort] : []), s.neo4j.boltPort, s.neo4j.httpPort],
+            ownContainers: ["neo4j", "backend", "frontend", "ollama", "proxy"].map(containerName),
             neo4jVolume: s.neo4j.volumeName,
             dockerHost: args.dockerHost,
             remoteConnection: args.remoteConnection,

@@ -28,7 +28,7 @@ test("the precheck gets the host ports, the stack's own container names and the 
     expect(precheck.inputs.create).toBe("sh components/app/scripts/host-precheck.sh");
     expect(precheck.inputs.environment).toMatchObject({
         RAG_HOST_PORTS: "8000 3000 7687 7474",
-        RAG_OWN_CONTAINERS: "rag-stack-dev-neo4j rag-stack-dev-backend rag-stack-dev-frontend rag-stack-dev-ollama",
+        RAG_OWN_CONTAINERS: "rag-stack-dev-neo4j rag-stack-dev-backend rag-stack-dev-frontend rag-stack-dev-ollama rag-stack-dev-proxy",
         RAG_NEO4J_VOLUME: "docker_neo4j_data",
     });
     for (const role of ["app-neo4j", "app-backend", "app-frontend"]) {
