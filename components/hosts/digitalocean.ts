@@ -3,7 +3,7 @@
  * SSH key, VPC (range chosen by DigitalOcean unless configured), two protected block volumes
  * (Ollama models, Neo4j data) mounted by cloud-init, the droplet on the size's AI/ML-ready NVIDIA
  * image, a reserved IP (DNS and the Docker provider survive a replacement), a cloud firewall (SSH
- * from the admin CIDRs only; 11434, 7687, 7474 from the VPC's real range only), a readiness check
+ * from the admin CIDRs, 80/443 for the front door, ICMP; nothing else, not even to the VPC), a readiness check
  * over SSH that proves Docker sees the GPU, the droplet's host key read on it (host-keys.sh) and
  * pinned, registry credentials when an image is on DigitalOcean's registry, and a Docker provider
  * on `ssh://<user>@<reserved ip>` that waits for all of it. The DigitalOcean provider waits for the
@@ -11,7 +11,7 @@
  *
  * Parked (`digitalocean.parked: true`): the data side only (key, VPC, volumes, tag, firewall,
  * reserved IP), registered exactly as when running; the compute side (capacity check, droplet, IP
- * assignment, readiness, Docker provider) is not registered, so `up` deletes it and every Docker
+ * assignment, readiness, host keys, registry credentials, Docker provider) is not registered, so `up` deletes it and every Docker
  * resource with it. Nothing kept refers to the droplet: the firewall follows a tag, the volumes are
  * attached by the droplet's own `volumeIds` (the provider shuts the droplet down and detaches them
  * before deleting it: terraform-provider-digitalocean resourceDigitalOceanDropletDelete), and the

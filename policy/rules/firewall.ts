@@ -66,7 +66,7 @@ export function firewall(context: PolicyContext): ResourceValidationPolicy {
                 reportViolation(
                     `Firewall "${args.name}" ${where} opens ${service} (${port}) too widely: ` +
                         problems.map((p) => `"${p.value}": ${p.reason}`).join("; ") +
-                        (port === SSH_PORT ? "." : ". Allow it from the VPC range only."),
+                        (port === SSH_PORT ? "." : ". Open it to the VPC range at most; the stack itself opens it to nobody."),
                 );
             }
         },

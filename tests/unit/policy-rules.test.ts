@@ -108,7 +108,7 @@ describe("firewall-private-ports-closed", () => {
         ]);
         expect(v[3].message).toBe(
             'Firewall "host-firewall" inbound rule 0 (tcp 11434 from 0.0.0.0/0) and inbound rule 2 (udp all from 10.110.0.0/20, 0.0.0.0/0) opens Ollama (11434) too widely: ' +
-            '"0.0.0.0/0": it is the whole internet; use your own address (/32) or a range of /16 or narrower. Allow it from the VPC range only.');
+            '"0.0.0.0/0": it is the whole internet; use your own address (/32) or a range of /16 or narrower. Open it to the VPC range at most; the stack itself opens it to nobody.');
         expect(v[0].message).toMatch(/or set rag-stack:digitalocean\.allowSshFromAnywhere: true to accept that\.$/);
     });
     test("the same ports from the VPC, public web ports from anywhere, icmp and ssh from an admin CIDR pass", async () => {
