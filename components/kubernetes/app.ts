@@ -25,6 +25,20 @@ export interface KubernetesAppArgs {
     frontendReplicas: number;
 }
 
+/** What distinguishes one HTTP tier from the other. */
+interface WebTier {
+    role: "backend" | "frontend";
+    image: string;
+    port: number;
+    healthPath: string;
+    env: k8s.types.input.core.v1.EnvVar[];
+    replicas: number;
+    resources: { requests: Record<string, string>; limits: Record<string, string> };
+    livenessDelaySeconds: number;
+    /** What must be Ready before this tier starts. */
+    after: pulumi.Resource[];
+}
+
 /** Nodes of the CPU pool (components/hosts/doks.ts labels them); GPU nodes stay for Ollama. */
 const CPU_POOL = { "rag-stack.pool": "cpu" };
 
@@ -101,7 +115,6 @@ export class KubernetesApp extends pulumi.ComponentResource {
 
         // Backend: Ollama's URL from the interface, never from the placement.
         this.backendOllamaUrl = args.ollama.urlForContainers;
-        const backendLabels = appLabels("backend");
         const backendEnv = [
             { name: "OLLAMA_BASE_URL", value: args.ollama.urlForContainers },
             { name: "OLLAMA_MODEL", value: args.model },
@@ -110,62 +123,22 @@ export class KubernetesApp extends pulumi.ComponentResource {
             { name: "NEO4J_PASSWORD", valueFrom: secretRef("NEO4J_PASSWORD") },
             ...Object.entries(s.backend.env).map(([k, v]) => ({ name: k, value: v })),
         ];
-        this.backend = new k8s.apps.v1.Deployment(`${name}-backend`, {
-            metadata: { name: "backend", namespace: ns, labels: backendLabels.all },
-            spec: {
-                replicas: args.backendReplicas,
-                selector: { matchLabels: backendLabels.selector },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template: {
-                    metadata: { labels: backendLabels.all },
-                    spec: {
-                        nodeSelector: CPU_POOL,
-                        containers: [{
-                            name: "backend",
-                            image: s.backend.image,
-                            env: backendEnv,
-                            ports: [{ name: "http", containerPort: s.backend.port }],
-                            resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
-                            readinessProbe: { httpGet: { path: s.backend.healthPath, port: "http" }, periodSeconds: 10, failureThreshold: 3 },
-                            livenessProbe: { httpGet: { path: s.backend.healthPath, port: "http" }, periodSeconds: 20, failureThreshold: 3, initialDelaySeconds: 20 },
-                        }],
-                    },
-                },
-            },
-        }, { ...k8sOpts, dependsOn: [...args.target.dependsOn, this.neo4j, ...args.ollama.ready] });
-        this.backendService = new k8s.core.v1.Service(`${name}-backend`, {
-            metadata: { name: "backend", namespace: ns, labels: backendLabels.all },
-            spec: { type: "ClusterIP", selector: backendLabels.selector, ports: [{ name: "http", port: s.backend.port, targetPort: "http" }] },
-        }, k8sOpts);
+        const backend = this.webTier(name, args, {
+            role: "backend", image: s.backend.image, port: s.backend.port, healthPath: s.backend.healthPath, env: backendEnv,
+            replicas: args.backendReplicas, resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+            livenessDelaySeconds: 20, after: [this.neo4j, ...args.ollama.ready],
+        });
+        this.backend = backend.deployment;
+        this.backendService = backend.service;
 
-        const frontendLabels = appLabels("frontend");
-        this.frontend = new k8s.apps.v1.Deployment(`${name}-frontend`, {
-            metadata: { name: "frontend", namespace: ns, labels: frontendLabels.all },
-            spec: {
-                replicas: args.frontendReplicas,
-                selector: { matchLabels: frontendLabels.selector },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                template: {
-                    metadata: { labels: frontendLabels.all },
-                    spec: {
-                        nodeSelector: CPU_POOL,
-                        containers: [{
-                            name: "frontend",
-                            image: s.frontend.image,
-                            env: [{ name: "BACKEND_URL", value: `http://${serviceHost("backend", ns)}:${s.backend.port}` }],
-                            ports: [{ name: "http", containerPort: s.frontend.port }],
-                            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
-                            readinessProbe: { httpGet: { path: s.frontend.path, port: "http" }, periodSeconds: 10, failureThreshold: 3 },
-                            livenessProbe: { httpGet: { path: s.frontend.path, port: "http" }, periodSeconds: 20, failureThreshold: 3, initialDelaySeconds: 10 },
-                        }],
-                    },
-                },
-            },
-        }, { ...k8sOpts, dependsOn: [...args.target.dependsOn, this.backend] });
-        this.frontendService = new k8s.core.v1.Service(`${name}-frontend`, {
-            metadata: { name: "frontend", namespace: ns, labels: frontendLabels.all },
-            spec: { type: "ClusterIP", selector: frontendLabels.selector, ports: [{ name: "http", port: s.frontend.port, targetPort: "http" }] },
-        }, k8sOpts);
+        const frontend = this.webTier(name, args, {
+            role: "frontend", image: s.frontend.image, port: s.frontend.port, healthPath: s.frontend.path,
+            env: [{ name: "BACKEND_URL", value: `http://${serviceHost("backend", ns)}:${s.backend.port}` }],
+            replicas: args.frontendReplicas, resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+            livenessDelaySeconds: 10, after: [this.backend],
+        });
+        this.frontend = frontend.deployment;
+        this.frontendService = frontend.service;
 
         for (const [role, replicas] of [["backend", args.backendReplicas], ["frontend", args.frontendReplicas]] as const) {
             if (replicas < 2) continue;
@@ -175,5 +148,44 @@ export class KubernetesApp extends pulumi.ComponentResource {
             }, k8sOpts);
         }
         this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });
+    }
+
+    /**
+     * One HTTP tier (backend or frontend): a Deployment on the CPU pool that rolls with no pod down,
+     * probed on its own path, and a ClusterIP Service. The two tiers differ only in what is passed.
+     */
+    private webTier(name: string, args: KubernetesAppArgs, t: WebTier): { deployment: k8s.apps.v1.Deployment; service: k8s.core.v1.Service } {
+        const ns = args.target.namespace;
+        const k8sOpts = { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn };
+        const labels = appLabels(t.role);
+        const probe = { httpGet: { path: t.healthPath, port: "http" } };
+        const deployment = new k8s.apps.v1.Deployment(`${name}-${t.role}`, {
+            metadata: { name: t.role, namespace: ns, labels: labels.all },
+            spec: {
+                replicas: t.replicas,
+                selector: { matchLabels: labels.selector },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                template: {
+                    metadata: { labels: labels.all },
+                    spec: {
+                        nodeSelector: CPU_POOL,
+                        containers: [{
+                            name: t.role,
+                            image: t.image,
+                            env: t.env,
+                            ports: [{ name: "http", containerPort: t.port }],
+                            resources: t.resources,
+                            readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
+                            livenessProbe: { ...probe, periodSeconds: 20, failureThreshold: 3, initialDelaySeconds: t.livenessDelaySeconds },
+                        }],
+                    },
+                },
+            },
+        }, { ...k8sOpts, dependsOn: [...args.target.dependsOn, ...t.after] });
+        const service = new k8s.core.v1.Service(`${name}-${t.role}`, {
+            metadata: { name: t.role, namespace: ns, labels: labels.all },
+            spec: { type: "ClusterIP", selector: labels.selector, ports: [{ name: "http", port: t.port, targetPort: "http" }] },
+        }, k8sOpts);
+        return { deployment, service };
     }
 }
