@@ -93,7 +93,13 @@ export class DoksCluster extends pulumi.ComponentResource {
                 tags: s.tags,
             },
             tags: s.tags,
-        }, doOpts);
+        }, {
+            ...doOpts,
+            // Protected: some of its inputs (the default pool's size among them) replace the whole
+            // cluster, with every pod and claim on it; `up` refuses that instead of doing it. The
+            // GPU pool is its own resource precisely so that changing it never touches the cluster.
+            protect: true,
+        });
 
         this.gpuPool = new digitalocean.KubernetesNodePool(`${name}-gpu-pool`, {
             clusterId: this.cluster.id,

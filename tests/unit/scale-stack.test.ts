@@ -38,6 +38,11 @@ test("a DOKS cluster with a CPU default pool, DigitalOcean's NVIDIA device plugi
     expect(k8sObjects().some((x) => x.type === "kubernetes:apps/v1:DaemonSet")).toBe(false);
 });
 
+test("the cluster is protected (a replacement would take every pod and claim with it); the GPU pool is not", () => {
+    expect(r.named("cluster-cluster", "digitalocean:index/kubernetesCluster:KubernetesCluster").protect).toBe(true);
+    expect(r.named("cluster-gpu-pool", "digitalocean:index/kubernetesNodePool:KubernetesNodePool").protect).toBe(false);
+});
+
 test("the GPU pool is a separate, autoscaled node pool of the configured size", () => {
     const pool = r.named("cluster-gpu-pool", "digitalocean:index/kubernetesNodePool:KubernetesNodePool");
     expect(pool.inputs).toMatchObject({ size: "gpu-4000adax1-20gb", autoScale: true, minNodes: 2, maxNodes: 4 });
