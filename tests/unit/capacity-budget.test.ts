@@ -3,30 +3,17 @@
  * that does not, on a DigitalOcean size and on a Mac; an unknown model left to the deploy-time
  * check; the refusal carries the arithmetic.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { ConfigError, parseProfile, RawConfig } from "../../components/config";
+import { DO_TOKEN_ENV, prodProfileRaw, TEST_SECRETS } from "./support/profiles";
 import { computeBudget, formatArithmetic, GIB, kvBytesPerToken } from "../../components/capacity/budget";
 import { findKnownModel, KNOWN_MODELS } from "../../components/capacity/models";
 import { capacityVerdict } from "../../components/capacity/validate";
 
-const secrets: RawSecrets = { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } };
-const tokenEnv = { DIGITALOCEAN_TOKEN: "dop_v1_env" };
-const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBs2fHw6ZSe1pPsc9iNhOE7PZQRmLk5VLwZa8ePuKJ8e replace-me";
+const secrets = TEST_SECRETS;
+const tokenEnv = DO_TOKEN_ENV;
 
 function doRaw(size: string, ollama: Record<string, unknown>): RawConfig {
-    return {
-        host: { provider: "digitalocean" },
-        ollama: { mode: "container", accelerator: "nvidia", image: "ollama/ollama:0.12.6", ...ollama },
-        services: {
-            publishAddress: "0.0.0.0",
-            publicHost: "rag.example.com",
-            proxy: { acmeEmail: "ops@example.org" },
-            backend: { image: "rag-backend:1.0.0" },
-            frontend: { image: "rag-frontend:1.0.0" },
-            neo4j: { image: "neo4j:5.26.2-community" },
-        },
-        digitalocean: { region: "tor1", size, sshPublicKey: PUBLIC_KEY, adminCidrs: ["203.0.113.7/32"] },
-    };
+    return prodProfileRaw({ ollama, digitalocean: { size } });
 }
 
 function macRaw(ollama: Record<string, unknown>): RawConfig {

@@ -5,28 +5,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, DEFAULT_PROXY_IMAGE, parseProfile, Profile, RawConfig, RawSecrets } from "../../components/config";
+import { DO_TOKEN_ENV, prodProfileRaw } from "./support/profiles";
 import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "../../components/proxy/validation";
 
 const HASH = `$2b$12$${"abcdefghijklmnopqrstuv".padEnd(53, "x")}`;
-const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBs2fHw6ZSe1pPsc9iNhOE7PZQRmLk5VLwZa8ePuKJ8e replace-me";
 const password = { value: pulumi.output("pw-123456"), isSecret: true };
-const tokenEnv = { DIGITALOCEAN_TOKEN: "dop_v1_env" };
+const tokenEnv = DO_TOKEN_ENV;
 
 function prodRaw(services: Record<string, unknown> = {}, proxy: Record<string, unknown> = {}): RawConfig {
-    return {
-        host: { provider: "digitalocean" },
-        ollama: { mode: "container", model: "qwen2.5:7b-instruct-q8_0", accelerator: "nvidia", image: "ollama/ollama:0.12.6" },
-        services: {
-            publishAddress: "0.0.0.0",
-            publicHost: "rag.example.com",
-            backend: { image: "rag-backend:1.0.0" },
-            frontend: { image: "rag-frontend:1.0.0" },
-            neo4j: { image: "neo4j:5.26.2-community" },
-            ...services,
-            proxy: { acmeEmail: "ops@example.org", ...proxy },
-        },
-        digitalocean: { region: "tor1", size: "gpu-4000adax1-20gb", sshPublicKey: PUBLIC_KEY, adminCidrs: ["203.0.113.7/32"] },
-    };
+    return prodProfileRaw({ services, proxy });
 }
 
 function hashes(value: unknown, isSecret = true): RawSecrets {

@@ -16,6 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadProfile, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { prodProfileRaw, TEST_SECRETS } from "./support/profiles";
 import { firewallRules } from "../../components/hosts/digitalocean-firewall";
 import { checkAdminSources, coversWholeFamily, parseCidr, parseIp, parseListenAddress } from "../../components/validation/addresses";
 import { hostPortClashes } from "../../components/validation/host-ports";
@@ -30,24 +31,9 @@ import { createPolicies } from "../../policy/policies";
 import { FIREWALL } from "../../policy/rules/firewall";
 
 describe("addresses", () => {
-    const secrets: RawSecrets = { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } };
-    const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBs2fHw6ZSe1pPsc9iNhOE7PZQRmLk5VLwZa8ePuKJ8e replace-me";
+    const secrets = TEST_SECRETS;
 
-    function prodRaw(digitalocean: Record<string, unknown>): RawConfig {
-        return {
-            host: { provider: "digitalocean" },
-            ollama: { mode: "container", model: "qwen2.5:7b-instruct-q8_0", accelerator: "nvidia", image: "ollama/ollama:0.12.6" },
-            services: {
-                publishAddress: "0.0.0.0",
-                publicHost: "rag.example.com",
-                proxy: { acmeEmail: "ops@example.org" },
-                backend: { image: "rag-backend:1.0.0" },
-                frontend: { image: "rag-frontend:1.0.0" },
-                neo4j: { image: "neo4j:5.26.2-community" },
-            },
-            digitalocean: { region: "tor1", size: "gpu-4000adax1-20gb", sshPublicKey: PUBLIC_KEY, ...digitalocean },
-        };
-    }
+    const prodRaw = (digitalocean: Record<string, unknown>): RawConfig => prodProfileRaw({ digitalocean });
 
     function problemsOf(raw: RawConfig): string[] {
         try {

@@ -1,27 +1,14 @@
 /**
  * `digitalocean.parked`: a boolean, false unless set; refused where there is nothing to park.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { ConfigError, parseProfile, RawConfig } from "../../components/config";
+import { DO_TOKEN_ENV, prodProfileRaw, TEST_SECRETS } from "./support/profiles";
 
-const secrets: RawSecrets = { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } };
-const tokenEnv = { DIGITALOCEAN_TOKEN: "dop_v1_env" };
-const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBs2fHw6ZSe1pPsc9iNhOE7PZQRmLk5VLwZa8ePuKJ8e replace-me";
-const SERVICES = {
-    publishAddress: "0.0.0.0",
-    publicHost: "rag.example.com",
-    proxy: { acmeEmail: "ops@example.org" },
-    backend: { image: "rag-backend:1.0.0" },
-    frontend: { image: "rag-frontend:1.0.0" },
-    neo4j: { image: "neo4j:5.26.2-community" },
-};
-const OLLAMA = { mode: "container", model: "qwen2.5:7b-instruct-q8_0", accelerator: "nvidia", image: "ollama/ollama:0.12.6" };
+const secrets = TEST_SECRETS;
+const tokenEnv = DO_TOKEN_ENV;
 
 function raw(digitalocean: Record<string, unknown>, host: Record<string, unknown> = { provider: "digitalocean" }, docker?: unknown): RawConfig {
-    return {
-        host, docker, ollama: OLLAMA, services: SERVICES,
-        digitalocean: { region: "tor1", size: "gpu-4000adax1-20gb", sshPublicKey: PUBLIC_KEY, adminCidrs: ["203.0.113.7/32"], ...digitalocean },
-    };
+    return prodProfileRaw({ digitalocean, host, docker });
 }
 
 function problemsOf(config: RawConfig): string[] {
