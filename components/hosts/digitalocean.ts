@@ -25,7 +25,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DigitalOceanSettings } from "../config";
-import { digitalOceanVolumeDevice, renderCloudInit } from "./cloud-init";
+import { CloudInitArgs, digitalOceanVolumeDevice, renderCloudInit } from "./cloud-init";
 import { capacityAdvice } from "./digitalocean-capacity";
 import { firewallRules } from "./digitalocean-firewall";
 import { CostInputs, hostCost, HostCost, HostState, parkingSaving } from "./digitalocean-cost";
@@ -71,6 +71,26 @@ export const DROPLET_DATA_DIRS: HostDataDirs = {
 
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
 const HOST_KEYS_SCRIPT = path.join(__dirname, "scripts", "host-keys.sh");
+
+/**
+ * What cloud-init needs to prepare a droplet of the stack whose DigitalOcean names start with
+ * `prefix`: its volumes' devices, the mounts and directories, the Ollama container the heal timer
+ * watches. The host renders its user-data from this, and the tests render exactly the same.
+ */
+export function dropletCloudInitArgs(prefix: string, ollamaContainer: string): CloudInitArgs {
+    return {
+        modelsDevice: digitalOceanVolumeDevice(`${prefix}-models`),
+        modelsMount: DROPLET_MOUNTS.models,
+        modelsDir: DROPLET_DATA_DIRS.ollamaModels,
+        neo4jDevice: digitalOceanVolumeDevice(`${prefix}-neo4j`),
+        neo4jMount: DROPLET_MOUNTS.neo4j,
+        neo4jDir: DROPLET_DATA_DIRS.neo4j,
+        caddyDir: DROPLET_DATA_DIRS.proxy,
+        readyMarker: DROPLET_MOUNTS.readyMarker,
+        ollamaContainer,
+        healStateDir: OLLAMA_HEAL_STATE_DIR,
+    };
+}
 
 /** DigitalOcean names: lowercase letters, digits and dashes. */
 function doName(...parts: string[]): string {
@@ -158,18 +178,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         // The firewall follows this tag, so the droplet is covered from its first boot.
         const hostTag = new digitalocean.Tag(`${name}-tag`, { name: `${prefix}-gpu-host` }, doOpts);
 
-        const userData = renderCloudInit({
-            modelsDevice: digitalOceanVolumeDevice(modelsName),
-            modelsMount: DROPLET_MOUNTS.models,
-            modelsDir: DROPLET_DATA_DIRS.ollamaModels,
-            neo4jDevice: digitalOceanVolumeDevice(neo4jName),
-            neo4jMount: DROPLET_MOUNTS.neo4j,
-            neo4jDir: DROPLET_DATA_DIRS.neo4j,
-            caddyDir: DROPLET_DATA_DIRS.proxy,
-            readyMarker: DROPLET_MOUNTS.readyMarker,
-            ollamaContainer: containerName("ollama"),
-            healStateDir: OLLAMA_HEAL_STATE_DIR,
-        });
+        const userData = renderCloudInit(dropletCloudInitArgs(prefix, containerName("ollama")));
 
         // Inbound: SSH from the admins, 80/443 to the front door, ICMP; nothing else (issue 11). Nothing
         // publishes Ollama or Neo4j, so no rule opens them, not even to the VPC.

@@ -17,6 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { CloudInitArgs, renderCloudInit } from "../../components/hosts/cloud-init";
+import { dropletCloudInitArgs } from "../../components/hosts/digitalocean";
 import { ollamaHealthCheck } from "../../components/ollama/health-check";
 import { PROJECT_ROOT, Rendered, renderStack } from "../../tools/render";
 import { ensureStandinImage } from "../fixtures/images/standin-image";
@@ -93,10 +94,7 @@ async function waitForHealth(name: string, want: string, timeoutMs = 30_000): Pr
 
 /** The Environment= lines of the heal service cloud-init writes, rendered for this container and state directory. */
 function unitEnvironment(container: string, stateDir: string): Record<string, string> {
-    const args: CloudInitArgs = {
-        modelsDevice: "/dev/null", modelsMount: "/mnt/m", modelsDir: "/mnt/m/o", neo4jDevice: "/dev/null", neo4jMount: "/mnt/n", neo4jDir: "/mnt/n/d",
-        readyMarker: "/var/lib/rag-stack/ready", ollamaContainer: container, healStateDir: stateDir, caddyDir: "/mnt/rag-stack-neo4j/caddy",
-    };
+    const args: CloudInitArgs = { ...dropletCloudInitArgs("rag-stack-prod", container), healStateDir: stateDir };
     const files = (parseYaml(renderCloudInit(args)) as { write_files: { path: string; content: string }[] }).write_files;
     const unit = files.find((f) => f.path === "/etc/systemd/system/rag-stack-ollama-heal.service")?.content ?? "";
     const env: Record<string, string> = {};

@@ -9,20 +9,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { CloudInitArgs, digitalOceanVolumeDevice, renderCloudInit } from "../../components/hosts/cloud-init";
+import { CloudInitArgs, renderCloudInit } from "../../components/hosts/cloud-init";
+import { dropletCloudInitArgs } from "../../components/hosts/digitalocean";
 
-const args: CloudInitArgs = {
-    modelsDevice: digitalOceanVolumeDevice("rag-stack-prod-models"),
-    modelsMount: "/mnt/rag-stack-models",
-    modelsDir: "/mnt/rag-stack-models/ollama",
-    neo4jDevice: digitalOceanVolumeDevice("rag-stack-prod-neo4j"),
-    neo4jMount: "/mnt/rag-stack-neo4j",
-    neo4jDir: "/mnt/rag-stack-neo4j/data",
-    caddyDir: "/mnt/rag-stack-neo4j/caddy",
-    readyMarker: "/var/lib/rag-stack/ready",
-    ollamaContainer: "rag-stack-prod-ollama",
-    healStateDir: "/var/lib/rag-stack/ollama-heal",
-};
+const args: CloudInitArgs = dropletCloudInitArgs("rag-stack-prod", "rag-stack-prod-ollama");
 
 function available(tool: string): boolean {
     return spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;

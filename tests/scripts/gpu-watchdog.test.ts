@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { CloudInitArgs, digitalOceanVolumeDevice, renderCloudInit } from "../../components/hosts/cloud-init";
+import { CloudInitArgs, renderCloudInit } from "../../components/hosts/cloud-init";
+import { dropletCloudInitArgs } from "../../components/hosts/digitalocean";
 import { OLLAMA_HEAL_STATE_DIR, OLLAMA_HEAL_TIMER } from "../../components/hosts/gpu-watchdog";
 import { Rendered, renderStack } from "../../tools/render";
 import { CONTAINER } from "../unit/support/containers";
@@ -18,18 +19,7 @@ import { CONTAINER } from "../unit/support/containers";
 const WATCHDOG_DIR = path.join(__dirname, "../../components/hosts/gpu-watchdog");
 const source = (file: string) => fs.readFileSync(path.join(WATCHDOG_DIR, file), "utf8");
 
-const args: CloudInitArgs = {
-    modelsDevice: digitalOceanVolumeDevice("rag-stack-prod-models"),
-    modelsMount: "/mnt/rag-stack-models",
-    modelsDir: "/mnt/rag-stack-models/ollama",
-    neo4jDevice: digitalOceanVolumeDevice("rag-stack-prod-neo4j"),
-    neo4jMount: "/mnt/rag-stack-neo4j",
-    neo4jDir: "/mnt/rag-stack-neo4j/data",
-    readyMarker: "/var/lib/rag-stack/ready",
-    ollamaContainer: "rag-stack-prod-ollama",
-    healStateDir: OLLAMA_HEAL_STATE_DIR,
-    caddyDir: "/mnt/rag-stack-neo4j/caddy",
-};
+const args: CloudInitArgs = dropletCloudInitArgs("rag-stack-prod", "rag-stack-prod-ollama");
 
 interface WrittenFile { path: string; content: string; permissions: string }
 const files = (userData: string) => (parseYaml(userData) as { write_files: WrittenFile[] }).write_files;

@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { renderCloudInit } from "../../components/hosts/cloud-init";
+import { dropletCloudInitArgs } from "../../components/hosts/digitalocean";
 
 // Real processes: seconds each on a busy machine.
 jest.setTimeout(60_000);
@@ -23,12 +24,7 @@ const canRun = process.getuid?.() === 0 && ["losetup", "unshare", "mkfs.ext4", "
 
 /** The `log`, `fail` and `mount_volume` definitions of the prepare script in the rendered user-data. */
 function mountVolumeFunction(): string {
-    const userData = renderCloudInit({
-        modelsDevice: "/dev/disk/by-id/scsi-0DO_Volume_models", modelsMount: "/mnt/rag-stack-models", modelsDir: "/mnt/rag-stack-models/ollama",
-        neo4jDevice: "/dev/disk/by-id/scsi-0DO_Volume_neo4j", neo4jMount: "/mnt/rag-stack-neo4j", neo4jDir: "/mnt/rag-stack-neo4j/data",
-        readyMarker: "/var/lib/rag-stack/ready",
-        ollamaContainer: "rag-stack-prod-ollama", healStateDir: "/var/lib/rag-stack/ollama-heal", caddyDir: "/mnt/rag-stack-neo4j/caddy",
-    });
+    const userData = renderCloudInit(dropletCloudInitArgs("rag-stack-prod", "rag-stack-prod-ollama"));
     const doc = parseYaml(userData) as { write_files: { path: string; content: string }[] };
     const script = doc.write_files.find((f) => f.path === PREPARE)?.content;
     if (!script) throw new Error(`no ${PREPARE} in the user-data`);
