@@ -2,7 +2,7 @@
  * The router's Caddy configuration (native JSON, stable across Caddy 2.x) for the `scale` stack's
  * front door: the DigitalOcean load balancer terminates HTTPS and forwards plain HTTP here; the
  * router sends `/api/*` to the backend and everything else to the frontend, streaming unbuffered.
- * Pure: tested by `caddy validate` on the real binary (tests/unit/scale-router.test.ts).
+ * Pure: tested by `caddy validate` on the real binary (tests/scripts/scale-router.test.ts).
  */
 
 export interface RouterRoutes {

@@ -61,7 +61,7 @@ test("the GPU check re-runs on any native script change: server (through its res
     expect(triggers).toContain(scriptHash(...NATIVE_MODEL_SCRIPTS));
     expect(triggers).toContain(scriptHash(...NATIVE_GPU_SCRIPTS));
     // The server's scripts reach it through the hash of the server's environment (RAG_OLLAMA_SCRIPTS in it);
-    // tests/unit/native-script-change.test.ts changes a server script and sees the triggers change.
+    // tests/scripts/native-script-change.test.ts changes a server script and sees the triggers change.
     expect(env(server).RAG_OLLAMA_SCRIPTS).toBe(scriptHash(...NATIVE_SERVER_SCRIPTS));
 });
 
