@@ -33,6 +33,19 @@ if (unavailable) console.warn(`droplet replacement SSH rehearsal skipped: ${unav
 const REHEARSAL_ONLY = ["-F", "/dev/null", "-o", "ConnectTimeout=5"];
 const PING = "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n";
 
+/**
+ * stderr of `docker system dial-stdio`, minus the one line docker logs when it loses a teardown race:
+ * the engine closes the stream after answering (Connection: close) while the stdin copier is still
+ * finishing, and the copier's deferred CloseWrite logs "error while CloseWrite (stdin to stream): ...
+ * use of closed network connection" (docker/cli cli/command/system/dial_stdio.go, `copier`). The exit
+ * status and the answer are unaffected, and the Docker provider only logs that stderr. Anything else
+ * (an ssh warning, a host key prompt, an auth failure) stays and fails the test.
+ */
+function dialStdioStderr(stderr: string): string {
+    const benignTeardown = /^time="[^"]*" level=error msg="error while Close(Write|Read) \((stdin to stream|stream to stdout)\): [^"]*use of closed network connection"$/;
+    return stderr.split("\n").filter((line) => line !== "" && !benignTeardown.test(line)).join("\n");
+}
+
 (unavailable ? describe.skip : describe)("a replaced droplet keeps its address, gets a new host key, and the same `up` reaches it", () => {
     let droplet: NetnsSshd;
     let access: SshAccess;
@@ -75,7 +88,8 @@ const PING = "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n";
         expect(firstKey?.type).toBe("ssh-ed25519");
         const firstOptions = dockerSshOptions(access, droplet.address, firstKey!);
         const first = providerPing(firstOptions);
-        expect(first.stderr).toBe("");
+        expect(first.status).toBe(0);
+        expect(dialStdioStderr(first.stderr)).toBe("");
         expect(first.stdout).toMatch(/^HTTP\/1\.1 200 OK/);
         expect(first.stdout.trim().endsWith("OK")).toBe(true);
         // The old design, before the replacement: accept-new records the first key in a known_hosts.
@@ -106,7 +120,8 @@ const PING = "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n";
         const rereadSeconds = (Date.now() - refreshStarted) / 1000;
         expect(secondOptions.filter((o) => o.startsWith("KnownHostsCommand="))).not.toEqual(firstOptions.filter((o) => o.startsWith("KnownHostsCommand=")));
         const second = providerPing(secondOptions);
-        expect(second.stderr).toBe("");
+        expect(second.status).toBe(0);
+        expect(dialStdioStderr(second.stderr)).toBe("");
         expect(second.stdout).toMatch(/^HTTP\/1\.1 200 OK/);
         const refresh = (Date.now() - refreshStarted) / 1000;
         console.log(`droplet replacement, SSH side: stale trust refused (both attempts: ${refusedAfter.toFixed(2)} s); ` +
@@ -159,7 +174,8 @@ const PING = "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n";
         const run = (env: NodeJS.ProcessEnv) => spawnSync("ssh", [...REHEARSAL_ONLY, ...options, `root@${droplet.address}`, "docker", "system", "dial-stdio"],
             { input: PING, env, encoding: "utf8", timeout: 20_000 });
         const viaAgent = run(agentEnv);
-        expect(viaAgent.stderr).toBe("");
+        expect(viaAgent.status).toBe(0);
+        expect(dialStdioStderr(viaAgent.stderr)).toBe("");
         expect(viaAgent.stdout).toMatch(/^HTTP\/1\.1 200 OK/);
         const noAgent = run({ PATH: process.env.PATH, HOME: process.env.HOME });
         expect(noAgent.status).toBe(255);
