@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Profile } from "../config";
 import { DoksCluster } from "../hosts/doks";
+import { prepareDoksRun } from "../hosts/preflight";
 import { KubernetesApp } from "../kubernetes/app";
 import { FrontDoor } from "../kubernetes/front-door";
 import { KubernetesTarget } from "../kubernetes/target";
@@ -20,6 +21,8 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
     if (!doks) throw new Error("host.provider doks without doks settings (config validation should have refused this)");
     const s = profile.services;
     const images = [profile.ollama.image, s.backend.image, s.frontend.image, s.neo4j.image];
+    // Before anything is registered: a real run refuses a certificate nobody could be issued.
+    prepareDoksRun(profile.stack, s.publicHost, doks.certificateName);
 
     const cluster = new DoksCluster("cluster", {
         settings: doks,

@@ -36,7 +36,7 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
         case "digitalocean": {
             if (!profile.digitalocean) throw new Error("host.provider digitalocean without digitalocean settings (config validation should have refused this)");
             // Before anything is registered: a real run refuses what could only buy an unreachable droplet.
-            const run = prepareDigitalOceanRun(profile.stack, profile.digitalocean);
+            const run = prepareDigitalOceanRun(profile.stack, profile.digitalocean, profile.services);
             const host = new DigitalOceanHost(name, {
                 settings: profile.digitalocean,
                 sshUser: profile.host.sshUser,

@@ -7,7 +7,9 @@
  * - authentication will work for both SSH clients (ssh-access.ts: agent holds the key, or the
  *   key file is readable and not encrypted, and the droplet will accept it),
  * - this machine's public IPv4 address, asked of a DigitalOcean-neutral service, is inside
- *   adminCidrs; when it cannot be learnt (offline, blocked), a warning says so and `up` goes on.
+ *   adminCidrs; when it cannot be learnt (offline, blocked), a warning says so and `up` goes on;
+ * - the front door's names are not the example's (public-names.ts): publicHost and the ACME
+ *   contact are not in example.com or another reserved zone, where no certificate can be issued.
  *
  * Real run versus tests: the checks run unless the program is being rendered under Pulumi's mocks
  * (`pulumi.runtime.setMocks`, which tools/render.ts uses for the tests, `npm run plan` and the
@@ -17,8 +19,9 @@
  * outcome.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DigitalOceanSettings } from "../config";
+import { DigitalOceanSettings, ServicesSettings } from "../config";
 import { documentationRangeOf, ipv4InCidr, ipv4ToNumber } from "./cidr";
+import { frontDoorNameProblems, loadBalancerNameProblems } from "./public-names";
 import { checkSshAccess, SshAccess, sshAccessFromSettings, SshProbe, systemSshProbe } from "./ssh-access";
 
 const KEY = "rag-stack:digitalocean";
@@ -98,8 +101,8 @@ export async function checkAdminAddress(adminCidrs: string[], lookup: () => Prom
 }
 
 /** Throws one error listing every problem, in the config error's style. */
-export function refuse(stack: string, problems: string[]): never {
-    throw new Error(`Stack "${stack}" cannot create the DigitalOcean GPU host (${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was created):\n` +
+export function refuse(stack: string, problems: string[], what = "the DigitalOcean GPU host"): never {
+    throw new Error(`Stack "${stack}" cannot create ${what} (${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was created):\n` +
         problems.map((p) => `  - ${p}`).join("\n"));
 }
 
@@ -121,12 +124,24 @@ export function adminAddressGate(stack: string, adminCidrs: string[], lookup?: (
  * provider waits for. Under Pulumi's mocks nothing is probed (the settings alone decide) and
  * nothing waits; otherwise the offline checks run now, before any resource is registered.
  */
-export function prepareDigitalOceanRun(stack: string, settings: DigitalOceanSettings, env: NodeJS.ProcessEnv = process.env): { sshAccess: SshAccess; billingGate?: pulumi.Output<true> } {
+export function prepareDigitalOceanRun(stack: string, settings: DigitalOceanSettings, services: ServicesSettings,
+    env: NodeJS.ProcessEnv = process.env): { sshAccess: SshAccess; billingGate?: pulumi.Output<true> } {
     // Parked, nothing is bought and nothing is reached over SSH: a scheduler parking the stack from
     // an address outside adminCidrs (a CI runner) must not be refused.
     if (underPulumiMocks() || settings.parked) return { sshAccess: sshAccessFromSettings(settings) };
     const result = checkBeforeBilling(settings, env);
-    if (result.problems.length > 0 || !result.access) refuse(stack, result.problems);
+    const problems = [...result.problems, ...frontDoorNameProblems(services)];
+    if (problems.length > 0 || !result.access) refuse(stack, problems);
     pulumi.log.info(`ssh to the droplet (remote commands and the Docker provider alike): ${result.access.description}`);
     return { sshAccess: result.access, billingGate: adminAddressGate(stack, settings.adminCidrs) };
+}
+
+/**
+ * The scale stack's pre-flight: its load balancer's certificate is for a name someone can own.
+ * Refused before the cluster (minutes to create, billed by the hour) is registered.
+ */
+export function prepareDoksRun(stack: string, publicHost: string, certificateName: string | undefined): void {
+    if (underPulumiMocks()) return;
+    const problems = loadBalancerNameProblems(publicHost, certificateName);
+    if (problems.length > 0) refuse(stack, problems, "the DigitalOcean Kubernetes cluster");
 }

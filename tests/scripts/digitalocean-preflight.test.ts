@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { DigitalOceanSettings, parseProfile } from "../../components/config";
+import { DigitalOceanSettings, parseProfile, Profile } from "../../components/config";
 import { documentationRangeOf, ipv4InCidr } from "../../components/hosts/cidr";
 import { checkAdminAddress, checkBeforeBilling, isPlaceholderKey, prepareDigitalOceanRun, underPulumiMocks } from "../../components/hosts/preflight";
 import { digitalOceanRegistryAuth, digitalOceanRegistryNames, registryOf } from "../../components/hosts/registry-auth";
@@ -22,11 +22,16 @@ const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).stat
 const hasOpenSsh = has("ssh-agent") && has("ssh-add") && has("ssh-keygen");
 if (!hasOpenSsh) console.warn("OpenSSH client tools are missing (apt-get install openssh-client): SSH access tests skipped");
 
-/** The example prod stack's DigitalOcean settings, validated exactly as the program does. */
-function exampleSettings(): DigitalOceanSettings {
+/** The example prod stack, validated exactly as the program does. */
+function exampleProfile(): Profile {
     const doc = parseYaml(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
     const raw = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace("rag-stack:", ""), v]));
-    const profile = parseProfile("prod", raw, { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } }, { DIGITALOCEAN_TOKEN: "dop_v1_test" });
+    return parseProfile("prod", raw, { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } }, { DIGITALOCEAN_TOKEN: "dop_v1_test" });
+}
+
+/** The example prod stack's DigitalOcean settings. */
+function exampleSettings(): DigitalOceanSettings {
+    const profile = exampleProfile();
     if (!profile.digitalocean) throw new Error("the example prod stack has no digitalocean settings");
     return profile.digitalocean;
 }
@@ -255,11 +260,11 @@ describe("real run or test render: told apart by the runtime, not by a flag", ()
     test("a plain process (as under `pulumi up`, which never uses mocks) runs the checks; Pulumi's mocks do not", async () => {
         expect(underPulumiMocks()).toBe(false);
         // What the program calls first for a DigitalOcean host: the example stack is refused, nothing registered.
-        expect(() => prepareDigitalOceanRun("prod", exampleSettings(), { PATH: process.env.PATH }))
-            .toThrow(/^Stack "prod" cannot create the DigitalOcean GPU host \(3 problems; nothing was created\):\n  - rag-stack:digitalocean\.sshPublicKey is the example's placeholder[^]*documentation range[^]*ssh-agent is not reachable/);
+        expect(() => prepareDigitalOceanRun("prod", exampleSettings(), exampleProfile().services, { PATH: process.env.PATH }))
+            .toThrow(/^Stack "prod" cannot create the DigitalOcean GPU host \(5 problems; nothing was created\):\n  - rag-stack:digitalocean\.sshPublicKey is the example's placeholder[^]*documentation range[^]*ssh-agent is not reachable[^]*services\.publicHost: "rag\.example\.com" is in example\.com[^]*services\.proxy\.acmeEmail: "ops@example\.com"/);
         await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "rag-stack", "prod", false);
         expect(underPulumiMocks()).toBe(true);
         // Under mocks (tests, npm run plan) the settings alone decide and nothing waits.
-        expect(prepareDigitalOceanRun("prod", exampleSettings(), {})).toEqual({ sshAccess: { method: "agent", description: "ssh-agent" } });
+        expect(prepareDigitalOceanRun("prod", exampleSettings(), exampleProfile().services, {})).toEqual({ sshAccess: { method: "agent", description: "ssh-agent" } });
     });
 });
