@@ -129,6 +129,17 @@ describe("container placement: docker exec into the Ollama container, nvidia-smi
         expect(expected(deep, 2, 16384)).toMatch(/^8\.1 GB weights/);
     });
 
+    test("a million-token model: `ollama show` prints its context as Go's %g (1.048576e+06), read back as the integer", async () => {
+        const long: Geometry = { ...QWEN_LIKE, context: 1_048_576 };
+        await startStandin(long);
+        shims("20475");
+        const r = await box.run(`sh ${CAPACITY_SCRIPT}`, containerEnv());
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain("context up to 1048576,");
+        expect(scriptResults(r.stdout)).toMatchObject({ capacity: "fits", budget: expected(long, 2, 16384) });
+    });
+
     test("without nvidia-smi nor a configured memory, it reports and leaves the verdict to the GPU check", async () => {
         await startStandin(QWEN_LIKE);
         shims("");
