@@ -24,7 +24,7 @@ export function frontDoorNameProblems(services: ServicesSettings): string[] {
     const emailZone = proxy.acmeEmail ? reservedZoneOf(proxy.acmeEmail.split("@").pop() ?? "") : undefined;
     if (emailZone) {
         problems.push(`${PROJECT}:services.proxy.acmeEmail: "${proxy.acmeEmail}" is in ${emailZone} (${reservedBy(emailZone)}): Let's Encrypt refuses an account ` +
-            `with that contact ("contact email has forbidden domain"), so Caddy could never ask for a certificate. Set an address you read (expiry notices go there)`);
+            `with a contact in a reserved domain, so Caddy could never ask for a certificate. Set an address you read (expiry notices go there)`);
     }
     return problems;
 }
