@@ -89,10 +89,13 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
 
 /** Results of provider functions (invokes) the program calls, per token. */
 const invoked: Record<string, (inputs: State) => State> = {
-    // DOKS versions: the newest patch of the asked minor, shaped like `doctl kubernetes options versions`.
+    // DOKS versions, newest first, as the provider lists them (`doctl kubernetes options versions`);
+    // filtered by versionPrefix when one is given, latestVersion the first (or absent).
     "digitalocean:index/getKubernetesVersions:getKubernetesVersions": (inputs) => {
-        const prefix = String(inputs.versionPrefix ?? "1.33.");
-        return { versionPrefix: prefix, latestVersion: `${prefix}1-do.0`, validVersions: [`${prefix}1-do.0`, `${prefix}0-do.0`] };
+        const offered = ["1.35.1-do.0", "1.35.0-do.0", "1.34.2-do.0", "1.33.1-do.0", "1.33.0-do.0"];
+        const prefix = inputs.versionPrefix === undefined ? "" : String(inputs.versionPrefix);
+        const validVersions = offered.filter((v) => v.startsWith(prefix));
+        return { ...(prefix ? { versionPrefix: prefix } : {}), validVersions, ...(validVersions[0] ? { latestVersion: validVersions[0] } : {}) };
     },
 };
 

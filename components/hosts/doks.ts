@@ -20,6 +20,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DoksSettings } from "../config";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
+import { resolveDoksVersion } from "./doks-version";
 
 /** Label DOKS puts on GPU nodes, and the taint it puts on them (the toleration's key). */
 export const DOKS_GPU_NODE_LABEL = { key: "doks.digitalocean.com/gpu-brand", value: "nvidia" };
@@ -71,8 +72,9 @@ export class DoksCluster extends pulumi.ComponentResource {
         this.doProvider = doProvider;
         const doOpts = { parent: this, provider: doProvider };
 
+        // All offered versions (no prefix), so that a minor DigitalOcean no longer offers fails with the list.
         const version = /^\d+\.\d+$/.test(s.kubernetesVersion)
-            ? digitalocean.getKubernetesVersionsOutput({ versionPrefix: `${s.kubernetesVersion}.` }, doOpts).latestVersion
+            ? digitalocean.getKubernetesVersionsOutput({}, doOpts).validVersions.apply((offered) => resolveDoksVersion(s.kubernetesVersion, offered))
             : pulumi.output(s.kubernetesVersion);
         const stackName = `${pulumi.getProject()}-${pulumi.getStack()}`;
 
