@@ -8,6 +8,13 @@ import * as path from "path";
 
 export const CLOUD_INIT_TEMPLATE = path.join(__dirname, "cloud-init.yaml.tmpl");
 
+/**
+ * DigitalOcean's ceiling on a droplet's user data: "It must be plain text and may not exceed 64 KiB
+ * in size" (API reference, droplet create, `user_data`). Refused here, before anything is created,
+ * rather than by the API after the volumes, address and firewall exist.
+ */
+export const USER_DATA_LIMIT_BYTES = 64 * 1024;
+
 /** Where DigitalOcean exposes an attached volume: /dev/disk/by-id/scsi-0DO_Volume_<volume name>. */
 export function digitalOceanVolumeDevice(volumeName: string): string {
     return `/dev/disk/by-id/scsi-0DO_Volume_${volumeName}`;
@@ -56,7 +63,13 @@ export function renderCloudInit(args: CloudInitArgs, template: string = fs.readF
         if (!(key in values)) throw new Error(`cloud-init template: unknown placeholder {{${key}}}`);
         return values[key];
     });
-    return includeFiles(rendered, values);
+    const userData = includeFiles(rendered, values);
+    const bytes = Buffer.byteLength(userData, "utf8");
+    if (bytes > USER_DATA_LIMIT_BYTES) {
+        throw new Error(`cloud-init: the rendered user data is ${bytes} bytes; DigitalOcean accepts at most ${USER_DATA_LIMIT_BYTES} (64 KiB). ` +
+            "Move what the template includes into files the droplet fetches or into remote commands");
+    }
+    return userData;
 }
 
 /**

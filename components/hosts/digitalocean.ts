@@ -123,6 +123,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         super("rag-stack:hosts:DigitalOceanHost", name, {}, opts);
         const s = args.settings;
         const prefix = doName(pulumi.getProject(), pulumi.getStack());
+        // Rendered (and size-checked) before the first resource registers: a failure creates nothing.
+        const userData = renderCloudInit(dropletCloudInitArgs(prefix, containerName("ollama")));
         const token = args.token === undefined ? undefined : pulumi.secret(args.token);
         const doProvider = new digitalocean.Provider(`${name}-do`, {
             // Every DigitalOcean resource goes through this provider, and its configuration waits
@@ -177,8 +179,6 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
 
         // The firewall follows this tag, so the droplet is covered from its first boot.
         const hostTag = new digitalocean.Tag(`${name}-tag`, { name: `${prefix}-gpu-host` }, doOpts);
-
-        const userData = renderCloudInit(dropletCloudInitArgs(prefix, containerName("ollama")));
 
         // Inbound: SSH from the admins, 80/443 to the front door, ICMP; nothing else (issue 11). Nothing
         // publishes Ollama or Neo4j, so no rule opens them, not even to the VPC.

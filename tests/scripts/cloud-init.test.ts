@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { CloudInitArgs, renderCloudInit } from "../../components/hosts/cloud-init";
+import { CloudInitArgs, renderCloudInit, USER_DATA_LIMIT_BYTES } from "../../components/hosts/cloud-init";
 import { dropletCloudInitArgs } from "../../components/hosts/digitalocean";
 
 const args: CloudInitArgs = dropletCloudInitArgs("rag-stack-prod", "rag-stack-prod-ollama");
@@ -61,6 +61,16 @@ test("the prepare script mounts both volumes by DigitalOcean's device path, sets
 test("values that could break out of the script are refused", () => {
     expect(() => renderCloudInit({ ...args, modelsMount: "/mnt/x'; reboot; '" })).toThrow(/modelsMount .* is not allowed/);
     expect(() => renderCloudInit(args, "#cloud-config\n# {{nope}}\n")).toThrow(/unknown placeholder \{\{nope\}\}/);
+});
+
+test("the user data fits DigitalOcean's 64 KiB, and a template that would not is refused before anything is created", () => {
+    const bytes = Buffer.byteLength(rendered, "utf8");
+    console.log(`rendered user data: ${bytes} bytes of DigitalOcean's ${USER_DATA_LIMIT_BYTES}`);
+    expect(bytes).toBeLessThan(USER_DATA_LIMIT_BYTES);
+    const atLimit = `#cloud-config\n#${"x".repeat(USER_DATA_LIMIT_BYTES - 16)}\n`;
+    expect(() => renderCloudInit(args, atLimit)).not.toThrow();
+    expect(() => renderCloudInit(args, `${atLimit}#${"x".repeat(64)}\n`))
+        .toThrow(/^cloud-init: the rendered user data is 65602 bytes; DigitalOcean accepts at most 65536 \(64 KiB\)/);
 });
 
 (hasCloudInit ? test : test.skip)("`cloud-init schema` accepts the rendered user-data", () => {
