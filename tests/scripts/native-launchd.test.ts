@@ -103,6 +103,24 @@ test("start on macOS: plist in ~/Library/LaunchAgents, `launchctl bootstrap gui/
     expect(fs.readFileSync(logPath(), "utf8")).toContain(`Listening on 127.0.0.1:${sb.port}`);
 });
 
+test.each(["002", "000"])("macOS with umask %s: the plist is written 0644, which launchd accepts (group- or world-writable it refuses with 5)", async (umask) => {
+    const res = await sb.run(`umask ${umask}; ${r.server.inputs.create}`, env({ RAG_OLLAMA_LAUNCHD_TIMEOUT: "3" }));
+    expectOk(res);
+    expect(fs.statSync(plistPath()).mode & 0o777).toBe(0o644);
+    expect(fs.existsSync(path.join(launchctlDir(), "refused.log"))).toBe(false);
+    expect(calls().filter((c) => c.startsWith("bootstrap"))).toHaveLength(1);
+    expect(await answers(sb.url)).toBe(true);
+});
+
+test("the stand-in launchctl refuses a group-writable plist as launchd does, so the test above can fail", () => {
+    const plist = path.join(sb.dir, "writable.plist");
+    fs.writeFileSync(plist, "<plist/>", { mode: 0o664 });
+    fs.chmodSync(plist, 0o664);
+    const res = spawnSync(path.join(sb.bin, "launchctl"), ["bootstrap", `gui/${uid}`, plist], { encoding: "utf8", env: { ...process.env, FAKE_LAUNCHCTL_DIR: launchctlDir() } });
+    expect(res.status).toBe(5);
+    expect(res.stderr).toContain("Bootstrap failed: 5: Input/output error");
+});
+
 test("macOS double start: the loaded agent with the same plist is reused, no second bootstrap", async () => {
     const first = await sb.run(r.server.inputs.create, env());
     expectOk(first);

@@ -34,7 +34,7 @@ export function adviseOllamaFromHost(kind: ReachFailureKind, url: string, detail
                 fix: "look at Ollama's log (macOS: ~/Library/Logs/, Linux: the stack's stateDir) and retry with a longer --timeout",
             };
         case "http":
-            return { cause: `something answers on ${host}:${port} but not like Ollama (${detail})`, fix: `check which program holds port ${port}: ss -ltnp | grep :${port}` };
+            return { cause: `something answers on ${host}:${port} but not like Ollama (${detail})`, fix: `check which program holds port ${port}: ss -ltnp | grep :${port} (macOS: lsof -nP -iTCP:${port} -sTCP:LISTEN)` };
         default:
             return { cause: `Ollama at ${url} could not be reached: ${detail}`, fix: "check that the server runs and the URL in the stack outputs is right (pulumi stack output)" };
     }

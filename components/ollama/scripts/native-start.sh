@@ -43,7 +43,7 @@ if [ "${1:-}" = --render-plist ]; then
     render_plist
     exit 0
 fi
-need_tool curl "install curl (apt-get install curl); the scripts use it to talk to Ollama"
+need_tool curl "install curl (macOS ships it; Debian/Ubuntu: apt-get install curl); the scripts use it to talk to Ollama"
 resolve_bind
 find_binary
 OLLAMA_HOST=$LISTEN
@@ -123,6 +123,9 @@ start_darwin() {
     new_plist="$PLIST.new.$$"
     trap 'rm -f "$new_plist"' EXIT
     render_plist >"$new_plist"
+    # launchd refuses a plist that group or others may write ("Bootstrap failed: 5"), and the file
+    # gets the user's umask otherwise (002 and 000 exist): set its mode, whatever the umask.
+    chmod 644 "$new_plist"
     if launchd_loaded; then
         if [ -f "$PLIST" ] && cmp -s "$new_plist" "$PLIST" && probe "$URL"; then
             rm -f "$new_plist"
@@ -133,6 +136,9 @@ start_darwin() {
         say "launchd: ${LABEL} is loaded with other settings; launchctl bootout ${DOMAIN}/${LABEL}"
         launchd_bootout_wait "$URL" ||
             die 5 "launchctl bootout ${DOMAIN}/${LABEL}: the job is still in launchd, or ${URL} still answers, after ${launchd_limit} s; check \`launchctl print ${DOMAIN}/${LABEL}\` and what holds port ${PORT}, then run pulumi up again"
+        # Ours is gone; another server (Ollama.app, brew services) may hold the port now, and the
+        # readiness probe would take its answer for ours.
+        check_port_free
     else
         check_port_free
     fi

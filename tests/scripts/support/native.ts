@@ -4,7 +4,7 @@
  * real with `sh -c` in the project directory, as the command provider does. Every process a test
  * starts is tracked by PID and stopped in afterEach/afterAll, and only those.
  */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -230,13 +230,20 @@ export function freePort(): Promise<number> {
     });
 }
 
+/** Linux has /proc; macOS (where a developer may run these suites) does not. */
+const HAS_PROC = fs.existsSync("/proc/self/stat");
+
 export function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
     } catch {
         return false;
     }
-    // A zombie (exited, not yet reaped) is not running.
+    // A zombie (exited, not yet reaped) is not running. No /proc (macOS): ask ps.
+    if (!HAS_PROC) {
+        const state = spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" });
+        return state.status === 0 && state.stdout.trim() !== "" && !state.stdout.trim().startsWith("Z");
+    }
     try {
         return !/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
     } catch {
@@ -245,6 +252,10 @@ export function alive(pid: number): boolean {
 }
 
 export function cmdline(pid: number): string {
+    if (!HAS_PROC) {
+        const args = spawnSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" });
+        return args.status === 0 ? args.stdout.trim() : "";
+    }
     try {
         return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
     } catch {
