@@ -73,9 +73,9 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     "digitalocean:index/sshKey:SshKey": () => ({ fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" }),
     "digitalocean:index/tag:Tag": (name, inputs) => ({ name: inputs.name ?? name }),
     "digitalocean:index/firewall:Firewall": () => ({ status: "succeeded" }),
-    // DOKS: a kubeconfig shaped like the real one (no credentials), the cluster's endpoint.
+    // DOKS: a kubeconfig shaped like the real one (a placeholder token), the cluster's endpoint.
     "digitalocean:index/kubernetesCluster:KubernetesCluster": (name) => ({
-        kubeConfigs: [{ rawConfig: `apiVersion: v1\nkind: Config\nclusters:\n- name: ${name}\n  cluster:\n    server: https://${name}.k8s.ondigitalocean.com\n`, token: "mock-token" }],
+        kubeConfigs: [{ rawConfig: `apiVersion: v1\nkind: Config\nclusters:\n- name: ${name}\n  cluster:\n    server: https://${name}.k8s.ondigitalocean.com\nusers:\n- name: ${name}-admin\n  user:\n    token: mock-token-in-state\n`, token: "mock-token-in-state" }],
         endpoint: `https://${name}.k8s.ondigitalocean.com`,
         clusterUrn: `do:kubernetes:${name}`,
         status: "running",
@@ -89,6 +89,14 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
 
 /** Results of provider functions (invokes) the program calls, per token. */
 const invoked: Record<string, (inputs: State) => State> = {
+    // A DOKS cluster read by name: its kubeconfig with a token of this run.
+    "digitalocean:index/getKubernetesCluster:getKubernetesCluster": (inputs) => {
+        const name = String(inputs.name);
+        return {
+            name,
+            kubeConfigs: [{ rawConfig: `apiVersion: v1\nkind: Config\nclusters:\n- name: ${name}\n  cluster:\n    server: https://${name}.k8s.ondigitalocean.com\nusers:\n- name: ${name}-admin\n  user:\n    token: mock-token-fetched-this-run\n`, token: "mock-token-fetched-this-run" }],
+        };
+    },
     // DOKS versions, newest first, as the provider lists them (`doctl kubernetes options versions`);
     // filtered by versionPrefix when one is given, latestVersion the first (or absent).
     "digitalocean:index/getKubernetesVersions:getKubernetesVersions": (inputs) => {

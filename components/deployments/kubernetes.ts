@@ -80,7 +80,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
             backendHealthPath: s.backend.healthPath,
             frontendPort: s.frontend.port,
         },
-        kubeconfig: pulumi.secret(cluster.cluster.kubeConfigs.apply((c) => c?.[0]?.rawConfig ?? "")),
+        kubeconfig: cluster.kubeconfig,
         cluster: {
             name: gpu.clusterName,
             kubernetesVersion: gpu.kubernetesVersion,

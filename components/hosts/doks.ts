@@ -58,6 +58,8 @@ export class DoksCluster extends pulumi.ComponentResource {
     public readonly cluster: digitalocean.KubernetesCluster;
     public readonly gpuPool: digitalocean.KubernetesNodePool;
     public readonly provider: k8s.Provider;
+    /** A kubeconfig with a token fetched on this run (secret). */
+    public readonly kubeconfig: pulumi.Output<string>;
     public readonly namespace: k8s.core.v1.Namespace;
     /** Name of the retained storage class (Neo4j's graph). */
     public readonly retainedStorageClass: pulumi.Output<string>;
@@ -116,7 +118,15 @@ export class DoksCluster extends pulumi.ComponentResource {
             tags: s.tags,
         }, { ...doOpts, ignoreChanges: ["nodeCount"] });
 
-        const kubeconfig = pulumi.secret(this.cluster.kubeConfigs.apply((configs) => configs?.[0]?.rawConfig ?? ""));
+        // The cluster resource's kubeConfigs are the ones in state, and DigitalOcean's token in them
+        // expires after 7 days: the provider fetches new credentials only when it reads the cluster
+        // and finds them expired (terraform-provider-digitalocean kubernetes/resource_kubernetes_cluster.go),
+        // which a plain `up` never does. The data source reads the cluster on every run, so the
+        // Kubernetes provider and the `kubeconfig` output always carry a live token; a new token for
+        // the same API server updates the provider in place (its identity is the cluster, not the user).
+        const live = digitalocean.getKubernetesClusterOutput({ name: this.cluster.name }, { ...doOpts, dependsOn: [this.cluster] });
+        const kubeconfig = pulumi.secret(live.kubeConfigs.apply((configs) => configs?.[0]?.rawConfig ?? ""));
+        this.kubeconfig = kubeconfig;
         this.provider = new k8s.Provider(`${name}-k8s`, {
             kubeconfig,
             // Objects go to the namespace they name; nothing lands in `default` by accident.

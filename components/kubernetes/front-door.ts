@@ -5,9 +5,13 @@
  * the rest to the frontend (the same routing as prod's front door), streaming unbuffered.
  *
  * Load balancer annotations (digitalocean-cloud-controller-manager, docs/controllers/services/annotations.md):
- * protocol http with 443 as TLS port and a certificate by name (names survive Let's Encrypt
- * renewals, ids do not), port 80 redirected to HTTPS, the idle timeout raised from its 60 s default
- * to its 600 s maximum (an LLM answer streams for minutes), the health check on the router's own path.
+ * type REGIONAL, the HTTP(S) load balancer (the default is REGIONAL_NETWORK, a layer-4 pass-through
+ * that ignores every annotation below: raw TLS would reach the router's plain-HTTP port); protocol
+ * http with 443 as TLS port and a certificate by name (names survive Let's Encrypt renewals, ids do
+ * not), port 80 redirected to HTTPS, the idle timeout raised from its 60 s default to its 600 s
+ * maximum (an LLM answer streams for minutes). The health check is the controller's own choice
+ * (kube-proxy's /healthz on each node): its path and protocol annotations take effect only with
+ * do-loadbalancer-override-health-check, and the docs advise leaving them to the controller.
  * A Let's Encrypt certificate needs the domain's DNS on DigitalOcean; otherwise name an existing one.
  */
 import * as crypto from "crypto";
@@ -100,13 +104,12 @@ export class FrontDoor extends pulumi.ComponentResource {
                 labels: labels.all,
                 annotations: {
                     "service.beta.kubernetes.io/do-loadbalancer-name": `${pulumi.getProject()}-${pulumi.getStack()}`,
+                    "service.beta.kubernetes.io/do-loadbalancer-type": "REGIONAL",
                     "service.beta.kubernetes.io/do-loadbalancer-protocol": "http",
                     "service.beta.kubernetes.io/do-loadbalancer-tls-ports": "443",
                     "service.beta.kubernetes.io/do-loadbalancer-certificate-name": certificateName,
                     "service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https": "true",
                     "service.beta.kubernetes.io/do-loadbalancer-http-idle-timeout-seconds": "600",
-                    "service.beta.kubernetes.io/do-loadbalancer-healthcheck-protocol": "http",
-                    "service.beta.kubernetes.io/do-loadbalancer-healthcheck-path": ROUTER_HEALTH_PATH,
                 },
             },
             spec: {

@@ -53,6 +53,11 @@ test("the Kubernetes provider takes the cluster's kubeconfig as a secret; every 
     const provider = r.named("cluster-k8s", "pulumi:providers:kubernetes");
     expect(provider.secretPaths).toContain("kubeconfig");
     expect(String(provider.inputs.kubeconfig)).toContain("kind: Config");
+    // Read by name on every run (getKubernetesCluster), not the cluster resource's stored one, whose
+    // token expires after 7 days and is not renewed by a plain `up`.
+    expect(String(provider.inputs.kubeconfig)).toContain("token: mock-token-fetched-this-run");
+    expect(String(provider.inputs.kubeconfig)).not.toContain("mock-token-in-state");
+    expect(String(r.result.outputs.kubeconfig)).toContain("token: mock-token-fetched-this-run");
     for (const o of k8sObjects()) expect(o.provider).toContain("cluster-k8s");
     expect(r.result.secretOutputs).toContain("kubeconfig");
 });
@@ -158,6 +163,13 @@ test("one public entry: the front door is the only LoadBalancer, HTTPS with a ce
     const lbs = services.filter((s) => (s.inputs.spec as Obj).type === "LoadBalancer");
     expect(lbs.map((s) => s.name)).toEqual(["front-door-lb"]);
     const ann = (lbs[0].inputs.metadata as Obj).annotations as Record<string, string>;
+    // The HTTP(S) load balancer: the controller's default, REGIONAL_NETWORK, is layer 4 and ignores
+    // the protocol, TLS, certificate and redirect annotations.
+    expect(ann["service.beta.kubernetes.io/do-loadbalancer-type"]).toBe("REGIONAL");
+    // Health-check details only count with the override annotation; none is set without it.
+    if (!ann["service.beta.kubernetes.io/do-loadbalancer-override-health-check"]) {
+        expect(Object.keys(ann).filter((k) => k.startsWith("service.beta.kubernetes.io/do-loadbalancer-healthcheck-"))).toEqual([]);
+    }
     expect(ann["service.beta.kubernetes.io/do-loadbalancer-protocol"]).toBe("http");
     expect(ann["service.beta.kubernetes.io/do-loadbalancer-tls-ports"]).toBe("443");
     expect(ann["service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https"]).toBe("true");
