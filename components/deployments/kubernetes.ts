@@ -28,6 +28,9 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         settings: doks,
         token: profile.digitaloceanToken,
         registryIntegration: images.some((i) => i.startsWith(DOCR)),
+        certificate: doks.certificateName === undefined
+            ? { name: `${pulumi.getProject()}-${pulumi.getStack()}-front-door`, domain: s.publicHost }
+            : undefined,
     });
     const target: KubernetesTarget = { provider: cluster.provider, namespace: doks.namespace, dependsOn: [cluster.namespace] };
 
@@ -51,9 +54,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
 
     const door = new FrontDoor("front-door", {
         target,
-        doProvider: cluster.doProvider,
-        publicHost: s.publicHost,
-        certificateName: doks.certificateName,
+        certificateName: doks.certificateName ?? cluster.certificateName!,
         backendPort: s.backend.port,
         frontendPort: s.frontend.port,
         apiPrefix: "/api/",

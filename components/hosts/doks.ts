@@ -39,6 +39,13 @@ export interface DoksClusterArgs {
      * registry's pull secret to every namespace). Needs a registry in the account.
      */
     registryIntegration: boolean;
+    /**
+     * A Let's Encrypt certificate DigitalOcean issues for the public host (the load balancer's),
+     * created before the cluster: DigitalOcean issues it only for a domain on its DNS, and a domain
+     * that is not fails here, before the billed cluster and GPU nodes exist. Unset: an existing
+     * certificate is named in config.
+     */
+    certificate?: { name: string; domain: string };
 }
 
 /** What the cluster reports about itself (stack outputs). */
@@ -58,6 +65,8 @@ export class DoksCluster extends pulumi.ComponentResource {
     public readonly cluster: digitalocean.KubernetesCluster;
     public readonly gpuPool: digitalocean.KubernetesNodePool;
     public readonly provider: k8s.Provider;
+    /** Name of the certificate this cluster's stack created for its load balancer, when it did. */
+    public readonly certificateName?: pulumi.Output<string>;
     /** A kubeconfig with a token fetched on this run (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly namespace: k8s.core.v1.Namespace;
@@ -79,6 +88,13 @@ export class DoksCluster extends pulumi.ComponentResource {
             ? digitalocean.getKubernetesVersionsOutput({}, doOpts).validVersions.apply((offered) => resolveDoksVersion(s.kubernetesVersion, offered))
             : pulumi.output(s.kubernetesVersion);
         const stackName = `${pulumi.getProject()}-${pulumi.getStack()}`;
+
+        const certificate = args.certificate && new digitalocean.Certificate("front-door-certificate", {
+            name: args.certificate.name,
+            type: "lets_encrypt",
+            domains: [args.certificate.domain],
+        }, doOpts);
+        this.certificateName = certificate?.name;
 
         this.cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
             name: stackName,
@@ -103,6 +119,7 @@ export class DoksCluster extends pulumi.ComponentResource {
             // cluster, with every pod and claim on it; `up` refuses that instead of doing it. The
             // GPU pool is its own resource precisely so that changing it never touches the cluster.
             protect: true,
+            dependsOn: certificate ? [certificate] : [],
         });
 
         this.gpuPool = new digitalocean.KubernetesNodePool(`${name}-gpu-pool`, {

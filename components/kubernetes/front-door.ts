@@ -12,10 +12,10 @@
  * maximum (an LLM answer streams for minutes). The health check is the controller's own choice
  * (kube-proxy's /healthz on each node): its path and protocol annotations take effect only with
  * do-loadbalancer-override-health-check, and the docs advise leaving them to the controller.
- * A Let's Encrypt certificate needs the domain's DNS on DigitalOcean; otherwise name an existing one.
+ * The certificate is made with the cluster, before it (hosts/doks.ts): a Let's Encrypt certificate
+ * needs the domain's DNS on DigitalOcean; otherwise name an existing one.
  */
 import * as crypto from "crypto";
-import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE } from "../config";
@@ -28,10 +28,8 @@ const ROUTER_PORT = 8080;
 
 export interface FrontDoorArgs {
     target: KubernetesTarget;
-    doProvider: digitalocean.Provider;
-    publicHost: string;
-    /** Existing certificate in the account; unset: a Let's Encrypt certificate for publicHost. */
-    certificateName?: string;
+    /** Name of the certificate in the account the load balancer terminates HTTPS with. */
+    certificateName: pulumi.Input<string>;
     backendPort: number;
     frontendPort: number;
     apiPrefix: string;
@@ -49,13 +47,7 @@ export class FrontDoor extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn };
         const labels = appLabels("router");
 
-        const certificateName = args.certificateName !== undefined
-            ? pulumi.output(args.certificateName)
-            : new digitalocean.Certificate(`${name}-certificate`, {
-                name: `${pulumi.getProject()}-${pulumi.getStack()}-front-door`,
-                type: "lets_encrypt",
-                domains: [args.publicHost],
-            }, { parent: this, provider: args.doProvider }).name;
+        const certificateName = args.certificateName;
 
         const routerJson = JSON.stringify(routerConfig({
             listenPort: ROUTER_PORT,

@@ -174,8 +174,10 @@ test("one public entry: the front door is the only LoadBalancer, HTTPS with a ce
     expect(ann["service.beta.kubernetes.io/do-loadbalancer-tls-ports"]).toBe("443");
     expect(ann["service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https"]).toBe("true");
     expect(ann["service.beta.kubernetes.io/do-loadbalancer-certificate-name"]).toBe("rag-stack-scale-front-door");
-    const cert = r.named("front-door-certificate", "digitalocean:index/certificate:Certificate").inputs;
-    expect(cert).toMatchObject({ type: "lets_encrypt", domains: ["rag.example.com"] });
+    const certificate = r.named("front-door-certificate", "digitalocean:index/certificate:Certificate");
+    expect(certificate.inputs).toMatchObject({ type: "lets_encrypt", domains: ["rag.example.com"] });
+    // Issued before the cluster is created: a domain not on DigitalOcean DNS fails before anything is billed.
+    expect(r.dependsOn(r.named("cluster-cluster", "digitalocean:index/kubernetesCluster:KubernetesCluster"), certificate)).toBe(true);
     const router = JSON.parse((r.named("front-door-config", "kubernetes:core/v1:ConfigMap").inputs.data as Obj)["router.json"]);
     const routes = router.apps.http.servers.router.routes as Obj[];
     const api = routes.find((x) => x.match?.[0]?.path?.[0] === "/api/*");
