@@ -13,6 +13,7 @@ import { neo4jPasswordSync } from "./app/neo4j-password";
 import { AppImage, ServicesSettings } from "./config";
 import { boundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
+import { containerOptions, goDuration, STOP_GRACE_SECONDS } from "./docker-lifecycle";
 
 /** Network aliases the services answer to on the app network. */
 export const NEO4J_ALIAS = "neo4j";
@@ -47,7 +48,7 @@ export function createAppNetwork(name: string, opts: pulumi.CustomResourceOption
     return new docker.Network(name, {
         name: `${pulumi.getProject()}-${pulumi.getStack()}`,
         labels: [{ label: "rag-stack.stack", value: pulumi.getStack() }],
-    }, opts);
+    }, { ...opts, deleteBeforeReplace: true }); // a fixed name: the old network must go first
 }
 
 /** Container name for a role, fixed so people and verify can find it (`rag-stack-dev-backend`). */
@@ -113,17 +114,18 @@ export class Services extends pulumi.ComponentResource {
             healthcheck: {
                 // Official images have shipped wget or curl depending on the version: accept either.
                 tests: ["CMD-SHELL", "wget -q -O /dev/null http://localhost:7474 || curl -fsS -o /dev/null http://localhost:7474 || exit 1"],
-                interval: "10s",
-                timeout: "5s",
+                interval: goDuration(10),
+                timeout: goDuration(5),
                 retries: 10,
-                startPeriod: "30s",
+                startPeriod: goDuration(30),
             },
             restart: "unless-stopped",
             // `up` waits for the health check, so the backend starts against a Neo4j that answers.
             wait: true,
             waitTimeout: 180,
             labels: [{ label: "rag-stack.role", value: "neo4j" }],
-        }, { ...onHost, deleteBeforeReplace: true, dependsOn: [passwordSync] });
+            destroyGraceSeconds: STOP_GRACE_SECONDS.neo4j,
+        }, containerOptions({ ...onHost, dependsOn: [passwordSync] }));
 
         this.backendOllamaUrl = args.ollama.urlForContainers;
         const backendEnv: pulumi.Input<string>[] = [
@@ -147,7 +149,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: s.backend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "backend" }],
-        }, { ...onHost, deleteBeforeReplace: true, dependsOn: [this.neo4j, ...args.ollama.ready] });
+        }, containerOptions({ ...onHost, dependsOn: [this.neo4j, ...args.ollama.ready] }));
 
         this.frontend = new docker.Container(`${name}-frontend`, {
             name: containerName("frontend"),
@@ -160,7 +162,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: s.frontend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "frontend" }],
-        }, { ...onHost, deleteBeforeReplace: true, dependsOn: [this.backend] });
+        }, containerOptions({ ...onHost, dependsOn: [this.backend] }));
 
         this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });
     }

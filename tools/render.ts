@@ -37,6 +37,8 @@ export interface RenderedResource {
     provider?: string;
     protect: boolean;
     deleteBeforeReplace: boolean;
+    /** Input paths whose change replaces the resource (`*`: any change). */
+    replaceOnChanges: string[];
     retainOnDelete: boolean;
     /** URNs whose replacement replaces this resource too. */
     replaceWith: string[];
@@ -86,7 +88,7 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 type RegisterRequest = {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
     getDependenciesList(): string[]; getProvider(): string; getProtect(): boolean;
-    getDeletebeforereplace(): boolean; getRetainondelete(): boolean;
+    getDeletebeforereplace(): boolean; getRetainondelete(): boolean; getReplaceonchangesList(): string[];
     getReplaceWithList(): string[]; getDeletedwith(): string; getImportid(): string;
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
 };
@@ -226,6 +228,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
                     provider: req.getProvider() || undefined,
                     protect: Boolean(req.getProtect()),
                     deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
+                    replaceOnChanges: req.getReplaceonchangesList(),
                     retainOnDelete: Boolean(req.getRetainondelete()),
                     replaceWith: req.getReplaceWithList(),
                     deletedWith: req.getDeletedwith() || undefined,

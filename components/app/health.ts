@@ -11,6 +11,7 @@
  * none of them needs `healthCommand` in the config (run by /bin/sh, like Docker's CMD-SHELL).
  */
 import * as docker from "@pulumi/docker";
+import { goDuration } from "../docker-lifecycle";
 
 /** What a health check needs to know about one app container. */
 export interface AppHealthSettings {
@@ -38,10 +39,10 @@ export function defaultHealthCommand(port: number, path: string): string {
 export function appHealthcheck(s: AppHealthSettings): docker.types.input.ContainerHealthcheck {
     return {
         tests: ["CMD-SHELL", s.healthCommand ?? defaultHealthCommand(s.port, s.path)],
-        interval: "10s",
-        timeout: "5s",
+        interval: goDuration(10),
+        timeout: goDuration(5),
         retries: 3,
         // Failures while the app starts do not count; the first success makes it healthy at once.
-        startPeriod: "60s",
+        startPeriod: goDuration(60),
     };
 }

@@ -26,6 +26,7 @@ import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./e
 import { ollamaServerEnvironment } from "./environment";
 import { ollamaHealthCheck, ollamaHealthEnvironment } from "./health-check";
 import { SCRIPTS_DIR, scriptCommand, scriptHash, scriptResults } from "./scripts";
+import { containerOptions, STOP_GRACE_SECONDS } from "../docker-lifecycle";
 
 export interface OllamaContainerArgs {
     settings: OllamaSettings;
@@ -103,7 +104,8 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             wait: true,
             waitTimeout: s.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "ollama" }],
-        }, { ...onHost, deleteBeforeReplace: true });
+            destroyGraceSeconds: STOP_GRACE_SECONDS.ollama,
+        }, containerOptions(onHost));
 
         const pullEnv = { OLLAMA_CONTAINER: containerName, OLLAMA_MODEL: s.model };
         const gpuEnv = { ...pullEnv, RAG_OLLAMA_ACCELERATOR: s.accelerator, RAG_OLLAMA_KEEP_ALIVE: s.keepAlive };

@@ -10,6 +10,7 @@
  */
 import * as docker from "@pulumi/docker";
 import { OllamaSettings } from "../config";
+import { goDuration } from "../docker-lifecycle";
 
 export type Accelerator = OllamaSettings["accelerator"];
 
@@ -26,7 +27,7 @@ export interface HealthCheckTiming {
  * A lost GPU shows as unhealthy after at most interval × retries (60 s); the heal timer looks every
  * minute, so a lost GPU is healed within about two and a half minutes.
  */
-export const OLLAMA_HEALTH_TIMING: HealthCheckTiming = { interval: "20s", timeout: "10s", retries: 3, startPeriod: "30s" };
+export const OLLAMA_HEALTH_TIMING: HealthCheckTiming = { interval: goDuration(20), timeout: goDuration(10), retries: 3, startPeriod: goDuration(30) };
 
 /**
  * The check command (Docker's CMD-SHELL form: `/bin/sh -c` inside the container). The output of

@@ -3,7 +3,8 @@
  * Docker engine reaching it through host.docker.internal.
  */
 import { Rendered, renderStack } from "../../tools/render";
-import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
+import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
+import { goDuration, STOP_GRACE_SECONDS } from "../../components/docker-lifecycle";
 
 let r: Rendered;
 
@@ -96,4 +97,11 @@ test("outputs: placement, model, URLs; the Neo4j password only as a secret", () 
     expect(r.result.secretOutputs).toEqual(["neo4jPassword"]);
     const plain = JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => k !== "neo4jPassword")));
     expect(plain).not.toContain("dev-password-1");
+});
+
+test("containers as the Docker provider needs them: replaced whole and delete-first, Go-spelled health durations, Neo4j stopped gracefully", () => {
+    expect(r.ofType(CONTAINER).length).toBeGreaterThan(0);
+    expect(dockerLifecycleProblems(r.result.resources, goDuration)).toEqual([]);
+    expect(r.named("app-neo4j", CONTAINER).inputs.destroyGraceSeconds).toBe(60);
+    expect(r.named("app-backend", CONTAINER).inputs.destroyGraceSeconds).toBeUndefined();
 });

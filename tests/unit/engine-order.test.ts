@@ -8,7 +8,7 @@ import { engineSteps } from "../e2e/support/engine-order";
 
 function res(name: string, type: string, inputs: Record<string, unknown>, opts: Partial<RenderedResource> = {}): RenderedResource {
     return { type, name, urn: `urn:${type}::${name}`, custom: true, inputs, secretPaths: [], dependencies: [], protect: false,
-        deleteBeforeReplace: false, retainOnDelete: false, replaceWith: [], ...opts };
+        deleteBeforeReplace: false, replaceOnChanges: [], retainOnDelete: false, replaceWith: [], ...opts };
 }
 const render = (...resources: RenderedResource[]): RenderResult => ({ stack: "dev", resources, outputs: {}, secretOutputs: [], invented: [] });
 const C = "docker:index/container:Container";

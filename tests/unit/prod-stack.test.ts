@@ -3,7 +3,8 @@
  * network as `ollama`, the backend wired to it by alias, nothing of Ollama published.
  */
 import { Rendered, renderStack } from "../../tools/render";
-import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
+import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
+import { goDuration, STOP_GRACE_SECONDS } from "../../components/docker-lifecycle";
 
 let r: Rendered;
 
@@ -67,4 +68,13 @@ test("outputs: container placement, backend URL by alias, nothing of Ollama reac
     const plain = JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => !r.result.secretOutputs.includes(k))));
     expect(plain).not.toContain("prod-password-1");
     expect(plain).not.toContain("dop_v1_test");
+});
+
+test("containers as the Docker provider needs them: replaced whole and delete-first, Go-spelled health durations, Neo4j stopped gracefully", () => {
+    expect(r.ofType(CONTAINER).length).toBeGreaterThan(0);
+    expect(dockerLifecycleProblems(r.result.resources, goDuration)).toEqual([]);
+    expect(r.named("app-neo4j", CONTAINER).inputs.destroyGraceSeconds).toBe(60);
+    expect(r.named("ollama-container", CONTAINER).inputs.destroyGraceSeconds).toBe(STOP_GRACE_SECONDS.ollama);
+    expect(r.named("proxy-container", CONTAINER).inputs.destroyGraceSeconds).toBe(STOP_GRACE_SECONDS.proxy);
+    expect(r.named("app-backend", CONTAINER).inputs.destroyGraceSeconds).toBeUndefined();
 });

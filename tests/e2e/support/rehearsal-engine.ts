@@ -16,6 +16,7 @@
  *     create), and `wait` waits for it; Neo4j's is not applied (the stand-in is not Neo4j);
  *   - names get this run's id; a volume without a name gets a generated one per create, as the
  *     provider's auto-naming would;
+ *   - a delete is `docker stop -t <destroyGraceSeconds>` then `docker rm -f`, as the provider's;
  *   - outputs the mocks cannot know: the URL the native server printed is given to the commands
  *     that take it (OLLAMA_URL), and container names are this run's.
  * Everything created carries the run's label and is removed by `destroy()`, failures included.
@@ -73,7 +74,7 @@ type ContainerInputs = {
     networksAdvanced?: { name: string; aliases?: string[] }[];
     volumes?: { volumeName?: string; containerPath?: string; hostPath?: string }[];
     ports?: { internal: number; external?: number; ip?: string }[];
-    restart?: string; healthcheck?: Healthcheck; wait?: boolean; waitTimeout?: number;
+    restart?: string; healthcheck?: Healthcheck; wait?: boolean; waitTimeout?: number; destroyGraceSeconds?: number;
     labels?: { label: string; value: string }[];
 };
 
@@ -225,9 +226,15 @@ export class RehearsalEngine {
         const rendered = String(i.name ?? r.name);
         if (step.op !== "create") {
             const name = this.containers.get(rendered);
-            if (step.op === "delete" && name) docker(["rm", "-f", name]);
+            // As the provider removes a container: stop with destroyGraceSeconds (0 when unset:
+            // SIGKILL right after SIGTERM), then remove.
+            const grace = i.destroyGraceSeconds ?? 0;
+            if (step.op === "delete" && name) {
+                docker(["stop", "-t", String(grace), name]);
+                docker(["rm", "-f", name]);
+            }
             this.state.delete(r.urn);
-            return `docker rm -f ${name}`;
+            return `docker stop -t ${grace} ${name} && docker rm -f ${name}`;
         }
         const name = `${rendered}-${this.o.suffix}`;
         const role = i.labels?.find((l) => l.label === "rag-stack.role")?.value ?? "";
