@@ -146,6 +146,9 @@ export class DoksCluster extends pulumi.ComponentResource {
         this.kubeconfig = kubeconfig;
         this.provider = new k8s.Provider(`${name}-k8s`, {
             kubeconfig,
+            // The provider (and every object through it) is replaced only when the cluster itself
+            // is; a kubeconfig with a new token, or a rotated CA, is an update.
+            clusterIdentifier: this.cluster.id,
             // Objects go to the namespace they name; nothing lands in `default` by accident.
             namespace: s.namespace,
         }, { parent: this, dependsOn: [this.gpuPool] });

@@ -47,8 +47,6 @@ export class FrontDoor extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn };
         const labels = appLabels("router");
 
-        const certificateName = args.certificateName;
-
         const routerJson = JSON.stringify(routerConfig({
             listenPort: ROUTER_PORT,
             backend: `${serviceHost("backend", ns)}:${args.backendPort}`,
@@ -99,7 +97,7 @@ export class FrontDoor extends pulumi.ComponentResource {
                     "service.beta.kubernetes.io/do-loadbalancer-type": "REGIONAL",
                     "service.beta.kubernetes.io/do-loadbalancer-protocol": "http",
                     "service.beta.kubernetes.io/do-loadbalancer-tls-ports": "443",
-                    "service.beta.kubernetes.io/do-loadbalancer-certificate-name": certificateName,
+                    "service.beta.kubernetes.io/do-loadbalancer-certificate-name": args.certificateName,
                     "service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https": "true",
                     "service.beta.kubernetes.io/do-loadbalancer-http-idle-timeout-seconds": "600",
                 },

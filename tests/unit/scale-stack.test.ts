@@ -58,6 +58,8 @@ test("the Kubernetes provider takes the cluster's kubeconfig as a secret; every 
     expect(String(provider.inputs.kubeconfig)).toContain("token: mock-token-fetched-this-run");
     expect(String(provider.inputs.kubeconfig)).not.toContain("mock-token-in-state");
     expect(String(r.result.outputs.kubeconfig)).toContain("token: mock-token-fetched-this-run");
+    // Replaced only with the cluster (its id), never for a new token.
+    expect(provider.inputs.clusterIdentifier).toBe("cluster-cluster-id");
     for (const o of k8sObjects()) expect(o.provider).toContain("cluster-k8s");
     expect(r.result.secretOutputs).toContain("kubeconfig");
 });
