@@ -9,8 +9,8 @@
  * What differs from a real `up`, and why:
  *   - images: nothing can be pulled here; every container runs the locally built stand-in image,
  *     with a command per role: `ollama serve` (the stand-in Ollama), a backend stub (node: answers
- *     on the backend's port by asking OLLAMA_BASE_URL/api/version), `sleep` for Neo4j (a busybox
- *     stand-in: only its /data volume matters here) and the frontend;
+ *     on the backend's port by asking OLLAMA_BASE_URL/api/version), and for Neo4j and the
+ *     frontend a busybox sleep loop that stops on SIGTERM (only Neo4j's /data volume matters here);
  *   - the Ollama container's health check is the rendered command with a 1 s interval (Docker
  *     20.10 runs the first check only after one interval; the rendered 10 s would add 10 s per
  *     create), and `wait` waits for it; Neo4j's is not applied (the stand-in is not Neo4j);
@@ -256,7 +256,9 @@ export class RehearsalEngine {
             ...(i.ports ?? []).flatMap((p) => ["-p", `${p.ip ? `${p.ip}:` : ""}${p.external ?? ""}:${p.internal}`]),
             ...(i.restart ? ["--restart", i.restart] : []),
         ];
-        let command: string[] = ["sleep", "3600"];
+        // Neo4j and the frontend: a process that stops on SIGTERM, as the real servers do (a bare
+        // `sleep` as PID 1 ignores it, and a removal would wait out the whole grace period).
+        let command: string[] = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"];
         let health = false;
         if (role === "ollama") {
             command = ["ollama", "serve"];
