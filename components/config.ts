@@ -9,11 +9,12 @@
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { BACKEND_STACK_SOURCES, RESERVED_BACKEND_VARIABLES } from "./app/backend-env";
 import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
 import { LOCAL_PROBE, resolveDockerHost } from "./hosts/docker-endpoint";
 import { DoksSettings, readDoks } from "./config-doks";
 import { isPinnedImage } from "./images";
-import { capacityProblems } from "./capacity/validate";
+import { capacityProblems, capacityWarnings } from "./capacity/validate";
 import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "./proxy/validation";
 
 export type { DoksSettings } from "./config-doks";
@@ -22,8 +23,10 @@ import { ENV_NAME_ALLOWED, invalidEnvNames } from "./validation/env-names";
 import { hostPortClashes } from "./validation/host-ports";
 import { parseImageReference } from "./validation/image-reference";
 import { ORIGIN_ALLOWED, originProblem } from "./validation/origins";
+import { parseKeepAlive } from "./validation/keep-alive";
+import { modelsDirContentProblem, modelsDirNameProblem, MODELS_DIR_ALLOWED } from "./validation/models-dir";
 import { ineffectiveKeyWarnings } from "./validation/placement";
-import { deployPlatform, metalPlatformProblem } from "./validation/platform";
+import { deployPlatform, metalPlatformProblem, nvidiaPlatformProblem } from "./validation/platform";
 import { unknownKeyProblems } from "./validation/unknown-keys";
 
 export { isPinnedImage } from "./images";
@@ -421,8 +424,6 @@ function show(value: unknown): string {
 
 /** `name:tag`, optionally `namespace/name:tag` or `registry/namespace/name:tag`, as `ollama pull` accepts. */
 export const MODEL_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*){0,2}:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-/** A Go duration as OLLAMA_KEEP_ALIVE takes it (24h, 30m, 1h30m), a number of seconds, or -1 (forever). */
-const DURATION_PATTERN = /^(-1|0|\d+|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
 const DOCKER_HOST = /^(unix|ssh|tcp|npipe):\/\/\S+$/;
 
 
@@ -456,6 +457,18 @@ function isProductionStack(stack: string): boolean {
     return /^(prod|scale)(-.+)?$/.test(stack);
 }
 
+/** `ollama.keepAlive`: a duration or seconds as Ollama reads them (validation/keep-alive.ts); YAML's `-1` arrives as a number. */
+function readKeepAlive(r: Reader, raw: unknown): string {
+    if (!r.has("keepAlive")) return "24h";
+    const value = (raw as Obj).keepAlive;
+    const parsed = parseKeepAlive(value);
+    if (!parsed.ok) {
+        r.problem("keepAlive", value, parsed.reason);
+        return "24h";
+    }
+    return parsed.text;
+}
+
 function readOllama(problems: string[], raw: unknown, stack: string, frontendOrigin: string): OllamaSettings {
     const r = Reader.of(problems, "ollama", raw);
     r.rejectUnknown([
@@ -468,8 +481,7 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
         "use name:tag as `ollama pull` takes it, lower-case, e.g. qwen2.5:7b-instruct-q8_0 (a bare name means :latest, which changes under you)");
     const port = r.integer("port", 11434, 1, 65535);
     const accelerator = r.oneOf("accelerator", ACCELERATORS);
-    const keepAlive = r.string("keepAlive", "24h", DURATION_PATTERN,
-        "use a duration such as 24h, 30m or 1h30m, a number of seconds, or -1 to keep the model loaded forever");
+    const keepAlive = readKeepAlive(r, raw);
     const image = imageReference(r, "image", DEFAULT_OLLAMA_IMAGE, "ollama/ollama:0.12.6");
     const bindAddress = listenAddress(r, "bindAddress", "auto", ["auto", "localhost"],
         "use auto (narrowest address the backend container can reach), an IP address of this host (127.0.0.1, 172.17.0.1, ::1), or 0.0.0.0");
@@ -507,12 +519,17 @@ function readOllama(problems: string[], raw: unknown, stack: string, frontendOri
                 "0.5-0.7 tok/s). Use mode: native for Metal, or accelerator: cpu to accept CPU speed knowingly",
         );
     }
+    const modelsDir = modelsDirRaw === undefined ? undefined : expandHome(modelsDirRaw);
+    const modelsDirProblem = modelsDir === undefined ? undefined : modelsDirNameProblem(modelsDir, os.homedir());
+    if (modelsDirProblem) {
+        r.problem("modelsDir", modelsDirRaw, `${modelsDirProblem}, and Ollama keeps blobs/ and manifests/ there and at every start deletes any file in blobs/ that is not one of its own; ${MODELS_DIR_ALLOWED}`);
+    }
     if (kvCacheType !== undefined && kvCacheType !== "f16" && flashAttention === false) {
         problems.push(`${PROJECT}:ollama.kvCacheType: ${show(kvCacheType)} needs flash attention; set ${PROJECT}:ollama.flashAttention: true`);
     }
     return {
         mode, model, port, accelerator, keepAlive, image, bindAddress, origins,
-        modelsDir: modelsDirRaw === undefined ? undefined : expandHome(modelsDirRaw),
+        modelsDir,
         binary, adoptExisting, flashAttention, kvCacheType, numParallel, contextLength, readyTimeoutSeconds,
         stateDir: expandHome(stateDirRaw),
         gpuMemoryGb: gpuMemoryGb !== undefined && Number.isFinite(gpuMemoryGb) && gpuMemoryGb > 0 ? gpuMemoryGb : undefined,
@@ -549,10 +566,12 @@ function readServices(problems: string[], raw: unknown, provider: HostProvider):
         readyTimeoutSeconds: b.integer("readyTimeoutSeconds", 180, 10, 3600),
     };
     for (const name of invalidEnvNames(backend.env)) b.problem("env", name, `it is not a valid environment variable name; ${ENV_NAME_ALLOWED}`);
-    for (const reserved of ["OLLAMA_BASE_URL", "NEO4J_URI", "NEO4J_USER", "NEO4J_USERNAME", "NEO4J_PASSWORD"]) {
-        if (reserved in backend.env) {
-            b.problem(`env.${reserved}`, backend.env[reserved], "this variable is wired by the stack itself; remove it from services.backend.env");
-        }
+    // The names the stack sets for the backend itself, the one list both placements build from (app/backend-env.ts).
+    for (const reserved of RESERVED_BACKEND_VARIABLES) {
+        if (!Object.prototype.hasOwnProperty.call(backend.env, reserved)) continue;
+        const why = `this variable is wired by the stack itself (from ${BACKEND_STACK_SOURCES[reserved]}); remove it from services.backend.env`;
+        if (reserved === "NEO4J_PASSWORD") problems.push(`${b.key(`env.${reserved}`)}: (a password, not shown) is not allowed; ${why}`);
+        else b.problem(`env.${reserved}`, backend.env[reserved], why);
     }
     const f = s.child("frontend");
     f.rejectUnknown(["image", "build", "port", "hostPort", "path", "healthCommand", "readyTimeoutSeconds"]);
@@ -865,6 +884,15 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     if (ollama.accelerator === "metal" && host.provider !== "local") {
         problems.push(`${PROJECT}:ollama.accelerator: "metal" is not allowed with ${PROJECT}:host.provider "${host.provider}"; Metal exists only on a Mac running Ollama natively. Use nvidia`);
     }
+    // Every size the droplet can be is an NVIDIA GPU size, and its readiness check demands a working
+    // GPU before anything deploys: cpu there pays GPU prices for CPU speed. Refused as DOKS refuses it
+    // (config-doks.ts); there is no opt-out, as nothing would be gained by one.
+    if (ollama.accelerator === "cpu" && host.provider === "digitalocean" && digitalocean) {
+        const gpu = DIGITALOCEAN_GPU_SIZES[digitalocean.size];
+        problems.push(`${PROJECT}:ollama.accelerator: "cpu" is not allowed with ${PROJECT}:host.provider "digitalocean"; the droplet is a GPU droplet ` +
+            `(${digitalocean.size}${gpu ? `, ${gpu.gpuCount}x ${gpu.gpu} at $${gpu.pricePerHourUsd}/h` : ""}) and must pass its GPU check before anything deploys, ` +
+            "while Ollama would leave the GPU idle and answer at CPU speed. Use accelerator: nvidia; to stop paying for the GPU, park it (digitalocean.parked: true)");
+    }
     if (production) {
         const images: [string, string][] = [
             ["ollama.image", ollama.image],
@@ -915,9 +943,11 @@ export function publishedAppPorts(services: ServicesSettings): number[] {
 type SecretAwareRuntime = { isConfigSecret?: (key: string) => boolean };
 
 /**
- * Reads the current stack's configuration through Pulumi and validates it. Also refuses keys of the
- * namespace nothing reads (every key read here is known: the `raw` fields and the secrets) and
- * `accelerator: metal` off a Mac, and warns about keys without effect in this placement.
+ * Reads the current stack's configuration through Pulumi and validates it. Also refuses what
+ * depends on this machine: keys of the namespace nothing reads (every key read here is known: the
+ * `raw` fields and the secrets), `accelerator: metal` off a Mac and `nvidia` on one, a model store
+ * here that holds other things; and warns about keys without effect in this placement and about a
+ * model whose size validation cannot tell.
  */
 export function loadProfile(): Profile {
     const config = new pulumi.Config(PROJECT);
@@ -953,6 +983,18 @@ export function loadProfile(): Profile {
     const provider = ((raw.host ?? {}) as Obj).provider ?? "local";
     const metal = ollama.mode === "native" && provider === "local" ? metalPlatformProblem(PROJECT, String(ollama.accelerator), deployPlatform()) : undefined;
     if (metal) startProblems.push(metal);
+    // NVIDIA where Ollama would run on this Mac: natively, or in a container of its own (unix socket) engine.
+    const dockerHost = String(((raw.docker ?? {}) as Obj).host ?? process.env.DOCKER_HOST ?? "unix://");
+    const onThisMachine = provider === "local" && (ollama.mode === "native" || (ollama.mode === "container" && dockerHost.startsWith("unix://")));
+    const nvidia = onThisMachine ? nvidiaPlatformProblem(PROJECT, String(ollama.accelerator), deployPlatform(), ollama.mode === "native" ? "native" : "container") : undefined;
+    if (nvidia) startProblems.push(nvidia);
+    // The model store, where Ollama uses a directory of this machine: its content (validation/models-dir.ts);
+    // a refused name is parseProfile's to report.
+    const store = typeof ollama.modelsDir === "string" && /^(~|~\/.*|\/.*)$/.test(ollama.modelsDir) ? expandHome(ollama.modelsDir) : undefined;
+    if (store !== undefined && provider === "local" && (ollama.mode === "native" || ollama.mode === "container") && !modelsDirNameProblem(store, os.homedir())) {
+        const content = modelsDirContentProblem(store, os.homedir());
+        if (content) startProblems.push(`${PROJECT}:ollama.modelsDir: ${show(ollama.modelsDir)} is not allowed; ${content}; ${MODELS_DIR_ALLOWED}`);
+    }
 
     let profile: Profile;
     try {
@@ -964,6 +1006,9 @@ export function loadProfile(): Profile {
     if (startProblems.length > 0) throw new ConfigError(profile.stack, startProblems);
     const written = ollama && typeof ollama === "object" ? Object.keys(ollama) : [];
     for (const warning of ineffectiveKeyWarnings(PROJECT, { mode: profile.ollama.mode, provider: profile.host.provider }, written)) {
+        pulumi.log.warn(warning);
+    }
+    for (const warning of capacityWarnings(profile.ollama, profile.host.provider, profile.digitalocean, profile.doks?.gpuPool.size)) {
         pulumi.log.warn(warning);
     }
     return profile;

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { appHealthcheck } from "./app/health";
 import { hostPrecheck } from "./app/host-precheck";
 import { neo4jPasswordSync } from "./app/neo4j-password";
+import { backendEnvEntries, BackendStackEnv } from "./app/backend-env";
 import { AppImage, ServicesSettings } from "./config";
 import { boundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
@@ -128,14 +129,14 @@ export class Services extends pulumi.ComponentResource {
         }, containerOptions({ ...onHost, dependsOn: [passwordSync] }));
 
         this.backendOllamaUrl = args.ollama.urlForContainers;
-        const backendEnv: pulumi.Input<string>[] = [
-            pulumi.interpolate`OLLAMA_BASE_URL=${args.ollama.urlForContainers}`,
-            `OLLAMA_MODEL=${args.model}`,
-            `NEO4J_URI=bolt://${NEO4J_ALIAS}:7687`,
-            `NEO4J_USER=${s.neo4j.user}`,
-            pulumi.secret(pulumi.interpolate`NEO4J_PASSWORD=${args.neo4jPassword}`),
-            ...Object.entries(s.backend.env).map(([k, v]) => `${k}=${v}`),
-        ];
+        const stackEnv: BackendStackEnv<pulumi.Input<string>> = {
+            OLLAMA_BASE_URL: args.ollama.urlForContainers,
+            OLLAMA_MODEL: args.model,
+            NEO4J_URI: `bolt://${NEO4J_ALIAS}:7687`,
+            NEO4J_USER: s.neo4j.user,
+            NEO4J_PASSWORD: pulumi.secret(args.neo4jPassword),
+        };
+        const backendEnv = backendEnvEntries(stackEnv, s.backend.env).map(([k, v]) => pulumi.interpolate`${k}=${v}`);
         this.backend = new docker.Container(`${name}-backend`, {
             name: containerName("backend"),
             image: this.image(`${name}-backend-image`, s.backend),

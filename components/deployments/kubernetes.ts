@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Profile } from "../config";
 import { DoksCluster } from "../hosts/doks";
-import { prepareDoksRun } from "../hosts/preflight";
+import { gpuMemoryFor } from "../capacity/validate";
+import { modelRegistryGate, prepareDoksRun } from "../hosts/preflight";
 import { KubernetesApp } from "../kubernetes/app";
 import { FrontDoor } from "../kubernetes/front-door";
 import { KubernetesTarget } from "../kubernetes/target";
@@ -23,10 +24,14 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
     const images = [profile.ollama.image, s.backend.image, s.frontend.image, s.neo4j.image];
     // Before anything is registered: a real run refuses a certificate nobody could be issued.
     prepareDoksRun(profile.stack, s.publicHost, doks.certificateName);
+    // The model's real size from its registry against one GPU of the pool; the cluster waits for it.
+    const modelGate = modelRegistryGate(profile.stack, profile.ollama,
+        gpuMemoryFor(profile.ollama, profile.host.provider, undefined, doks.gpuPool.size), "the DigitalOcean Kubernetes cluster");
 
     const cluster = new DoksCluster("cluster", {
         settings: doks,
         token: profile.digitaloceanToken,
+        billingGate: modelGate,
         registryIntegration: images.some((i) => i.startsWith(DOCR)),
         certificate: doks.certificateName === undefined
             ? { name: `${pulumi.getProject()}-${pulumi.getStack()}-front-door`, domain: s.publicHost }

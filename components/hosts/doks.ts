@@ -34,6 +34,8 @@ export interface DoksClusterArgs {
     settings: DoksSettings;
     /** API token from secret config; when absent the provider reads DIGITALOCEAN_TOKEN. */
     token?: pulumi.Input<string>;
+    /** Resolves once the pre-flight checks pass; the DigitalOcean provider waits for it (preflight.ts). */
+    billingGate?: pulumi.Output<unknown>;
     /**
      * Let the cluster pull from the account's DigitalOcean Container Registry (DOKS then adds the
      * registry's pull secret to every namespace). Needs a registry in the account.
@@ -77,8 +79,11 @@ export class DoksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: DoksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:hosts:DoksCluster", name, {}, opts);
         const s = args.settings;
+        const token = args.token === undefined ? undefined : pulumi.secret(args.token);
         const doProvider = new digitalocean.Provider(`${name}-do`, {
-            token: args.token === undefined ? undefined : pulumi.secret(args.token),
+            // Every DigitalOcean resource of the cluster goes through this provider, and its
+            // configuration waits for the pre-flight checks: nothing billable before they pass.
+            token: args.billingGate ? pulumi.all([args.billingGate, token]).apply(([, value]) => value) : token,
         }, { parent: this });
         this.doProvider = doProvider;
         const doOpts = { parent: this, provider: doProvider };

@@ -9,7 +9,8 @@ import { DigitalOceanHost } from "./digitalocean";
 import { HostCost, HostState } from "./digitalocean-cost";
 import { DockerHost } from "./docker-host";
 import { ExistingDockerHost } from "./local";
-import { prepareDigitalOceanRun } from "./preflight";
+import { gpuMemoryFor } from "../capacity/validate";
+import { allGates, modelRegistryGate, prepareDigitalOceanRun } from "./preflight";
 
 export type { DockerHost } from "./docker-host";
 
@@ -37,6 +38,9 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
             if (!profile.digitalocean) throw new Error("host.provider digitalocean without digitalocean settings (config validation should have refused this)");
             // Before anything is registered: a real run refuses what could only buy an unreachable droplet.
             const run = prepareDigitalOceanRun(profile.stack, profile.digitalocean, profile.services);
+            // Parked, no GPU is bought: the model is checked when the droplet comes back.
+            const modelGate = profile.digitalocean.parked ? undefined : modelRegistryGate(profile.stack, profile.ollama,
+                gpuMemoryFor(profile.ollama, profile.host.provider, profile.digitalocean), "the DigitalOcean GPU host");
             const host = new DigitalOceanHost(name, {
                 settings: profile.digitalocean,
                 sshUser: profile.host.sshUser,
@@ -45,7 +49,7 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
                 gpuCheckImage: profile.ollama.image,
                 images: pulledImages(profile),
                 sshAccess: run.sshAccess,
-                billingGate: run.billingGate,
+                billingGate: allGates(run.billingGate, modelGate),
             }, opts);
             return {
                 state: host.state,

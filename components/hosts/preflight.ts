@@ -9,7 +9,11 @@
  * - this machine's public IPv4 address, asked of a DigitalOcean-neutral service, is inside
  *   adminCidrs; when it cannot be learnt (offline, blocked), a warning says so and `up` goes on;
  * - the front door's names are not the example's (public-names.ts): publicHost and the ACME
- *   contact are not in example.com or another reserved zone, where no certificate can be issued.
+ *   contact are not in example.com or another reserved zone, where no certificate can be issued;
+ * - the model exists in its registry and its real size fits the GPU (capacity/registry.ts: the
+ *   manifest Ollama reads to pull it); when the registry cannot be read, a warning says so and
+ *   `up` goes on (the capacity check after the pull still guards). The droplet and the scale
+ *   stack's cluster both wait for it.
  *
  * Real run versus tests: the checks run unless the program is being rendered under Pulumi's mocks
  * (`pulumi.runtime.setMocks`, which tools/render.ts uses for the tests, `npm run plan` and the
@@ -19,7 +23,9 @@
  * outcome.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DigitalOceanSettings, ServicesSettings } from "../config";
+import type { GpuMemory } from "../capacity/budget";
+import { judgeManifest, ManifestRead, readModelManifest } from "../capacity/registry";
+import { DigitalOceanSettings, OllamaSettings, ServicesSettings } from "../config";
 import { documentationRangeOf, ipv4InCidr, ipv4ToNumber } from "./cidr";
 import { frontDoorNameProblems, loadBalancerNameProblems } from "./public-names";
 import { checkSshAccess, SshAccess, sshAccessFromSettings, SshProbe, systemSshProbe } from "./ssh-access";
@@ -134,6 +140,35 @@ export function prepareDigitalOceanRun(stack: string, settings: DigitalOceanSett
     if (problems.length > 0 || !result.access) refuse(stack, problems);
     pulumi.log.info(`ssh to the droplet (remote commands and the Docker provider alike): ${result.access.description}`);
     return { sshAccess: result.access, billingGate: adminAddressGate(stack, settings.adminCidrs) };
+}
+
+/**
+ * The model against the GPU with real figures, before anything billable: its manifest from its
+ * registry (capacity/registry.ts), as an Output the DigitalOcean provider waits for, like the
+ * admin address gate. A model that does not exist or cannot fit stops the run with the
+ * arithmetic; an unreadable registry is a warning (the capacity check after the pull still
+ * guards). Undefined under Pulumi's mocks: nothing is bought there, and tests reach no registry.
+ */
+export function modelRegistryGate(stack: string, ollama: OllamaSettings, memory: GpuMemory | undefined, what: string,
+    read: (model: string) => Promise<ManifestRead> = (model) => readModelManifest(model)): pulumi.Output<true> | undefined {
+    if (underPulumiMocks()) return undefined;
+    return pulumi.output(checkModelInRegistry(stack, ollama, memory, what, read));
+}
+
+/** The registry check itself: rejects with the refusal, logs a warning or the size it read. */
+export async function checkModelInRegistry(stack: string, ollama: OllamaSettings, memory: GpuMemory | undefined, what: string,
+    read: (model: string) => Promise<ManifestRead>): Promise<true> {
+    const check = judgeManifest(ollama, memory, await read(ollama.model));
+    if (check.problem) refuse(stack, [check.problem], what);
+    if (check.warning) pulumi.log.warn(check.warning);
+    if (check.info) pulumi.log.info(check.info);
+    return true;
+}
+
+/** One gate for several: resolves when all have passed (each may be undefined). */
+export function allGates(...gates: (pulumi.Output<unknown> | undefined)[]): pulumi.Output<true> | undefined {
+    const present = gates.filter((g): g is pulumi.Output<unknown> => g !== undefined);
+    return present.length === 0 ? undefined : pulumi.all(present).apply(() => true as const);
 }
 
 /**

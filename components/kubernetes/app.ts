@@ -7,6 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { backendEnvEntries, BackendStackEnv } from "../app/backend-env";
 import { ServicesSettings } from "../config";
 import { OllamaEndpoint } from "../ollama/endpoint";
 import { appLabels, KubernetesTarget, serviceHost } from "./target";
@@ -115,14 +116,15 @@ export class KubernetesApp extends pulumi.ComponentResource {
 
         // Backend: Ollama's URL from the interface, never from the placement.
         this.backendOllamaUrl = args.ollama.urlForContainers;
-        const backendEnv = [
-            { name: "OLLAMA_BASE_URL", value: args.ollama.urlForContainers },
-            { name: "OLLAMA_MODEL", value: args.model },
-            { name: "NEO4J_URI", value: `bolt://${serviceHost("neo4j", ns)}:7687` },
-            { name: "NEO4J_USER", value: s.neo4j.user },
-            { name: "NEO4J_PASSWORD", valueFrom: secretRef("NEO4J_PASSWORD") },
-            ...Object.entries(s.backend.env).map(([k, v]) => ({ name: k, value: v })),
-        ];
+        const stackEnv: BackendStackEnv<Omit<k8s.types.input.core.v1.EnvVar, "name">> = {
+            OLLAMA_BASE_URL: { value: args.ollama.urlForContainers },
+            OLLAMA_MODEL: { value: args.model },
+            NEO4J_URI: { value: `bolt://${serviceHost("neo4j", ns)}:7687` },
+            NEO4J_USER: { value: s.neo4j.user },
+            NEO4J_PASSWORD: { valueFrom: secretRef("NEO4J_PASSWORD") },
+        };
+        const backendEnv = backendEnvEntries(stackEnv, s.backend.env)
+            .map(([name, v]): k8s.types.input.core.v1.EnvVar => (typeof v === "string" ? { name, value: v } : { name, ...v }));
         const backend = this.webTier(name, args, {
             role: "backend", image: s.backend.image, port: s.backend.port, healthPath: s.backend.healthPath, env: backendEnv,
             replicas: args.backendReplicas, resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } },

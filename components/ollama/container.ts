@@ -26,6 +26,7 @@ import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./e
 import { ollamaServerEnvironment } from "./environment";
 import { ollamaHealthCheck, ollamaHealthEnvironment } from "./health-check";
 import { SCRIPTS_DIR, scriptCommand, scriptHash, scriptResults } from "./scripts";
+import { keepAliveAsDuration } from "../validation/keep-alive";
 import { containerOptions, STOP_GRACE_SECONDS } from "../docker-lifecycle";
 
 export interface OllamaContainerArgs {
@@ -108,7 +109,8 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
         }, containerOptions(onHost));
 
         const pullEnv = { OLLAMA_CONTAINER: containerName, OLLAMA_MODEL: s.model };
-        const gpuEnv = { ...pullEnv, RAG_OLLAMA_ACCELERATOR: s.accelerator, RAG_OLLAMA_KEEP_ALIVE: s.keepAlive };
+        // `ollama run --keepalive` takes only a Go duration (cmd/cmd.go, v0.12.6): seconds get their unit.
+        const gpuEnv = { ...pullEnv, RAG_OLLAMA_ACCELERATOR: s.accelerator, RAG_OLLAMA_KEEP_ALIVE: keepAliveAsDuration(s.keepAlive) };
         const pull = this.hostScript(`${name}-model`, "container-pull-model.sh", pullEnv, args, [s.model], [this.container]);
 
         // Do the model, its context and its parallel slots fit the GPU? Real geometry, after the pull,

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { answers, http, runCommand, Sandbox, scriptResults, STANDIN, waitFor } from "../scripts/support/native";
+import { keepAliveAsDuration } from "../../components/validation/keep-alive";
 
 const SCRIPT = "sh components/ollama/scripts/container-gpu-check.sh";
 const CONTAINER = "rag-stack-prod-ollama";
@@ -65,3 +66,16 @@ test("a model that cannot load: exit 6 with Ollama's message", async () => {
     expect(r.code).toBe(6);
     expect(r.stderr).toContain('model "absent:model" not found');
 }, 30_000);
+
+test("the keep-alive reaches `ollama run --keepalive` as a Go duration: seconds alone are refused there, as the real client refuses them", async () => {
+    const env = await ollamaWithShare("1");
+    // What the stack passed before: the configured value as it is. `ollama run` parses it with time.ParseDuration.
+    const bare = await runCommand(SCRIPT, { ...env, RAG_OLLAMA_KEEP_ALIVE: "300", RAG_OLLAMA_ACCELERATOR: "nvidia" }, 30_000);
+    expect(bare.code).toBe(6);
+    expect(bare.stderr).toContain('time: missing unit in duration "300"');
+    // What the stack passes now (components/validation/keep-alive.ts).
+    for (const keepAlive of ["300", "-1", "24h"]) {
+        const r = await runCommand(SCRIPT, { ...env, RAG_OLLAMA_KEEP_ALIVE: keepAliveAsDuration(keepAlive), RAG_OLLAMA_ACCELERATOR: "nvidia" }, 30_000);
+        expect([keepAlive, r.code]).toEqual([keepAlive, 0]);
+    }
+}, 60_000);

@@ -6,14 +6,20 @@
  * (the tests never reach the internet).
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { DigitalOceanSettings, parseProfile, Profile } from "../../components/config";
+import { GIB } from "../../components/capacity/budget";
+import { judgeManifest, readModelManifest } from "../../components/capacity/registry";
+import { DigitalOceanSettings, OllamaSettings, parseProfile, Profile } from "../../components/config";
 import { documentationRangeOf, ipv4InCidr } from "../../components/hosts/cidr";
-import { checkAdminAddress, checkBeforeBilling, isPlaceholderKey, prepareDigitalOceanRun, underPulumiMocks } from "../../components/hosts/preflight";
+import {
+    checkAdminAddress, checkBeforeBilling, checkModelInRegistry, isPlaceholderKey, modelRegistryGate, prepareDigitalOceanRun, underPulumiMocks,
+} from "../../components/hosts/preflight";
 import { digitalOceanRegistryAuth, digitalOceanRegistryNames, registryOf } from "../../components/hosts/registry-auth";
 import { checkSshAccess, dockerSshOptions, hostKeyToPin, SshAccessSettings } from "../../components/hosts/ssh-access";
 
@@ -256,6 +262,135 @@ describe("which registries need credentials", () => {
     });
 });
 
+describe("the model's real size from its registry, before anything is bought (against a stand-in registry on loopback)", () => {
+    /** Manifests as registry.ollama.ai serves them (server/images.go's Manifest: config + layers with mediaType, digest, size); sizes made up for the test. */
+    const layer = (mediaType: string, size: number) => ({ mediaType, digest: `sha256:${crypto.createHash("sha256").update(`${mediaType}${size}`).digest("hex")}`, size });
+    const manifest = (modelBytes: number, extra: object[] = []) => ({
+        schemaVersion: 2,
+        mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+        config: layer("application/vnd.docker.container.image.v1+json", 487),
+        layers: [layer("application/vnd.ollama.image.model", modelBytes), layer("application/vnd.ollama.image.template", 1482),
+            layer("application/vnd.ollama.image.license", 11343), ...extra],
+    });
+    const MANIFESTS: Record<string, object> = {
+        "/v2/library/qwen2.5/manifests/7b-instruct-q8_0": manifest(8_098_525_888),
+        "/v2/library/qwen2.5/manifests/14b-instruct-q8_0": manifest(15_701_598_464),
+        "/v2/myteam/assistant/manifests/prod": manifest(39_969_748_736),
+        "/v2/library/llava/manifests/13b": manifest(8_011_256_448, [layer("application/vnd.ollama.image.projector", 624_434_368)]),
+    };
+    let server: http.Server;
+    let base = "";
+    let closedPort = 0;
+    const requests: { url: string; accept: string | undefined }[] = [];
+
+    beforeAll(async () => {
+        server = http.createServer((req, res) => {
+            requests.push({ url: req.url ?? "", accept: req.headers.accept });
+            const body = MANIFESTS[req.url ?? ""];
+            if (req.url?.startsWith("/v2/private/")) {
+                res.writeHead(401, { "www-authenticate": 'Bearer realm="https://ollama.com/token",service="ollama.com"', "content-type": "application/json" });
+                res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+            } else if (req.url?.startsWith("/v2/library/broken/")) {
+                res.writeHead(200, { "content-type": "text/html" });
+                res.end("<html>maintenance</html>");
+            } else if (body) {
+                res.writeHead(200, { "content-type": "application/vnd.docker.distribution.manifest.v2+json" });
+                res.end(JSON.stringify(body));
+            } else {
+                res.writeHead(404, { "content-type": "application/json" });
+                res.end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+            }
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+        // A port that was just free and is closed again: nothing answers there.
+        const probe = http.createServer();
+        await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+        closedPort = (probe.address() as { port: number }).port;
+        await new Promise((resolve) => probe.close(resolve));
+    });
+    afterAll(async () => {
+        await new Promise((resolve) => server.close(resolve));
+    });
+
+    const standIn = (model: string) => readModelManifest(model, { baseUrl: () => base, timeoutMs: 5000 });
+    const ollama = (model: string, extra: Partial<OllamaSettings> = {}): OllamaSettings => ({ ...exampleProfile().ollama, model, ...extra });
+    const GPU_20 = { bytes: 20 * GIB, source: "gpu-4000adax1-20gb: 20 GiB, 1x NVIDIA RTX 4000 Ada" };
+
+    test("Ollama's request: /v2/<namespace>/<name>/manifests/<tag> with the manifest Accept header; the weight layers summed", async () => {
+        requests.length = 0;
+        expect(await standIn("qwen2.5:7b-instruct-q8_0")).toEqual({ kind: "found", url: `${base}/v2/library/qwen2.5/manifests/7b-instruct-q8_0`, weightsBytes: 8_098_525_888 });
+        expect(requests).toEqual([{ url: "/v2/library/qwen2.5/manifests/7b-instruct-q8_0", accept: "application/vnd.docker.distribution.manifest.v2+json" }]);
+        // A vision model's projector is loaded on the GPU too; the template and licence are not weights.
+        expect(await standIn("llava:13b")).toMatchObject({ kind: "found", weightsBytes: 8_011_256_448 + 624_434_368 });
+        expect(await standIn("myteam/assistant:prod")).toMatchObject({ kind: "found", url: `${base}/v2/myteam/assistant/manifests/prod` });
+    });
+
+    test("a model that fits: no problem, the size for the log", async () => {
+        expect(judgeManifest(ollama("qwen2.5:7b-instruct-q8_0"), GPU_20, await standIn("qwen2.5:7b-instruct-q8_0"))).toEqual({
+            info: `qwen2.5:7b-instruct-q8_0: 8.1 GB of weights in its registry's manifest (${base}/v2/library/qwen2.5/manifests/7b-instruct-q8_0)`,
+        });
+    });
+
+    test("a big model whose tag says nothing: refused with the registry's numbers, before any KV cache", async () => {
+        expect(judgeManifest(ollama("myteam/assistant:prod"), GPU_20, await standIn("myteam/assistant:prod"))).toEqual({
+            problem: `rag-stack:ollama: myteam/assistant:prod does not fit the GPU: 40.0 GB weights (weights from its registry's manifest, ${base}/v2/myteam/assistant/manifests/prod) ` +
+                "+ 1.1 GB overhead = 41.0 GB > 21.5 GB usable (gpu-4000adax1-20gb: 20 GiB, 1x NVIDIA RTX 4000 Ada), before any KV cache. " +
+                "Ollama would put layers on the CPU and answer at CPU speed. Pick a smaller model or quantization, or a GPU with more memory",
+        });
+    });
+
+    test("a model of the table: the full budget with the registry's weights and the table's geometry", async () => {
+        const tight = ollama("qwen2.5:14b-instruct-q8_0", { numParallel: 4, contextLength: 8192 });
+        expect(judgeManifest(tight, GPU_20, await standIn("qwen2.5:14b-instruct-q8_0")).problem).toBe(
+            "rag-stack:ollama: qwen2.5:14b-instruct-q8_0 with numParallel 4 and contextLength 8192 does not fit the GPU: " +
+                "15.7 GB weights + 4 × 8192 × 192 KiB = 6.4 GB KV (f16) + 1.1 GB overhead = 23.2 GB > 21.5 GB usable " +
+                `(gpu-4000adax1-20gb: 20 GiB, 1x NVIDIA RTX 4000 Ada; weights from its registry's manifest, ${base}/v2/library/qwen2.5/manifests/14b-instruct-q8_0). ` +
+                "Ollama would put layers on the CPU and answer at CPU speed. Lower rag-stack:ollama.numParallel or contextLength, pick a smaller quantization, or a GPU with more memory");
+        expect(judgeManifest({ ...tight, numParallel: 1 }, GPU_20, await standIn("qwen2.5:14b-instruct-q8_0")).problem).toBeUndefined();
+    });
+
+    test("no such model or tag (404): refused, naming the key and where the tags are listed", async () => {
+        const read = await standIn("qwen2.5:72b-instruct-fp17");
+        expect(read).toEqual({ kind: "not-found", url: `${base}/v2/library/qwen2.5/manifests/72b-instruct-fp17` });
+        expect(judgeManifest(ollama("qwen2.5:72b-instruct-fp17"), GPU_20, read)).toEqual({
+            problem: `rag-stack:ollama.model: "qwen2.5:72b-instruct-fp17" is not in its registry: ${base}/v2/library/qwen2.5/manifests/72b-instruct-fp17 answered 404, ` +
+                "no such model or tag. Check the name and the tag (https://ollama.com/library/qwen2.5/tags lists the tags there are); nothing was pulled",
+        });
+    });
+
+    test("unreachable, credentials wanted, not a manifest: a warning each, never a refusal (the check after the pull still guards)", async () => {
+        const unreachable = await readModelManifest("qwen2.5:7b", { baseUrl: () => `http://127.0.0.1:${closedPort}`, timeoutMs: 5000 });
+        expect(unreachable).toEqual({ kind: "unreadable", url: `http://127.0.0.1:${closedPort}/v2/library/qwen2.5/manifests/7b`, why: "ECONNREFUSED" });
+        const check = judgeManifest(ollama("qwen2.5:7b"), GPU_20, unreachable);
+        expect(check.problem).toBeUndefined();
+        expect(check.warning).toBe(`could not read the size of qwen2.5:7b from its registry (http://127.0.0.1:${closedPort}/v2/library/qwen2.5/manifests/7b: ECONNREFUSED), ` +
+            "so it is not known before the pull whether it fits the GPU; the capacity check after the pull (Ollama's /api/show) still stops `up` before the model is loaded");
+        expect(await standIn("private/model:1")).toMatchObject({ kind: "unreadable", why: "HTTP 401: the registry wants credentials" });
+        expect(await standIn("broken:1")).toMatchObject({ kind: "unreadable", why: "the answer is not a JSON manifest" });
+    });
+
+    test("what the gate the DigitalOcean provider waits for resolves to: a refusal stops the run, a warning is logged and the run goes on", async () => {
+        expect(underPulumiMocks()).toBe(false);
+        await expect(checkModelInRegistry("prod", ollama("myteam/assistant:prod"), GPU_20, "the DigitalOcean GPU host", standIn))
+            .rejects.toThrow(/^Stack "prod" cannot create the DigitalOcean GPU host \(1 problem; nothing was created\):\n {2}- rag-stack:ollama: myteam\/assistant:prod does not fit the GPU: 40\.0 GB weights/);
+        await expect(checkModelInRegistry("scale", ollama("nope:1"), GPU_20, "the DigitalOcean Kubernetes cluster", standIn))
+            .rejects.toThrow(/^Stack "scale" cannot create the DigitalOcean Kubernetes cluster \(1 problem; nothing was created\):\n {2}- rag-stack:ollama\.model: "nope:1" is not in its registry/);
+        const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+        const info = jest.spyOn(pulumi.log, "info").mockImplementation(() => Promise.resolve());
+        try {
+            const unreachable = (model: string) => readModelManifest(model, { baseUrl: () => `http://127.0.0.1:${closedPort}`, timeoutMs: 5000 });
+            await expect(checkModelInRegistry("prod", ollama("qwen2.5:7b"), GPU_20, "the DigitalOcean GPU host", unreachable)).resolves.toBe(true);
+            expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^could not read the size of qwen2\.5:7b from its registry .*ECONNREFUSED/)]);
+            await expect(checkModelInRegistry("prod", ollama("qwen2.5:7b-instruct-q8_0"), GPU_20, "the DigitalOcean GPU host", standIn)).resolves.toBe(true);
+            expect(info.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^qwen2\.5:7b-instruct-q8_0: 8\.1 GB of weights in its registry's manifest/)]);
+        } finally {
+            warn.mockRestore();
+            info.mockRestore();
+        }
+    });
+});
+
 describe("real run or test render: told apart by the runtime, not by a flag", () => {
     test("a plain process (as under `pulumi up`, which never uses mocks) runs the checks; Pulumi's mocks do not", async () => {
         expect(underPulumiMocks()).toBe(false);
@@ -266,5 +401,7 @@ describe("real run or test render: told apart by the runtime, not by a flag", ()
         expect(underPulumiMocks()).toBe(true);
         // Under mocks (tests, npm run plan) the settings alone decide and nothing waits.
         expect(prepareDigitalOceanRun("prod", exampleSettings(), exampleProfile().services, {})).toEqual({ sshAccess: { method: "agent", description: "ssh-agent" } });
+        // Nor is any registry asked.
+        expect(modelRegistryGate("prod", exampleProfile().ollama, undefined, "the DigitalOcean GPU host", () => { throw new Error("no registry under mocks"); })).toBeUndefined();
     });
 });

@@ -14,8 +14,14 @@
  *    one host port are refused; accelerator metal off a Mac is refused. loadProfile is called
  *    directly on the config map Pulumi gives the program (pulumi.runtime.allConfig).
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { RESERVED_BACKEND_VARIABLES } from "../../components/app/backend-env";
 import { ConfigError, loadProfile, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { keepAliveAsDuration, parseKeepAlive } from "../../components/validation/keep-alive";
+import { modelsDirContentProblem, modelsDirNameProblem } from "../../components/validation/models-dir";
 import { prodProfileRaw, TEST_SECRETS } from "./support/profiles";
 import { firewallRules } from "../../components/hosts/digitalocean-firewall";
 import { checkAdminSources, coversWholeFamily, parseCidr, parseIp, parseListenAddress } from "../../components/validation/addresses";
@@ -23,7 +29,7 @@ import { hostPortClashes } from "../../components/validation/host-ports";
 import { parseImageReference } from "../../components/validation/image-reference";
 import { isWildcardOrigin, originProblem } from "../../components/validation/origins";
 import { ineffectiveKeyWarnings } from "../../components/validation/placement";
-import { metalPlatformProblem, renderAsPlatform } from "../../components/validation/platform";
+import { metalPlatformProblem, nvidiaPlatformProblem, renderAsPlatform } from "../../components/validation/platform";
 import { closestKey, unknownKeyProblems } from "../../components/validation/unknown-keys";
 import { policyContext } from "../../policy/context";
 import { checkResources, CheckedResource } from "../../policy/harness";
@@ -474,4 +480,213 @@ describe("nothing silently ignored", () => {
         });
     });
 
+});
+
+describe("what a new user's first stack file gets wrong", () => {
+    const password: RawSecrets = { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } };
+    const devRaw = (ollama: Record<string, unknown> = {}, services: Record<string, unknown> = {}): RawConfig => ({
+        ollama: { mode: "native", model: "qwen2.5:7b-instruct-q8_0", accelerator: "metal", ...ollama },
+        services: { backend: { image: "rag-backend:dev" }, frontend: { image: "rag-frontend:dev" }, ...services },
+    });
+    const problemsOf = (stack: string, raw: RawConfig, env: NodeJS.ProcessEnv = {}): string[] => {
+        try {
+            parseProfile(stack, raw, stack === "dev" ? password : TEST_SECRETS, env);
+        } catch (err) {
+            if (!(err instanceof ConfigError)) throw err;
+            return err.problems;
+        }
+        return [];
+    };
+    const installMocks = () => pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "rag-stack", "dev", false);
+    /** loadProfile on the config map Pulumi would pass for this `rag-stack:ollama` (as JSON, as the CLI passes it), rendered as on `platform`. */
+    const loadProblems = (ollama: Record<string, unknown>, platform: NodeJS.Platform, extra: Record<string, string> = {}): string[] => {
+        pulumi.runtime.setAllConfig({ "rag-stack:ollama": JSON.stringify(ollama), "rag-stack:neo4jPassword": "pw-123456", ...extra }, ["rag-stack:neo4jPassword"]);
+        renderAsPlatform(platform);
+        const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+        try {
+            loadProfile();
+            return [];
+        } catch (err) {
+            if (!(err instanceof ConfigError)) throw err;
+            return err.problems;
+        } finally {
+            warn.mockRestore();
+            renderAsPlatform(undefined);
+        }
+    };
+
+    describe("ollama.keepAlive: what Ollama's OLLAMA_KEEP_ALIVE reads, as the stack file delivers it", () => {
+        test.each([
+            // YAML `keepAlive: -1` reaches the program as the number -1 (Pulumi keeps an object value as JSON).
+            [-1, "-1"], ["-1", "-1"], [-30, "-1"], ["-30", "-1"], [300, "300"], ["300", "300"], [0, "0"], ["+5", "5"],
+            ["24h", "24h"], ["1h30m", "1h30m"], ["-5m", "-5m"], [".5h", ".5h"], ["1.5h", "1.5h"], ["+10m", "+10m"], ["300ms", "300ms"],
+            ["2\u00b5s", "2\u00b5s"], ["0", "0"],
+        ])("%p is accepted as %p", (value, text) => {
+            expect(parseKeepAlive(value)).toEqual({ ok: true, text });
+            expect(parseProfile("dev", devRaw({ keepAlive: value }), password, {}).ollama.keepAlive).toBe(text);
+        });
+        test.each([
+            [1.5, "1.5 is not allowed; a number of seconds must be whole (Ollama reads 1.5 as neither a duration nor seconds and keeps its default, 5 minutes)"],
+            ["1.5", '"1.5" is not allowed; use a duration such as 24h, 30m or 1h30m, a number of seconds, or -1 to keep the model loaded forever (Ollama reads anything else as its default, 5 minutes)'],
+            ["5 minutes", '"5 minutes" is not allowed; use a duration such as 24h'],
+            ["1d", '"1d" is not allowed; use a duration'],
+            ["h", '"h" is not allowed; use a duration'],
+            ["1hm", '"1hm" is not allowed; use a duration'],
+            ["", '"" is not allowed; use a duration'],
+            [true, "true is not allowed; use a duration"],
+            [1e12, "1000000000000 is not allowed; it is longer than Ollama can count (about 292 years)"],
+            ["3000000h", '"3000000h" is not allowed; use a duration'],
+        ])("%p is refused: %s", (value, message) => {
+            const problems = problemsOf("dev", devRaw({ keepAlive: value }));
+            expect(problems).toHaveLength(1);
+            expect(problems[0].startsWith(`rag-stack:ollama.keepAlive: ${message}`)).toBe(true);
+        });
+        test("through loadProfile: `keepAlive: -1` in the stack file arrives as the number -1 and is kept as -1", async () => {
+            await installMocks();
+            // What the Pulumi CLI passes for `rag-stack:ollama: {..., keepAlive: -1}`: the mapping as JSON, -1 a JSON number.
+            pulumi.runtime.setAllConfig({
+                "rag-stack:ollama": '{"mode":"native","model":"qwen2.5:7b-instruct-q8_0","accelerator":"metal","keepAlive":-1}',
+                "rag-stack:neo4jPassword": "pw-123456",
+            }, ["rag-stack:neo4jPassword"]);
+            expect(new pulumi.Config("rag-stack").getObject<{ keepAlive: unknown }>("ollama")?.keepAlive).toBe(-1);
+            renderAsPlatform("darwin");
+            try {
+                expect(loadProfile().ollama.keepAlive).toBe("-1");
+            } finally {
+                renderAsPlatform(undefined);
+            }
+        });
+        test("the container warm-up's `ollama run --keepalive` gets a Go duration: seconds get their unit", () => {
+            expect(["300", "-1", "0", "24h", "-5m"].map(keepAliveAsDuration)).toEqual(["300s", "-1s", "0s", "24h", "-5m"]);
+        });
+    });
+
+    describe("ollama.modelsDir: a directory of its own, never a system or home directory", () => {
+        const home = os.homedir();
+        test.each([
+            ["/", "it is a system directory holding other things"], ["/etc", "it is inside /etc, which belongs to the operating system"],
+            ["/etc/ollama", "it is inside /etc"], ["/usr", "it is a system directory"], ["/usr/local", "it is a system directory"],
+            ["/usr/bin/models", "it is inside /usr/bin"], ["/System", "it is inside /System"], ["/System/Library/x", "it is inside /System"],
+            ["/Library", "it is a system directory"], ["/bin", "it is inside /bin"], ["/tmp", "it is a system directory"],
+            ["/tmp/", "it is a system directory"], ["/private/tmp", "it is a system directory"], ["/var", "it is a system directory"],
+            ["/var/lib", "it is a system directory"], ["/opt", "it is a system directory"], ["/Volumes", "it is a system directory"],
+            ["/Users", "it is a system directory"], ["/home", "it is a system directory"], ["/Users/ana", "it is a home directory"],
+            ["/home/ana/", "it is a home directory"], ["/proc/self", "it is inside /proc"], ["/dev/shm", "it is inside /dev"],
+            ["~", "it is your home directory"], ["~/", "it is your home directory"], ["~/Documents", "it is your ~/Documents folder"],
+            ["~/Library", "it is your ~/Library folder"], ["~/.ollama", "it is Ollama's own directory (its key and history); its model store is ~/.ollama/models"],
+            ["/usr/../etc", "it is inside /etc"],
+        ])("%s is refused: %s", (dir, reason) => {
+            const problems = problemsOf("dev", devRaw({ modelsDir: dir }));
+            expect(problems).toHaveLength(1);
+            expect(problems[0].startsWith(`rag-stack:ollama.modelsDir: ${JSON.stringify(dir)} is not allowed; ${reason}`)).toBe(true);
+        });
+        test("the message says what Ollama does there and what to use instead", () => {
+            expect(problemsOf("dev", devRaw({ modelsDir: "/" }))).toEqual([
+                'rag-stack:ollama.modelsDir: "/" is not allowed; it is a system directory holding other things, and Ollama keeps blobs/ and manifests/ there ' +
+                    "and at every start deletes any file in blobs/ that is not one of its own; use a directory of its own for the models, " +
+                    "e.g. ~/.ollama/models (Ollama's default) or a new, empty directory",
+            ]);
+        });
+        test.each(["~/.ollama/models", "~/models/ollama", "/tmp/rag-stack-models", "/usr/share/ollama/.ollama/models", "/Volumes/External/ollama",
+            "/opt/ollama/models", "/var/lib/ollama/models", "/srv/models", "/mnt/disk/ollama", "/Users/ana/ollama-models"])("%s is accepted", (dir) => {
+            expect(problemsOf("dev", devRaw({ modelsDir: dir }))).toEqual([]);
+            expect(modelsDirNameProblem(dir.replace(/^~/, home), home)).toBeUndefined();
+        });
+
+        describe("by content, on this machine (loadProfile): an existing directory must be an Ollama store or empty", () => {
+            let dir = "";
+            beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-models-dir-")); });
+            afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+            const make = (name: string, files: Record<string, string>): string => {
+                const root = path.join(dir, name);
+                for (const [file, text] of Object.entries(files)) {
+                    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+                    fs.writeFileSync(path.join(root, file), text);
+                }
+                fs.mkdirSync(root, { recursive: true });
+                return root;
+            };
+            const blob = `sha256-${"a".repeat(64)}`;
+            test("missing, empty, an Ollama store (with a partial download), Finder's litter: accepted", () => {
+                expect(modelsDirContentProblem(path.join(dir, "not-yet"), os.homedir())).toBeUndefined();
+                expect(modelsDirContentProblem(make("empty", {}), os.homedir())).toBeUndefined();
+                expect(modelsDirContentProblem(make("store", { [`blobs/${blob}`]: "x", [`blobs/${blob}-partial-0`]: "x", "manifests/registry.ollama.ai/library/qwen2.5/7b": "{}", ".DS_Store": "" }), os.homedir())).toBeUndefined();
+            });
+            test("a file, a blobs/ with someone's files, a folder of other things: refused, naming what is there", () => {
+                fs.writeFileSync(path.join(dir, "a-file"), "x");
+                expect(modelsDirContentProblem(path.join(dir, "a-file"), os.homedir())).toBe("it is a file, not a directory");
+                expect(modelsDirContentProblem(make("foreign-blobs", { [`blobs/${blob}`]: "x", "blobs/thesis.pdf": "x", "manifests/x": "{}" }), os.homedir()))
+                    .toBe("its blobs/ holds files that are not Ollama blobs (thesis.pdf), and Ollama deletes those at every start");
+                expect(modelsDirContentProblem(make("projects", { "a/x": "", "b.txt": "", "c.md": "", "d.ts": "" }), os.homedir()))
+                    .toBe("it already holds other things (a, b.txt, c.md, ... (4)) and no Ollama store (blobs/, manifests/)");
+            });
+            test("a symlink to a system directory is judged by where it leads", () => {
+                fs.symlinkSync("/", path.join(dir, "root-link"));
+                expect(modelsDirContentProblem(path.join(dir, "root-link"), os.homedir())).toBe("it leads to /: it is a system directory holding other things");
+            });
+            test("loadProfile refuses it where Ollama runs on this machine, not for a remote engine", async () => {
+                await installMocks();
+                const store = make("thesis", { "blobs/thesis.pdf": "x" });
+                const load = (ollama: Record<string, unknown>, extra: Record<string, string> = {}) => loadProblems(ollama, "darwin", extra);
+                const native = { mode: "native", model: "qwen2.5:7b-instruct-q8_0", accelerator: "metal", modelsDir: store };
+                expect(load(native)).toEqual([
+                    `rag-stack:ollama.modelsDir: ${JSON.stringify(store)} is not allowed; its blobs/ holds files that are not Ollama blobs (thesis.pdf), ` +
+                        "and Ollama deletes those at every start; use a directory of its own for the models, e.g. ~/.ollama/models (Ollama's default) or a new, empty directory",
+                ]);
+                expect(load({ ...native, mode: "container", accelerator: "cpu" })).toHaveLength(1);
+                expect(load({ ...native, mode: "container", accelerator: "cpu" }, { "rag-stack:host": JSON.stringify({ provider: "existing" }), "rag-stack:docker": JSON.stringify({ host: "ssh://me@build-box" }) })).toEqual([]);
+            });
+        });
+    });
+
+    describe("accelerator nvidia where Ollama would run on a Mac", () => {
+        beforeAll(installMocks);
+        const load = (ollama: Record<string, unknown>, platform: NodeJS.Platform, extra: Record<string, string> = {}) =>
+            loadProblems({ model: "qwen2.5:7b-instruct-q8_0", ...ollama }, platform, extra);
+        test("native on a Mac: refused with the reason and what to use", () => {
+            expect(load({ mode: "native", accelerator: "nvidia" }, "darwin")).toEqual([
+                'rag-stack:ollama.accelerator: "nvidia" is not allowed with rag-stack:ollama.mode "native" on a Mac; a Mac has no NVIDIA GPU Ollama can use ' +
+                    "(Ollama for macOS uses Metal only, and Docker Desktop's VM passes no GPU to containers), so the GPU check would fail after the model download. " +
+                    "Use accelerator: metal with mode: native for the Mac's GPU, or deploy nvidia to a Linux host with an NVIDIA GPU (host.provider digitalocean or existing)",
+            ]);
+        });
+        test("a container of the Mac's own engine: refused; a remote engine or Linux: accepted", () => {
+            expect(load({ mode: "container", accelerator: "nvidia" }, "darwin", { "rag-stack:docker": JSON.stringify({ host: "unix:///var/run/docker.sock" }) }))
+                .toEqual([expect.stringContaining('rag-stack:ollama.accelerator: "nvidia" is not allowed with rag-stack:ollama.mode "container" on this Mac\'s Docker engine')]);
+            expect(load({ mode: "container", accelerator: "nvidia" }, "darwin", { "rag-stack:docker": JSON.stringify({ host: "ssh://me@gpu-box" }) })).toEqual([]);
+            expect(load({ mode: "native", accelerator: "nvidia" }, "linux")).toEqual([]);
+            expect(nvidiaPlatformProblem("rag-stack", "metal", "darwin", "native")).toBeUndefined();
+        });
+    });
+
+    describe("services.backend.env: none of the variables the stack sets for the backend itself", () => {
+        test.each(RESERVED_BACKEND_VARIABLES.map((name) => [name]))("%s is refused, naming where the stack takes it from", (name) => {
+            const problems = problemsOf("dev", devRaw({}, { backend: { image: "rag-backend:dev", env: { LOG_LEVEL: "info", [name]: "mine" } } }));
+            expect(problems).toEqual([expect.stringMatching(new RegExp(`^rag-stack:services\\.backend\\.env\\.${name}: .* is not allowed; this variable is wired by the stack itself \\(from .+\\); remove it from services\\.backend\\.env$`))]);
+        });
+        test("OLLAMA_MODEL names the key it comes from; a password in NEO4J_PASSWORD is not repeated", () => {
+            expect(problemsOf("dev", devRaw({}, { backend: { image: "rag-backend:dev", env: { OLLAMA_MODEL: "llama3:8b", NEO4J_PASSWORD: "hunter2-hunter2" } } }))).toEqual([
+                'rag-stack:services.backend.env.OLLAMA_MODEL: "llama3:8b" is not allowed; this variable is wired by the stack itself (from rag-stack:ollama.model); remove it from services.backend.env',
+                "rag-stack:services.backend.env.NEO4J_PASSWORD: (a password, not shown) is not allowed; this variable is wired by the stack itself (from the secret rag-stack:neo4jPassword); remove it from services.backend.env",
+            ]);
+        });
+        test("the list holds every variable both placements set (the renders check the same list)", () => {
+            expect(RESERVED_BACKEND_VARIABLES).toEqual(["OLLAMA_BASE_URL", "OLLAMA_MODEL", "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_USERNAME"]);
+        });
+    });
+
+    describe("accelerator cpu on a paid GPU droplet", () => {
+        test("refused on host.provider digitalocean, with the size and its price", () => {
+            expect(problemsOf("prod", prodProfileRaw({ ollama: { accelerator: "cpu" } }), { DIGITALOCEAN_TOKEN: "x" })).toEqual([
+                'rag-stack:ollama.accelerator: "cpu" is not allowed with rag-stack:host.provider "digitalocean"; the droplet is a GPU droplet ' +
+                    "(gpu-4000adax1-20gb, 1x NVIDIA RTX 4000 Ada at $0.76/h) and must pass its GPU check before anything deploys, while Ollama would leave the GPU idle " +
+                    "and answer at CPU speed. Use accelerator: nvidia; to stop paying for the GPU, park it (digitalocean.parked: true)",
+            ]);
+        });
+        test("nvidia on the droplet, cpu on a local or an existing engine: accepted", () => {
+            expect(problemsOf("prod", prodProfileRaw({}), { DIGITALOCEAN_TOKEN: "x" })).toEqual([]);
+            expect(problemsOf("dev", devRaw({ mode: "container", accelerator: "cpu" }))).toEqual([]);
+            expect(problemsOf("dev", { ...devRaw({ mode: "container", accelerator: "cpu" }), host: { provider: "existing" }, docker: { host: "ssh://me@box" } })).toEqual([]);
+        });
+    });
 });

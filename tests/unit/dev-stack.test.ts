@@ -5,6 +5,7 @@
 import { Rendered, renderStack } from "../../tools/render";
 import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
 import { goDuration, STOP_GRACE_SECONDS } from "../../components/docker-lifecycle";
+import { BACKEND_STACK_VARIABLES, RESERVED_BACKEND_VARIABLES } from "../../components/app/backend-env";
 
 let r: Rendered;
 
@@ -39,6 +40,12 @@ test("backend gets OLLAMA_BASE_URL=http://host.docker.internal:11434 and the hos
     expect(envOf(backend).OLLAMA_BASE_URL).toBe("http://host.docker.internal:11434");
     expect(envOf(backend).OLLAMA_MODEL).toBe("qwen2.5:7b-instruct-q8_0");
     expect(hostsOf(backend)).toEqual([{ host: "host.docker.internal", ip: "host-gateway" }]);
+});
+
+test("the backend's own variables are exactly the shared list config validation refuses in services.backend.env, in its order", () => {
+    const names = (r.named("app-backend", CONTAINER).inputs.envs as string[]).map((e) => e.slice(0, e.indexOf("=")));
+    expect(names).toEqual([...BACKEND_STACK_VARIABLES]);
+    expect(RESERVED_BACKEND_VARIABLES).toEqual(expect.arrayContaining(names));
 });
 
 test("backend waits for the native Ollama (server and model) and Neo4j", () => {

@@ -28,9 +28,19 @@ test("dev on a Mac without gpuMemoryGb: the memory is checked at deploy", () => 
     expect(formatCapacity(parseSide("dev+ollama.gpuMemoryGb=21.3"))).toContain("GPU memory     22.9 GB  (rag-stack:ollama.gpuMemoryGb 21.3 GiB)");
 });
 
-test("a model the table does not know is left to the deploy-time check", () => {
-    expect(formatCapacity(parseSide("prod+ollama.model=mistral:7b-instruct"))).toContain(
-        "mistral:7b-instruct is not in components/capacity/models.ts: its geometry is read at deploy, after the pull");
+test("a model the table does not know: a lower bound from its tag, the rest read at deploy", () => {
+    expect(formatCapacity(parseSide("prod+ollama.model=mistral:7b-instruct")).split("\n")).toEqual([
+        "GPU memory budget of mistral:7b-instruct (components/capacity; checked again at deploy from /api/show and the GPU):",
+        "  mistral:7b-instruct is not in components/capacity/models.ts: estimated from its tag, its geometry is read at deploy, after the pull",
+        "  weights     >= 3.5 GB  (7b × 90% = 6.30 B weights × 4.5 bits (q4_K_M, the library's default for a tag without one) / 8 = 3.5 GB)",
+        "  KV cache       unknown until the model's geometry is read",
+        "  overhead       1.1 GB  (compute graph + GPU runtime context)",
+        "  total       >= 4.6 GB",
+        "  GPU memory     21.5 GB  (gpu-4000adax1-20gb: 20 GiB, 1x NVIDIA RTX 4000 Ada)",
+        "  headroom    <= 16.9 GB  before the KV cache",
+    ]);
+    expect(formatCapacity(parseSide("prod+ollama.model=llama3:latest"))).toContain(
+        'llama3:latest is not in components/capacity/models.ts and its tag "latest" names no parameter count (such as 7b): its size and geometry are read at deploy, after the pull');
 });
 
 test("accelerator cpu: nothing to budget", () => {

@@ -11,20 +11,26 @@ const REMOTE_COMMAND = "command:remote:Command";
 let r: Rendered;
 
 beforeAll(async () => {
-    r = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "do-token" } }));
+    // keepAlive -1 as a number, as `keepAlive: -1` in the stack file arrives (one render per file: the
+    // stack's own 24h passes through unchanged, a number of seconds is what needs converting).
+    r = new Rendered(await renderStack({
+        stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "do-token" }, overrides: { "ollama.keepAlive": -1 },
+    }));
 });
 
 test("the GPU check runs on the droplet after the pull with the accelerator and keep-alive; the backend waits for it", () => {
     const check = r.named("ollama-container-gpu-check", REMOTE_COMMAND);
+    // The server keeps -1; `ollama run --keepalive` takes a Go duration only (cmd/cmd.go, v0.12.6): -1s.
+    expect(r.named("ollama-container", CONTAINER).inputs.envs).toContain("OLLAMA_KEEP_ALIVE=-1");
     expect(check.inputs.create).toBe(
-        "OLLAMA_CONTAINER='rag-stack-prod-ollama' OLLAMA_MODEL='qwen2.5:7b-instruct-q8_0' RAG_OLLAMA_ACCELERATOR='nvidia' RAG_OLLAMA_KEEP_ALIVE='24h' sh -s");
+        "OLLAMA_CONTAINER='rag-stack-prod-ollama' OLLAMA_MODEL='qwen2.5:7b-instruct-q8_0' RAG_OLLAMA_ACCELERATOR='nvidia' RAG_OLLAMA_KEEP_ALIVE='-1s' sh -s");
     expect(String(check.inputs.stdin)).toContain("ollama ps");
     expect(String(check.inputs.stdin)).toContain("@ollama processor=");
     expect(r.dependsOn(check, r.named("ollama-container-model", REMOTE_COMMAND))).toBe(true);
     expect(r.dependsOn(r.named("app-backend", CONTAINER), check)).toBe(true);
     // A new container, model, accelerator or script re-runs it.
     const triggers = check.inputs.triggers as string[];
-    expect(triggers).toEqual(expect.arrayContaining(["qwen2.5:7b-instruct-q8_0", "nvidia", "24h"]));
+    expect(triggers).toEqual(expect.arrayContaining(["qwen2.5:7b-instruct-q8_0", "nvidia", "-1"]));
     expect(triggers).toHaveLength(5);
 });
 

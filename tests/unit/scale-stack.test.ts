@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT, Rendered, RenderedResource, renderStack } from "../../tools/render";
+import { BACKEND_STACK_VARIABLES, RESERVED_BACKEND_VARIABLES } from "../../components/app/backend-env";
 import { KubernetesObject, validateKubernetesObject } from "../../tools/kubernetes-schema";
 
 let r: Rendered;
@@ -147,6 +148,12 @@ test("Neo4j: a StatefulSet with its graph on a retained volume; its password a K
     const backendEnv = envOf(podSpec(r.named("app-backend", "kubernetes:apps/v1:Deployment")).containers[0]);
     expect(backendEnv.NEO4J_PASSWORD).toEqual({ secretKeyRef: { name: "neo4j-auth", key: "NEO4J_PASSWORD" } });
     expect(JSON.stringify(k8sObjects().filter((x) => x.type !== "kubernetes:core/v1:Secret").map((x) => x.inputs))).not.toContain("scale-password-1");
+});
+
+test("the backend's own variables are exactly the shared list config validation refuses in services.backend.env, in its order", () => {
+    const env = podSpec(r.named("app-backend", "kubernetes:apps/v1:Deployment")).containers[0].env as Obj[];
+    expect(env.map((e) => e.name)).toEqual([...BACKEND_STACK_VARIABLES]);
+    expect(RESERVED_BACKEND_VARIABLES).toEqual(expect.arrayContaining(env.map((e) => e.name)));
 });
 
 test("backend and frontend: Deployments with replicas, probes on their own paths and resources", () => {

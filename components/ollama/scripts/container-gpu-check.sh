@@ -11,7 +11,7 @@
 #   OLLAMA_CONTAINER        name of the running Ollama container
 #   OLLAMA_MODEL            model to load, name:tag
 #   RAG_OLLAMA_ACCELERATOR  nvidia | metal | cpu (cpu: report only)
-#   RAG_OLLAMA_KEEP_ALIVE   keep-alive for the warm-up (the configured keepAlive), optional
+#   RAG_OLLAMA_KEEP_ALIVE   keep-alive for the warm-up, a Go duration (the configured keepAlive: 300 as 300s), optional
 # Exit codes: 0 checked; 2 bad environment; 6 load failed or the model is not all on the GPU.
 set -eu
 
