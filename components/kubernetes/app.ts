@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServicesSettings } from "../config";
 import { OllamaEndpoint } from "../ollama/endpoint";
-import { appLabels, KubernetesTarget, serviceHost } from "./target";
+import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "./target";
 
 export interface KubernetesAppArgs {
     settings: ServicesSettings;
@@ -87,6 +87,7 @@ export class KubernetesApp extends pulumi.ComponentResource {
                 template: {
                     metadata: { labels: neo4jLabels.all },
                     spec: {
+                        ...POD_DEFAULTS,
                         nodeSelector: CPU_POOL,
                         terminationGracePeriodSeconds: 120,
                         containers: [{
@@ -168,6 +169,7 @@ export class KubernetesApp extends pulumi.ComponentResource {
                 template: {
                     metadata: { labels: labels.all },
                     spec: {
+                        ...POD_DEFAULTS,
                         nodeSelector: CPU_POOL,
                         containers: [{
                             name: t.role,

@@ -19,7 +19,7 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE } from "../config";
-import { appLabels, KubernetesTarget, serviceHost } from "./target";
+import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "./target";
 import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
 
 /** The official Caddy image, pinned by tag and digest: the same one as prod's front door. */
@@ -69,6 +69,7 @@ export class FrontDoor extends pulumi.ComponentResource {
                 template: {
                     metadata: { labels: labels.all, annotations: { "rag-stack/config-hash": configHash } },
                     spec: {
+                        ...POD_DEFAULTS,
                         nodeSelector: { "rag-stack.pool": "cpu" },
                         containers: [{
                             name: "caddy",

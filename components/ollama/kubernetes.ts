@@ -26,7 +26,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { OllamaSettings } from "../config";
 import { DO_BLOCK_STORAGE_CLASS, DOKS_GPU_NODE_LABEL, DOKS_GPU_TAINT_KEY } from "../hosts/doks";
-import { appLabels, KubernetesTarget, serviceHost } from "../kubernetes/target";
+import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "../kubernetes/target";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
 import { ollamaServerEnvironment } from "./environment";
 import { SCRIPTS_DIR, scriptHash } from "./scripts";
@@ -125,6 +125,7 @@ export class KubernetesOllama extends pulumi.ComponentResource implements Ollama
                         annotations: { "rag-stack/scripts-hash": scriptHash(PULL_SCRIPT, READY_SCRIPT) },
                     },
                     spec: {
+                        ...POD_DEFAULTS,
                         nodeSelector: { [DOKS_GPU_NODE_LABEL.key]: DOKS_GPU_NODE_LABEL.value },
                         tolerations: [{ key: DOKS_GPU_TAINT_KEY, operator: "Exists", effect: "NoSchedule" }],
                         affinity: {

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT, Rendered, RenderedResource, renderStack } from "../../tools/render";
 import { KubernetesObject, validateKubernetesObject } from "../../tools/kubernetes-schema";
+import { injectedNames, ServiceLike } from "./support/service-links";
 
 let r: Rendered;
 
@@ -186,6 +187,44 @@ test("one public entry: the front door is the only LoadBalancer, HTTPS with a ce
     expect(api?.handle[1].upstreams).toEqual([{ dial: "backend.rag-stack.svc.cluster.local:8000" }]);
     expect(routes[routes.length - 1].handle[1].upstreams).toEqual([{ dial: "frontend.rag-stack.svc.cluster.local:3000" }]);
     expect(r.result.outputs.publicIp).toBe("203.0.113.80");
+});
+
+/** The Services the stack creates, as the kubelet sees them for service links. */
+const renderedServices = (): ServiceLike[] => r.ofType("kubernetes:core/v1:Service").map((svc) => {
+    const { metadata, spec } = svc.inputs as Obj;
+    return { name: metadata.name, namespace: metadata.namespace, clusterIP: spec.clusterIP, ports: spec.ports };
+});
+
+/**
+ * The variable names a container reads: the ones it is given, and the families its image turns
+ * into configuration: the Neo4j 5 entrypoint makes every NEO4J_* a neo4j.conf setting
+ * (neo4j/docker-neo4j docker-image-src/5/coredb/docker-entrypoint.sh); Ollama reads its settings
+ * from OLLAMA_* (envconfig), counted here as the whole family.
+ */
+function readsName(c: Obj): (name: string) => boolean {
+    const given = new Set(((c.env ?? []) as Obj[]).map((e) => String(e.name)));
+    const image = String(c.image);
+    const family = /(^|\/)neo4j:/.test(image) ? "NEO4J_" : /(^|\/)ollama\/ollama[:@]/.test(image) ? "OLLAMA_" : undefined;
+    return (name) => given.has(name) || (family !== undefined && name.startsWith(family));
+}
+
+function serviceLinkCollisions(w: RenderedResource, pod: Obj = podSpec(w)): string[] {
+    const ns = (w.inputs.metadata as Obj).namespace as string;
+    const injected = injectedNames(renderedServices(), ns, pod.enableServiceLinks);
+    return [...(pod.initContainers ?? []), ...pod.containers].flatMap((c: Obj) => injected.filter(readsName(c)).map((n) => `${w.name}/${c.name}: ${n}`));
+}
+
+test("no pod gets service-link variables: none of our containers reads a name Kubernetes would inject", () => {
+    expect(workloads().map((w) => w.name).sort()).toEqual(["app-backend", "app-frontend", "app-neo4j", "front-door-router", "ollama-kubernetes"]);
+    for (const w of workloads()) {
+        expect({ name: w.name, enableServiceLinks: podSpec(w).enableServiceLinks }).toEqual({ name: w.name, enableServiceLinks: false });
+    }
+    expect(workloads().flatMap((w) => serviceLinkCollisions(w))).toEqual([]);
+    // The check sees the crash-loop it prevents: with links on, the Service `neo4j` gives the Neo4j
+    // container NEO4J_SERVICE_HOST, NEO4J_PORT_7687_TCP..., which its entrypoint would make settings.
+    const neo4j = r.named("app-neo4j", "kubernetes:apps/v1:StatefulSet");
+    const linked = serviceLinkCollisions(neo4j, { ...podSpec(neo4j), enableServiceLinks: undefined });
+    expect(linked).toEqual(expect.arrayContaining(["app-neo4j/neo4j: NEO4J_SERVICE_HOST", "app-neo4j/neo4j: NEO4J_PORT_7687_TCP_ADDR"]));
 });
 
 test("every image is pinned", () => {
