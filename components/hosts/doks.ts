@@ -7,10 +7,13 @@
  *   component, enabled explicitly (`nvidiaGpuDevicePlugin`; the provider documents it as "enabled by
  *   default for clusters with NVIDIA GPU nodes"), so the stack installs no device plugin of its own.
  *   `autoUpgrade` stays off: a version change is a reviewed `pulumi up`, as every other change here.
- * - A separate `KubernetesNodePool` for the GPUs, autoscaled between minNodes and maxNodes. DOKS
- *   labels GPU nodes `doks.digitalocean.com/gpu-brand: nvidia` and taints them
- *   `nvidia.com/gpu:NoSchedule` by itself; the Ollama pods carry the matching selector and
- *   toleration (components/ollama/kubernetes.ts). Changing the GPU pool never touches the cluster.
+ * - A separate `KubernetesNodePool` for the GPUs, autoscaled between minNodes and maxNodes, with no
+ *   node count of its own (the autoscaler's). DOKS labels GPU nodes `doks.digitalocean.com/gpu-brand:
+ *   nvidia` and taints them `nvidia.com/gpu:NoSchedule` by itself; the pool declares that taint too,
+ *   so that an edit of the pool keeps it. The Ollama pods carry the matching selector and toleration
+ *   (components/ollama/kubernetes.ts). Changing the GPU pool never touches the cluster.
+ * - The CPU pool is the cluster's inline default pool at a fixed count: no autoscaling, so the count
+ *   the cluster's update sends for it (resource_kubernetes_cluster.go) is always the configured one.
  * - A `kubernetes.Provider` from the cluster's kubeconfig (a secret), and the app's namespace.
  * - A `StorageClass` with reclaimPolicy Retain on DigitalOcean's block storage CSI driver, for the
  *   Neo4j graph: deleting the claim (or the stack) keeps the volume.
@@ -22,9 +25,10 @@ import { DoksSettings } from "../config";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { resolveDoksVersion } from "./doks-version";
 
-/** Label DOKS puts on GPU nodes, and the taint it puts on them (the toleration's key). */
+/** Label DOKS puts on GPU nodes, and the taint it puts on them, `nvidia.com/gpu:NoSchedule` (the toleration's key). */
 export const DOKS_GPU_NODE_LABEL = { key: "doks.digitalocean.com/gpu-brand", value: "nvidia" };
 export const DOKS_GPU_TAINT_KEY = "nvidia.com/gpu";
+export const DOKS_GPU_TAINT = { key: DOKS_GPU_TAINT_KEY, value: "", effect: "NoSchedule" } as const;
 /** DigitalOcean's block storage CSI provisioner (what `do-block-storage` uses). */
 export const DO_BLOCK_STORAGE_PROVISIONER = "dobs.csi.digitalocean.com";
 /** The storage class DOKS installs as default: per-replica model volumes. */
@@ -122,6 +126,20 @@ export class DoksCluster extends pulumi.ComponentResource {
             dependsOn: certificate ? [certificate] : [],
         });
 
+        // No nodeCount: the autoscaler owns the count. The provider's update sends `node_count`
+        // whenever it has one (terraform-provider-digitalocean v2.99.1, which @pulumi/digitalocean
+        // 4.80.1 bridges: kubernetes/resource_kubernetes_node_pool.go Update, `d.GetOk("node_count")`),
+        // and DigitalOcean then resets the pool to it ("should only be set if the desired result is to
+        // explicitly reset the number of nodes", docs/resources/kubernetes_node_pool.md): a count in
+        // the program, even under ignoreChanges (which resends the old one), deleted the GPU nodes the
+        // autoscaler had added on any pool edit. Without it the pool is created at minNodes (the
+        // provider's own autoscaling example and TestAccDigitalOceanKubernetesNodePool_MinNodesZero
+        // create it so). What the update still sends is the count in state, which only a create, an
+        // update or a refresh of the pool reads: README, "Past one GPU", says to refresh before an edit.
+        // The taint DOKS puts on GPU nodes is declared: the update always sends the pool's whole taint
+        // list (`_, newTaint := d.GetChange("taint")`, an empty one clears them; DigitalOcean's API:
+        // "When a taint is removed, it is removed from all nodes in the pool"), so a pool edit must
+        // carry it. An empty value is `key:effect`, the form `doctl ... node-pool update --taint` takes.
         this.gpuPool = new digitalocean.KubernetesNodePool(`${name}-gpu-pool`, {
             clusterId: this.cluster.id,
             name: `${stackName}-gpu`,
@@ -129,11 +147,10 @@ export class DoksCluster extends pulumi.ComponentResource {
             autoScale: true,
             minNodes: s.gpuPool.minNodes,
             maxNodes: s.gpuPool.maxNodes,
-            // The count the pool starts with; the autoscaler owns it afterwards.
-            nodeCount: s.gpuPool.minNodes,
             labels: { "rag-stack.pool": "gpu" },
+            taints: [DOKS_GPU_TAINT],
             tags: s.tags,
-        }, { ...doOpts, ignoreChanges: ["nodeCount"] });
+        }, doOpts);
 
         // The cluster resource's kubeConfigs are the ones in state, and DigitalOcean's token in them
         // expires after 7 days: the provider fetches new credentials only when it reads the cluster

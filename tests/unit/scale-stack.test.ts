@@ -50,6 +50,21 @@ test("the GPU pool is a separate, autoscaled node pool of the configured size", 
     expect(r.dependsOn(pool, r.named("cluster-cluster", "digitalocean:index/kubernetesCluster:KubernetesCluster"))).toBe(true);
 });
 
+test("an edit of the GPU pool keeps the autoscaler's nodes and the GPU taint: no node count is sent, the taint is", () => {
+    const pool = r.named("cluster-gpu-pool", "digitalocean:index/kubernetesNodePool:KubernetesNodePool").inputs as Obj;
+    // The provider's update sends node_count whenever the program gives one, and DigitalOcean resets the pool to it.
+    expect(pool).not.toHaveProperty("nodeCount");
+    // The update sends the whole taint list; DOKS's own GPU taint must be in it, exactly.
+    expect(pool.taints).toEqual([{ key: "nvidia.com/gpu", value: "", effect: "NoSchedule" }]);
+    const tolerations = podSpec(r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet")).tolerations as Obj[];
+    const tolerated = (taint: Obj) => tolerations.some((t) => t.key === taint.key && (t.operator === "Exists" || t.value === taint.value) && (!t.effect || t.effect === taint.effect));
+    for (const taint of pool.taints as Obj[]) expect({ taint, tolerated: tolerated(taint) }).toEqual({ taint, tolerated: true });
+    // The CPU pool is the cluster's fixed-size default pool: its count is the configured one.
+    const cpu = (r.named("cluster-cluster", "digitalocean:index/kubernetesCluster:KubernetesCluster").inputs as Obj).nodePool as Obj;
+    expect(cpu).toMatchObject({ nodeCount: 2 });
+    expect(cpu.autoScale).toBeFalsy();
+});
+
 test("the Kubernetes provider takes the cluster's kubeconfig as a secret; every object goes through it", () => {
     const provider = r.named("cluster-k8s", "pulumi:providers:kubernetes");
     expect(provider.secretPaths).toContain("kubeconfig");
