@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Profile } from "../config";
 import { DoksCluster } from "../hosts/doks";
+import { publicHostRecord } from "../hosts/doks-dns";
 import { prepareDoksRun } from "../hosts/preflight";
 import { KubernetesApp } from "../kubernetes/app";
 import { FrontDoor } from "../kubernetes/front-door";
@@ -31,6 +32,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         certificate: doks.certificateName === undefined
             ? { name: `${pulumi.getProject()}-${pulumi.getStack()}-front-door`, domain: s.publicHost }
             : undefined,
+        dnsRecordFor: doks.dnsRecord ? s.publicHost : undefined,
     });
     const target: KubernetesTarget = { provider: cluster.provider, namespace: doks.namespace, dependsOn: [cluster.namespace] };
 
@@ -60,6 +62,12 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         apiPrefix: "/api/",
         replicas: 2,
     }, { providers: [cluster.provider], dependsOn: [app] });
+
+    // publicHost -> the load balancer, in DigitalOcean DNS (the load balancer's own record for the
+    // certificate's apex domain is turned off in the front door).
+    if (cluster.dnsZone) {
+        publicHostRecord("front-door-dns", { host: s.publicHost, zone: cluster.dnsZone, address: door.publicIp, provider: cluster.doProvider }, {});
+    }
 
     const gpu = cluster.facts;
     return {

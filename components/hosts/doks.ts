@@ -23,6 +23,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DoksSettings } from "../config";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
+import { lookupZone } from "./doks-dns";
 import { resolveDoksVersion } from "./doks-version";
 
 /** Label DOKS puts on GPU nodes, and the taint it puts on them, `nvidia.com/gpu:NoSchedule` (the toleration's key). */
@@ -50,6 +51,12 @@ export interface DoksClusterArgs {
      * certificate is named in config.
      */
     certificate?: { name: string; domain: string };
+    /**
+     * A host whose DigitalOcean DNS zone the stack needs (its A record, hosts/doks-dns.ts): looked up
+     * first, and the certificate waits for it, so a name outside DigitalOcean DNS fails before the
+     * cluster is created. Unset: no record is kept.
+     */
+    dnsRecordFor?: string;
 }
 
 /** What the cluster reports about itself (stack outputs). */
@@ -71,6 +78,8 @@ export class DoksCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
     /** Name of the certificate this cluster's stack created for its load balancer, when it did. */
     public readonly certificateName?: pulumi.Output<string>;
+    /** The DigitalOcean DNS zone of `dnsRecordFor`, when one was asked for. */
+    public readonly dnsZone?: pulumi.Output<string>;
     /** A kubeconfig with a token fetched on this run (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly namespace: k8s.core.v1.Namespace;
@@ -93,10 +102,12 @@ export class DoksCluster extends pulumi.ComponentResource {
             : pulumi.output(s.kubernetesVersion);
         const stackName = `${pulumi.getProject()}-${pulumi.getStack()}`;
 
+        this.dnsZone = args.dnsRecordFor === undefined ? undefined : lookupZone(args.dnsRecordFor, doOpts);
+        const zone = this.dnsZone;
         const certificate = args.certificate && new digitalocean.Certificate("front-door-certificate", {
             name: args.certificate.name,
             type: "lets_encrypt",
-            domains: [args.certificate.domain],
+            domains: [zone ? zone.apply(() => args.certificate!.domain) : args.certificate.domain],
         }, doOpts);
         this.certificateName = certificate?.name;
 

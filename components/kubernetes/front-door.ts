@@ -9,7 +9,9 @@
  * that ignores every annotation below: raw TLS would reach the router's plain-HTTP port); protocol
  * http with 443 as TLS port and a certificate by name (names survive Let's Encrypt renewals, ids do
  * not), port 80 redirected to HTTPS, the idle timeout raised from its 60 s default to its 600 s
- * maximum (an LLM answer streams for minutes). The health check is the controller's own choice
+ * maximum (an LLM answer streams for minutes), and no DNS record made by DigitalOcean for the
+ * certificate's apex domain (do-loadbalancer-disable-lets-encrypt-dns-records: the stack keeps
+ * publicHost's own record, hosts/doks-dns.ts). The health check is the controller's own choice
  * (kube-proxy's /healthz on each node): its path and protocol annotations take effect only with
  * do-loadbalancer-override-health-check, and the docs advise leaving them to the controller.
  * The certificate is made with the cluster, before it (hosts/doks.ts): a Let's Encrypt certificate
@@ -101,6 +103,10 @@ export class FrontDoor extends pulumi.ComponentResource {
                     "service.beta.kubernetes.io/do-loadbalancer-certificate-name": args.certificateName,
                     "service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https": "true",
                     "service.beta.kubernetes.io/do-loadbalancer-http-idle-timeout-seconds": "600",
+                    // Otherwise DigitalOcean points the certificate's apex domain (example.com for
+                    // rag.example.com) at this load balancer; the stack keeps publicHost's own
+                    // record instead (hosts/doks-dns.ts).
+                    "service.beta.kubernetes.io/do-loadbalancer-disable-lets-encrypt-dns-records": "true",
                 },
             },
             spec: {

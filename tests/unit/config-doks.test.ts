@@ -152,3 +152,15 @@ test("the capacity budget holds for the GPU each Ollama pod gets: a model that c
     // The same model on a 48 GB node fits.
     expect(problemsOf(scaleRaw({ gpuPool: { size: "gpu-l40sx1-48gb", maxNodes: 3 } }, { model: "qwen2.5:32b-instruct-q8_0" }))).toEqual([]);
 });
+
+test("the stack keeps publicHost's DNS record when it issues the certificate; with a certificate of yours only when asked", () => {
+    expect(parseProfile("scale", scaleRaw(), secrets, tokenEnv).doks?.dnsRecord).toBe(true);
+    expect(parseProfile("scale", scaleRaw({ certificateName: "my-cert" }), secrets, tokenEnv).doks?.dnsRecord).toBe(false);
+    expect(parseProfile("scale", scaleRaw({ certificateName: "my-cert", dnsRecord: true }), secrets, tokenEnv).doks?.dnsRecord).toBe(true);
+    // During a move from prod, until users are switched over: the stack's certificate, no record yet.
+    expect(parseProfile("scale", scaleRaw({ dnsRecord: false }), secrets, tokenEnv).doks?.dnsRecord).toBe(false);
+    expect(problemsOf(scaleRaw({ certificateName: "my-cert", dnsRecord: true }, {}, { services: { ...scaleRaw().services as Record<string, unknown>, publicHost: "203.0.113.9" } }))).toEqual([
+        'rag-stack:services.publicHost: "203.0.113.9" is not allowed with rag-stack:doks.dnsRecord true; the stack\'s DNS record needs a DNS name whose domain is on DigitalOcean DNS (e.g. rag.example.com): set one, or set doks.dnsRecord: false',
+    ]);
+    expect(problemsOf(scaleRaw({ dnsRecord: "yes" }))).toEqual([expect.stringMatching(/^rag-stack:doks.dnsRecord: "yes" is not allowed/)]);
+});

@@ -204,6 +204,20 @@ test("one public entry: the front door is the only LoadBalancer, HTTPS with a ce
     expect(r.result.outputs.publicIp).toBe("203.0.113.80");
 });
 
+test("DNS: the load balancer makes no record for the certificate's apex domain; the stack keeps publicHost's own, deleted before the load balancer", () => {
+    const lb = r.named("front-door-lb", "kubernetes:core/v1:Service");
+    const ann = (lb.inputs.metadata as Obj).annotations as Record<string, string>;
+    // Without it DigitalOcean points example.com (the apex of rag.example.com's certificate) at the load balancer.
+    expect(ann["service.beta.kubernetes.io/do-loadbalancer-disable-lets-encrypt-dns-records"]).toBe("true");
+    const records = r.ofType("digitalocean:index/dnsRecord:DnsRecord");
+    expect(records.map((x) => x.name)).toEqual(["front-door-dns"]);
+    const record = records[0];
+    expect(record.inputs).toEqual({ domain: "example.com", type: "A", name: "rag", value: "203.0.113.80", ttl: 300 });
+    expect(record.provider).toContain("cluster-do");
+    // Its address comes from the Service: destroy deletes the record first, and no name is left on a released address.
+    expect(r.dependsOn(record, lb)).toBe(true);
+});
+
 /** The Services the stack creates, as the kubelet sees them for service links. */
 const renderedServices = (): ServiceLike[] => r.ofType("kubernetes:core/v1:Service").map((svc) => {
     const { metadata, spec } = svc.inputs as Obj;
