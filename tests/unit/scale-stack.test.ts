@@ -80,6 +80,16 @@ test("the Kubernetes provider takes the cluster's kubeconfig as a secret; every 
     expect(r.result.secretOutputs).toContain("kubeconfig");
 });
 
+test("refresh and destroy a week after the last up: the npm scripts first update the Kubernetes provider (this one) with a token of now", () => {
+    const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const target = /--target '([^']+)'/.exec(scripts["credentials:scale"] ?? "")?.[1];
+    expect(target).toBe(r.named("cluster-k8s", "pulumi:providers:kubernetes").urn);
+    expect(scripts["credentials:scale"]).toMatch(/^sh tools\/pulumi\.sh up --stack scale --target '[^']+' --yes --skip-preview$/);
+    for (const verb of ["refresh", "destroy"]) {
+        expect(scripts[`${verb}:scale`]).toBe(`npm run --silent credentials:scale && sh tools/pulumi.sh ${verb} --stack scale`);
+    }
+});
+
 test("Ollama: a StatefulSet, one GPU per pod, GPU-node toleration and selector, one pod per node", () => {
     const set = r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet");
     const spec = set.inputs.spec as Obj;
