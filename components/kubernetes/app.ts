@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServicesSettings } from "../config";
 import { OllamaEndpoint } from "../ollama/endpoint";
+import { growClaims, TEMPLATE_STORAGE_PATH } from "./claims";
 import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "./target";
 
 export interface KubernetesAppArgs {
@@ -112,7 +113,11 @@ export class KubernetesApp extends pulumi.ComponentResource {
                     },
                 }],
             },
-        }, k8sOpts);
+        }, { ...k8sOpts, ignoreChanges: [TEMPLATE_STORAGE_PATH] });
+        // A bigger neo4jVolumeGb grows the graph's claim instead of replacing the set (claims.ts).
+        growClaims(`${name}-neo4j-data`, {
+            namespace: ns, template: "data", statefulSet: "neo4j", replicas: 1, sizeGb: args.neo4jVolumeGb, labels: neo4jLabels.all,
+        }, this.neo4j, { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn });
 
         // Backend: Ollama's URL from the interface, never from the placement.
         this.backendOllamaUrl = args.ollama.urlForContainers;

@@ -26,6 +26,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { OllamaSettings } from "../config";
 import { DO_BLOCK_STORAGE_CLASS, DOKS_GPU_NODE_LABEL, DOKS_GPU_TAINT_KEY } from "../hosts/doks";
+import { growClaims, TEMPLATE_STORAGE_PATH } from "../kubernetes/claims";
 import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "../kubernetes/target";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
 import { ollamaServerEnvironment } from "./environment";
@@ -169,7 +170,12 @@ export class KubernetesOllama extends pulumi.ComponentResource implements Ollama
             // `up` waits until every replica is Ready (model on disk, loaded, 100% on the GPU). A
             // first pull of a large model plus a GPU node joining takes longer than the default 10 min.
             customTimeouts: { create: "45m", update: "45m" },
+            // A bigger modelsVolumeGb grows the claims (below) instead of replacing the set.
+            ignoreChanges: [TEMPLATE_STORAGE_PATH],
         });
+        growClaims(`${name}-models`, {
+            namespace: ns, template: "models", statefulSet: "ollama", replicas: s.replicas, sizeGb: args.modelsVolumeGb, labels: labels.all,
+        }, this.statefulSet, { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn });
 
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: { name: "ollama", namespace: ns, labels: labels.all },

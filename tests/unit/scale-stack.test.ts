@@ -150,6 +150,37 @@ test("each Ollama replica keeps its own model volume across restarts, upgrades a
     expect(pdb).toEqual({ maxUnavailable: 1, selector: { matchLabels: spec.selector.matchLabels } });
 });
 
+test("a bigger volume grows each existing claim and replaces no StatefulSet (their claim templates are immutable)", () => {
+    const templateSize = "spec.volumeClaimTemplates[0].spec.resources.requests.storage";
+    const patches = r.ofType("kubernetes:core/v1:PersistentVolumeClaimPatch");
+    const claims = (set: RenderedResource) => {
+        const spec = set.inputs.spec as Obj;
+        const template = spec.volumeClaimTemplates[0];
+        const names = Array.from({ length: spec.replicas as number }, (_, i) => `${template.metadata.name}-${(set.inputs.metadata as Obj).name}-${i}`);
+        return { names, size: template.spec.resources.requests.storage as string };
+    };
+    for (const [setName, expected] of [["ollama-kubernetes", ["models-ollama-0", "models-ollama-1"]], ["app-neo4j", ["data-neo4j-0"]]] as const) {
+        const set = r.named(setName, "kubernetes:apps/v1:StatefulSet");
+        // The template's size never changes after creation: a change there would replace the set (every pod down) and resize nothing.
+        expect(set.ignoreChanges).toEqual([templateSize]);
+        const { names, size } = claims(set);
+        expect(names).toEqual(expected);
+        for (const claim of names) {
+            const patch = patches.find((p) => (p.inputs.metadata as Obj).name === claim);
+            expect(patch?.inputs).toMatchObject({
+                metadata: { namespace: "rag-stack", annotations: { "pulumi.com/patchForce": "true" } },
+                spec: { resources: { requests: { storage: size } } },
+            });
+            // After the set is Ready (its claims exist); kept on delete (relinquishing a claim's size would make it invalid).
+            expect(r.dependsOn(patch!, set)).toBe(true);
+            expect(patch!.retainOnDelete).toBe(true);
+        }
+    }
+    expect(patches).toHaveLength(3);
+    // Both classes let volumes grow (DOKS's do-block-storage: csi-digitalocean driver.yaml; ours: below).
+    expect((r.named("cluster-retained-storage", "kubernetes:storage.k8s.io/v1:StorageClass").inputs as Obj).allowVolumeExpansion).toBe(true);
+});
+
 test("the backend's OLLAMA_BASE_URL is the interface's: the ClusterIP Service `ollama` in the namespace", () => {
     const service = r.named("ollama-kubernetes-service", "kubernetes:core/v1:Service").inputs as Obj;
     expect(service.metadata).toMatchObject({ name: "ollama", namespace: "rag-stack" });
