@@ -12,6 +12,7 @@ import { KubernetesApp } from "../kubernetes/app";
 import { FrontDoor } from "../kubernetes/front-door";
 import { KubernetesTarget } from "../kubernetes/target";
 import { Ollama } from "../ollama";
+import { OLLAMA_CONTAINER_PORT } from "../ollama/endpoint";
 import { StackOutputs } from "./outputs";
 
 /** Registry whose images a DOKS cluster can pull once registry integration is on. */
@@ -84,7 +85,9 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         namespace: doks.namespace,
         kubernetesApp: {
             namespace: doks.namespace,
-            ollamaPort: profile.ollama.port,
+            // Where the Ollama pods listen, which verify reaches through the API server's pod
+            // proxy; ollama.port is the Service's port, which the pods do not listen on.
+            ollamaPodPort: OLLAMA_CONTAINER_PORT,
             backendPort: s.backend.port,
             backendHealthPath: s.backend.healthPath,
             frontendPort: s.frontend.port,
