@@ -24,11 +24,13 @@ export const DOKS_GPU_SIZES: readonly string[] = [
 ];
 
 /**
- * Regions where DOKS is not offered although droplets are ("Kubernetes will not be offered in
- * NYC2, NYC3, AMS2, or SFO1", docs.digitalocean.com/products/kubernetes: regional availability).
+ * Regions where DOKS is not offered although droplets are: "Kubernetes will not be offered in NYC2,
+ * AMS2, or SFO1" (docs.digitalocean.com/products/kubernetes/, Regional Availability). An older
+ * version of DigitalOcean's Kubernetes overview listed NYC3 too; DOKS has been offered there since,
+ * so nyc3 is judged by the GPU size's own regions (digitalocean-sizes.ts) like any other region.
  * NYC2 sells H100 droplets, but not as DOKS nodes.
  */
-export const DOKS_UNAVAILABLE_REGIONS: readonly string[] = ["nyc2", "nyc3", "ams2", "sfo1"];
+export const DOKS_UNAVAILABLE_REGIONS: readonly string[] = ["nyc2", "ams2", "sfo1"];
 
 /** Oldest Kubernetes minor this stack is written for (StatefulSet PVC retention policy, sidecar-free probes). */
 export const DOKS_MIN_MINOR = 31;

@@ -77,7 +77,7 @@ test("a GPU size the region does not sell is refused with the regions that do", 
 
 test("a region that sells GPU droplets but not DOKS (nyc2) is refused", () => {
     expect(problemsOf(scaleRaw({ region: "nyc2", gpuPool: { size: "gpu-h100x1-80gb", maxNodes: 3 } }))).toEqual([
-        'rag-stack:doks.region: "nyc2" is not allowed; DigitalOcean Kubernetes is not offered in nyc2, nyc3, ams2, sfo1; use a region that sells both DOKS and the GPU size, such as tor1 or atl1',
+        'rag-stack:doks.region: "nyc2" is not allowed; DigitalOcean Kubernetes is not offered in nyc2, ams2, sfo1; use a region that sells both DOKS and the GPU size, such as tor1 or atl1',
     ]);
 });
 
@@ -163,4 +163,10 @@ test("the stack keeps publicHost's DNS record when it issues the certificate; wi
         'rag-stack:services.publicHost: "203.0.113.9" is not allowed with rag-stack:doks.dnsRecord true; the stack\'s DNS record needs a DNS name whose domain is on DigitalOcean DNS (e.g. rag.example.com): set one, or set doks.dnsRecord: false',
     ]);
     expect(problemsOf(scaleRaw({ dnsRecord: "yes" }))).toEqual([expect.stringMatching(/^rag-stack:doks.dnsRecord: "yes" is not allowed/)]);
+});
+
+test("nyc3, where DOKS is offered, is judged by the GPU size's regions, not refused as a region without Kubernetes", () => {
+    const problems = problemsOf(scaleRaw({ region: "nyc3" }));
+    expect(problems).toEqual(['rag-stack:doks.region: "nyc3" is not allowed; gpu-4000adax1-20gb is offered in: tor1; to use another region set rag-stack:doks.region']);
+    expect(problems.join("\n")).not.toContain("DigitalOcean Kubernetes is not offered");
 });
