@@ -71,6 +71,12 @@ export interface RenderOptions {
      * machine; pass `linux` to see what a real run there says.
      */
     platform?: NodeJS.Platform;
+    /**
+     * Results of provider functions that replace the mocks' own (tools/mock-state.ts) for this render,
+     * by token: what an account that already holds something answers. A function that throws makes
+     * the invoke fail, as a provider's error does.
+     */
+    invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
 }
 
 export interface RenderResult {
@@ -214,7 +220,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
             for (const value of inventedValues(id, args.type, args.name, args.inputs)) invented.add(value);
             return { id, state: { ...args.inputs, ...mockState(args.type, args.name, args.inputs) } };
         },
-        call: (args: pulumi.runtime.MockCallArgs) => mockCall(args.token, args.inputs),
+        call: (args: pulumi.runtime.MockCallArgs) => options.invokes?.[args.token]?.(args.inputs) ?? mockCall(args.token, args.inputs),
     }, PROJECT, options.stack, false);
 
     const internals = pulumi.runtime as unknown as RuntimeInternals;

@@ -6,7 +6,9 @@
  *   the backend, the frontend and the router). The NVIDIA device plugin is DigitalOcean's managed
  *   component, enabled explicitly (`nvidiaGpuDevicePlugin`; the provider documents it as "enabled by
  *   default for clusters with NVIDIA GPU nodes"), so the stack installs no device plugin of its own.
- *   `autoUpgrade` stays off: a version change is a reviewed `pulumi up`, as every other change here.
+ *   `autoUpgrade` stays off: a version change is a reviewed `pulumi up`, as every other change here;
+ *   a minor version keeps the patch the cluster runs (hosts/doks-version.ts), so no `up` starts an
+ *   upgrade nobody asked for.
  * - A separate `KubernetesNodePool` for the GPUs, autoscaled between minNodes and maxNodes, with no
  *   node count of its own (the autoscaler's). DOKS labels GPU nodes `doks.digitalocean.com/gpu-brand:
  *   nvidia` and taints them `nvidia.com/gpu:NoSchedule` by itself; the pool declares that taint too,
@@ -24,7 +26,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DoksSettings } from "../config";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { lookupZone } from "./doks-dns";
-import { resolveDoksVersion } from "./doks-version";
+import { chooseDoksVersion, isClusterNotFound } from "./doks-version";
 
 /** Label DOKS puts on GPU nodes, and the taint it puts on them, `nvidia.com/gpu:NoSchedule` (the toleration's key). */
 export const DOKS_GPU_NODE_LABEL = { key: "doks.digitalocean.com/gpu-brand", value: "nvidia" };
@@ -96,11 +98,18 @@ export class DoksCluster extends pulumi.ComponentResource {
         this.doProvider = doProvider;
         const doOpts = { parent: this, provider: doProvider };
 
-        // All offered versions (no prefix), so that a minor DigitalOcean no longer offers fails with the list.
-        const version = /^\d+\.\d+$/.test(s.kubernetesVersion)
-            ? digitalocean.getKubernetesVersionsOutput({}, doOpts).validVersions.apply((offered) => resolveDoksVersion(s.kubernetesVersion, offered))
-            : pulumi.output(s.kubernetesVersion);
         const stackName = `${pulumi.getProject()}-${pulumi.getStack()}`;
+        // The version the cluster runs now, read by name (none before it is created): a minor keeps
+        // it, so a new DOKS patch is never an upgrade nobody asked for (doks-version.ts).
+        const running = digitalocean.getKubernetesCluster({ name: stackName }, doOpts).then(
+            (c) => (c.version ? c.version : undefined),
+            (err: unknown) => {
+                if (isClusterNotFound(err)) return undefined;
+                throw err;
+            });
+        // All offered versions (no prefix), so that a minor DigitalOcean no longer offers fails with the list.
+        const version = pulumi.all([digitalocean.getKubernetesVersionsOutput({}, doOpts).validVersions, running])
+            .apply(([offered, current]) => chooseDoksVersion(s.kubernetesVersion, offered, current));
 
         this.dnsZone = args.dnsRecordFor === undefined ? undefined : lookupZone(args.dnsRecordFor, doOpts);
         const zone = this.dnsZone;
