@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServicesSettings } from "../config";
 import { OllamaEndpoint } from "../ollama/endpoint";
 import { growClaims, TEMPLATE_STORAGE_PATH } from "./claims";
-import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "./target";
+import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";
 
 export interface KubernetesAppArgs {
     settings: ServicesSettings;
@@ -176,6 +176,7 @@ export class KubernetesApp extends pulumi.ComponentResource {
                     spec: {
                         ...POD_DEFAULTS,
                         nodeSelector: CPU_POOL,
+                        topologySpreadConstraints: spreadOverNodes(labels.selector),
                         containers: [{
                             name: t.role,
                             image: t.image,

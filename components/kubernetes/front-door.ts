@@ -21,7 +21,7 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE } from "../config";
-import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "./target";
+import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";
 import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
 
 /** The official Caddy image, pinned by tag and digest: the same one as prod's front door. */
@@ -73,6 +73,7 @@ export class FrontDoor extends pulumi.ComponentResource {
                     spec: {
                         ...POD_DEFAULTS,
                         nodeSelector: { "rag-stack.pool": "cpu" },
+                        topologySpreadConstraints: spreadOverNodes(labels.selector),
                         containers: [{
                             name: "caddy",
                             image: ROUTER_IMAGE,
@@ -117,7 +118,14 @@ export class FrontDoor extends pulumi.ComponentResource {
                     { name: "https", port: 443, targetPort: "http" },
                 ],
             },
-        }, k8sOpts);
+        }, {
+            ...k8sOpts,
+            // `up` waits for the router pods behind it and for DigitalOcean to give the load
+            // balancer its address (pulumi/pulumi-kubernetes provider/pkg/await/service.go, 10 min by
+            // default): provisioning a load balancer with its certificate can take longer, and a
+            // timed-out create is a failed `up` with the Service half-initialised in state.
+            customTimeouts: { create: "20m", update: "20m" },
+        });
         this.publicIp = this.service.status.apply((st) => st?.loadBalancer?.ingress?.[0]?.ip);
         this.registerOutputs({ publicIp: this.publicIp });
     }

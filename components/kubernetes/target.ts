@@ -35,6 +35,17 @@ export function appLabels(component: string): { selector: Record<string, string>
  */
 export const POD_DEFAULTS = { enableServiceLinks: false } as const;
 
+/**
+ * Replicas of one Deployment on different CPU nodes where the scheduler can: a node that goes away
+ * (a drain, an upgrade, a failure) then takes one replica, not all. ScheduleAnyway, not
+ * DoNotSchedule: with a node lost, the count on it would otherwise keep the last replicas pending
+ * (kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints). Only nodes the
+ * pods' nodeSelector admits count (nodeAffinityPolicy Honor, the default), so the GPU nodes do not.
+ */
+export function spreadOverNodes(selector: Record<string, string>): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+    return [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }];
+}
+
 /** Cluster-internal DNS name of a Service. */
 export function serviceHost(name: string, namespace: string): string {
     return `${name}.${namespace}.svc.cluster.local`;

@@ -297,6 +297,26 @@ test("no pod gets service-link variables: none of our containers reads a name Ku
     expect(linked).toEqual(expect.arrayContaining(["app-neo4j/neo4j: NEO4J_SERVICE_HOST", "app-neo4j/neo4j: NEO4J_PORT_7687_TCP_ADDR"]));
 });
 
+test("replicas of each Deployment spread over the CPU nodes, so one node going away takes one router, backend or frontend, not both", () => {
+    const deployments = r.ofType("kubernetes:apps/v1:Deployment");
+    expect(deployments.map((d) => d.name).sort()).toEqual(["app-backend", "app-frontend", "front-door-router"]);
+    for (const d of deployments) {
+        const spec = d.inputs.spec as Obj;
+        expect(spec.replicas).toBeGreaterThanOrEqual(2);
+        expect({ name: d.name, spread: spec.template.spec.topologySpreadConstraints }).toEqual({
+            name: d.name,
+            spread: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: spec.selector.matchLabels } }],
+        });
+    }
+});
+
+test("the front door's Service waits long enough for DigitalOcean's load balancer (the provider's default is 10 minutes)", () => {
+    const lb = r.named("front-door-lb", "kubernetes:core/v1:Service");
+    const minutes = (d?: string) => Number(/^(\d+)m$/.exec(d ?? "")?.[1] ?? 0);
+    expect(minutes(lb.customTimeouts?.create)).toBeGreaterThanOrEqual(20);
+    expect(minutes(lb.customTimeouts?.update)).toBeGreaterThanOrEqual(20);
+});
+
 test("every image is pinned", () => {
     for (const w of workloads()) {
         for (const c of containersOf(w)) expect(String(c.image)).toMatch(/^[^@]+:(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]*$|@sha256:[0-9a-f]{64}$/);
