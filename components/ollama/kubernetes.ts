@@ -9,12 +9,19 @@
  * - A per-replica model volume (volumeClaimTemplates on do-block-storage) kept when the set is
  *   scaled down or deleted (persistentVolumeClaimRetentionPolicy Retain): a restarted, rescheduled
  *   or upgraded pod finds its model and downloads nothing (the chart pulls again on upgrade, #154).
+ *   `destroy` deletes the namespace and the claims with it, and do-block-storage's reclaim policy is
+ *   Delete: the volumes go too. That is meant: a model is downloaded again, a kept volume would only
+ *   bill (a new cluster's claims get new volumes); the graph is on the Retain class (app.ts).
+ *   A bigger modelsVolumeGb grows the claims (kubernetes/claims.ts), never replaces the set.
+ * - Pods get no service-link variables (POD_DEFAULTS): Ollama reads OLLAMA_*, and the Service
+ *   `ollama` would add OLLAMA_PORT, OLLAMA_SERVICE_HOST...
  * - An init container that pulls the model onto that volume (scripts/k8s-pull-model.sh): the pod's
  *   server does not even start before the model is on disk (the chart pulls in a start hook and is
  *   Ready before its model is there, #200).
  * - Startup and readiness probes that load the model and demand "100% GPU" from `ollama ps`
- *   (scripts/k8s-model-ready.sh), not `/`; the startup probe allows for a cold model load
- *   (up to 10 minutes). Liveness is the cheap `/` answer: a busy GPU is not a dead server.
+ *   (scripts/k8s-model-ready.sh), not `/`; the load takes no generation slot, so a replica busy
+ *   with users stays Ready. The startup probe allows for a cold model load (up to 10 minutes).
+ *   Liveness is the cheap `/` answer: a busy GPU is not a dead server.
  * - A PodDisruptionBudget (one pod down at a time during node drains and upgrades), a headless
  *   Service for the set's pod identities and a ClusterIP Service `ollama` for the backend.
  * - The scripts live in a ConfigMap; their hash is a pod-template annotation, so a script change

@@ -181,6 +181,23 @@ test("a bigger volume grows each existing claim and replaces no StatefulSet (the
     expect((r.named("cluster-retained-storage", "kubernetes:storage.k8s.io/v1:StorageClass").inputs as Obj).allowVolumeExpansion).toBe(true);
 });
 
+test("the README says what destroy keeps: each claim's fate is its storage class's reclaim policy", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Past one GPU"), readme.indexOf("\n## ", readme.indexOf("## Past one GPU") + 1));
+    const data = section.slice(section.indexOf("**Data.**"), section.indexOf("\n\n", section.indexOf("**Data.**")));
+    // DOKS's own class, from digitalocean/csi-digitalocean deploy/kubernetes/releases/*/driver.yaml (no reclaimPolicy: Delete).
+    const builtIn: Record<string, string> = { "do-block-storage": "Delete", "do-block-storage-retain": "Retain" };
+    const reclaim = (cls: string) => {
+        const ours = r.ofType("kubernetes:storage.k8s.io/v1:StorageClass").find((c) => (c.inputs.metadata as Obj).name === cls);
+        return ours ? String((ours.inputs as Obj).reclaimPolicy ?? "Delete") : builtIn[cls];
+    };
+    for (const set of r.ofType("kubernetes:apps/v1:StatefulSet")) {
+        const cls = (set.inputs.spec as Obj).volumeClaimTemplates[0].spec.storageClassName as string;
+        const fate = new RegExp(`\\*\\*(kept|deleted)\\*\\*[^*]*\`${cls}\``).exec(data)?.[1];
+        expect({ set: set.name, cls, fate }).toEqual({ set: set.name, cls, fate: reclaim(cls) === "Retain" ? "kept" : "deleted" });
+    }
+});
+
 test("the backend's OLLAMA_BASE_URL is the interface's: the ClusterIP Service `ollama` in the namespace", () => {
     const service = r.named("ollama-kubernetes-service", "kubernetes:core/v1:Service").inputs as Obj;
     expect(service.metadata).toMatchObject({ name: "ollama", namespace: "rag-stack" });
