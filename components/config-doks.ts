@@ -24,11 +24,13 @@ export const DOKS_GPU_SIZES: readonly string[] = [
 ];
 
 /**
- * Regions where DOKS is not offered although droplets are ("Kubernetes will not be offered in
- * NYC2, NYC3, AMS2, or SFO1", docs.digitalocean.com/products/kubernetes: regional availability).
+ * Regions where DOKS is not offered although droplets are: "Kubernetes will not be offered in NYC2,
+ * AMS2, or SFO1" (docs.digitalocean.com/products/kubernetes/, Regional Availability). An older
+ * version of DigitalOcean's Kubernetes overview listed NYC3 too; DOKS has been offered there since,
+ * so nyc3 is judged by the GPU size's own regions (digitalocean-sizes.ts) like any other region.
  * NYC2 sells H100 droplets, but not as DOKS nodes.
  */
-export const DOKS_UNAVAILABLE_REGIONS: readonly string[] = ["nyc2", "nyc3", "ams2", "sfo1"];
+export const DOKS_UNAVAILABLE_REGIONS: readonly string[] = ["nyc2", "ams2", "sfo1"];
 
 /** Oldest Kubernetes minor this stack is written for (StatefulSet PVC retention policy, sidecar-free probes). */
 export const DOKS_MIN_MINOR = 31;
@@ -70,6 +72,12 @@ export interface DoksSettings {
      * Let's Encrypt certificate for services.publicHost is created (its DNS must be on DigitalOcean).
      */
     certificateName?: string;
+    /**
+     * The stack keeps an A record for services.publicHost in DigitalOcean DNS pointing at the load
+     * balancer (components/hosts/doks-dns.ts). Default: on when the stack issues the certificate;
+     * off: point the name at the publicIp output yourself (during a move from prod, until you switch).
+     */
+    dnsRecord: boolean;
     tags: string[];
 }
 
@@ -95,7 +103,7 @@ export function readDoks(problems: string[], raw: unknown, provider: HostProvide
     const r = Reader.of(problems, "doks", raw);
     r.rejectUnknown([
         "region", "kubernetesVersion", "haControlPlane", "cpuPool", "gpuPool", "namespace", "modelsVolumeGb",
-        "neo4jVolumeGb", "backendReplicas", "frontendReplicas", "certificateName", "tags",
+        "neo4jVolumeGb", "backendReplicas", "frontendReplicas", "certificateName", "dnsRecord", "tags",
     ]);
     const region = r.string("region", undefined, /^[a-z]{3}\d$/, "use a region slug such as tor1, atl1, ams3");
     if (DOKS_UNAVAILABLE_REGIONS.includes(region)) {
@@ -150,6 +158,7 @@ export function readDoks(problems: string[], raw: unknown, provider: HostProvide
             "its pods run on NVIDIA GPU nodes and are ready only when the model is 100% on the GPU: use nvidia");
     }
 
+    const certificateName = r.optionalString("certificateName", /^[A-Za-z0-9._-]{1,255}$/, "use the name of a certificate in your DigitalOcean account (doctl compute certificate list)");
     const settings: DoksSettings = {
         region,
         kubernetesVersion,
@@ -161,12 +170,19 @@ export function readDoks(problems: string[], raw: unknown, provider: HostProvide
         neo4jVolumeGb: r.integer("neo4jVolumeGb", 20, 1, 16384),
         backendReplicas: r.integer("backendReplicas", 2, 1, 50),
         frontendReplicas: r.integer("frontendReplicas", 2, 1, 50),
-        certificateName: r.optionalString("certificateName", /^[A-Za-z0-9._-]{1,255}$/, "use the name of a certificate in your DigitalOcean account (doctl compute certificate list)"),
+        certificateName,
+        // The stack's own Let's Encrypt certificate needs the domain on DigitalOcean DNS, so by
+        // default the stack also keeps the record; with a certificate of yours it may be elsewhere.
+        dnsRecord: r.boolean("dnsRecord", certificateName === undefined),
         tags: r.stringList("tags", [PROJECT], /^[A-Za-z0-9:\-_]{1,255}$/, "tags are letters, digits, : - _"),
     };
-    if (!settings.certificateName && !/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(publicHost)) {
+    const dnsName = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(publicHost);
+    if (!settings.certificateName && !dnsName) {
         problems.push(`${PROJECT}:services.publicHost: ${show(publicHost)} is not allowed with host.provider "doks" and no ${PROJECT}:doks.certificateName; ` +
             "the load balancer's Let's Encrypt certificate needs a DNS name whose domain is on DigitalOcean DNS (e.g. rag.example.com), or name an existing certificate");
+    } else if (settings.dnsRecord && !dnsName) {
+        problems.push(`${PROJECT}:services.publicHost: ${show(publicHost)} is not allowed with ${PROJECT}:doks.dnsRecord true; ` +
+            "the stack's DNS record needs a DNS name whose domain is on DigitalOcean DNS (e.g. rag.example.com): set one, or set doks.dnsRecord: false");
     }
     return settings;
 }

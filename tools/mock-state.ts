@@ -81,6 +81,7 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
         status: "running",
     }),
     "digitalocean:index/certificate:Certificate": (name, inputs) => ({ name: inputs.name ?? name, state: "verified" }),
+    "digitalocean:index/dnsRecord:DnsRecord": (_name, inputs) => ({ fqdn: inputs.name === "@" ? inputs.domain : `${String(inputs.name)}.${String(inputs.domain)}` }),
     // A LoadBalancer Service gets its address from DigitalOcean's cloud controller.
     "kubernetes:core/v1:Service": (_name, inputs) => ((inputs.spec as State | undefined)?.type === "LoadBalancer"
         ? { status: { loadBalancer: { ingress: [{ ip: "203.0.113.80" }] } } }
@@ -97,6 +98,14 @@ const invoked: Record<string, (inputs: State) => State> = {
             kubeConfigs: [{ rawConfig: `apiVersion: v1\nkind: Config\nclusters:\n- name: ${name}\n  cluster:\n    server: https://${name}.k8s.ondigitalocean.com\nusers:\n- name: ${name}-admin\n  user:\n    token: mock-token-fetched-this-run\n`, token: "mock-token-fetched-this-run" }],
         };
     },
+    // The account's DNS domains, filtered by name: the mock account holds every two-label name asked for
+    // (example.com for rag.example.com), as a real account holds the registered domain.
+    "digitalocean:index/getDomains:getDomains": (inputs) => {
+        const values = ((inputs.filters as { key: string; values: string[] }[] | undefined) ?? []).filter((f) => f.key === "name").flatMap((f) => f.values);
+        return { domains: values.filter((v) => v.split(".").length === 2).map((name) => ({ name, ttl: 1800, urn: `do:domain:${name}` })) };
+    },
+    // The records of a zone: the mock zones are empty (no other address for the public host).
+    "digitalocean:index/getRecords:getRecords": (inputs) => ({ domain: inputs.domain, records: [] }),
     // DOKS versions, newest first, as the provider lists them (`doctl kubernetes options versions`);
     // filtered by versionPrefix when one is given, latestVersion the first (or absent).
     "digitalocean:index/getKubernetesVersions:getKubernetesVersions": (inputs) => {

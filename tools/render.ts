@@ -39,6 +39,10 @@ export interface RenderedResource {
     deleteBeforeReplace: boolean;
     /** Input paths whose change replaces the resource (`*`: any change). */
     replaceOnChanges: string[];
+    /** Input paths whose changes the engine ignores (the old value is sent). */
+    ignoreChanges?: string[];
+    /** The provider operations' own timeouts, when set (`45m`...). */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
     retainOnDelete: boolean;
     /** URNs whose replacement replaces this resource too. */
     replaceWith: string[];
@@ -67,6 +71,12 @@ export interface RenderOptions {
      * machine; pass `linux` to see what a real run there says.
      */
     platform?: NodeJS.Platform;
+    /**
+     * Results of provider functions that replace the mocks' own (tools/mock-state.ts) for this render,
+     * by token: what an account that already holds something answers. A function that throws makes
+     * the invoke fail, as a provider's error does.
+     */
+    invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
 }
 
 export interface RenderResult {
@@ -89,11 +99,20 @@ type RegisterRequest = {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
     getDependenciesList(): string[]; getProvider(): string; getProtect(): boolean;
     getDeletebeforereplace(): boolean; getRetainondelete(): boolean; getReplaceonchangesList(): string[];
+    getIgnorechangesList(): string[];
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
     getReplaceWithList(): string[]; getDeletedwith(): string; getImportid(): string;
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
 };
 type Monitor = { registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void> };
 type RuntimeInternals = { getMonitor(): Monitor | undefined; waitForRPCs(): Promise<void> };
+
+/** A registration's custom timeouts, only the ones set; undefined when none is. */
+function customTimeoutsOf(req: RegisterRequest): RenderedResource["customTimeouts"] {
+    const t = req.getCustomtimeouts();
+    const set = Object.entries({ create: t?.getCreate(), update: t?.getUpdate(), delete: t?.getDelete() }).filter(([, v]) => v);
+    return set.length > 0 ? Object.fromEntries(set) : undefined;
+}
 
 /** Reads the stack file's config into Pulumi's flat `project:key -> string` form. */
 export function readStackConfig(options: RenderOptions): { config: Record<string, string>; secretKeys: string[] } {
@@ -201,7 +220,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
             for (const value of inventedValues(id, args.type, args.name, args.inputs)) invented.add(value);
             return { id, state: { ...args.inputs, ...mockState(args.type, args.name, args.inputs) } };
         },
-        call: (args: pulumi.runtime.MockCallArgs) => mockCall(args.token, args.inputs),
+        call: (args: pulumi.runtime.MockCallArgs) => options.invokes?.[args.token]?.(args.inputs) ?? mockCall(args.token, args.inputs),
     }, PROJECT, options.stack, false);
 
     const internals = pulumi.runtime as unknown as RuntimeInternals;
@@ -229,6 +248,8 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
                     protect: Boolean(req.getProtect()),
                     deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
                     replaceOnChanges: req.getReplaceonchangesList(),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    customTimeouts: customTimeoutsOf(req),
                     retainOnDelete: Boolean(req.getRetainondelete()),
                     replaceWith: req.getReplaceWithList(),
                     deletedWith: req.getDeletedwith() || undefined,

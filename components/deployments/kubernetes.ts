@@ -7,11 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { Profile } from "../config";
 import { DoksCluster } from "../hosts/doks";
 import { gpuMemoryFor } from "../capacity/validate";
+import { publicHostRecord } from "../hosts/doks-dns";
 import { modelRegistryGate, prepareDoksRun } from "../hosts/preflight";
 import { KubernetesApp } from "../kubernetes/app";
 import { FrontDoor } from "../kubernetes/front-door";
 import { KubernetesTarget } from "../kubernetes/target";
 import { Ollama } from "../ollama";
+import { OLLAMA_CONTAINER_PORT } from "../ollama/endpoint";
 import { StackOutputs } from "./outputs";
 
 /** Registry whose images a DOKS cluster can pull once registry integration is on. */
@@ -36,6 +38,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         certificate: doks.certificateName === undefined
             ? { name: `${pulumi.getProject()}-${pulumi.getStack()}-front-door`, domain: s.publicHost }
             : undefined,
+        dnsRecordFor: doks.dnsRecord ? s.publicHost : undefined,
     });
     const target: KubernetesTarget = { provider: cluster.provider, namespace: doks.namespace, dependsOn: [cluster.namespace] };
 
@@ -66,6 +69,12 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         replicas: 2,
     }, { providers: [cluster.provider], dependsOn: [app] });
 
+    // publicHost -> the load balancer, in DigitalOcean DNS (the load balancer's own record for the
+    // certificate's apex domain is turned off in the front door).
+    if (cluster.dnsZone) {
+        publicHostRecord("front-door-dns", { host: s.publicHost, zone: cluster.dnsZone, address: door.publicIp, provider: cluster.doProvider }, {});
+    }
+
     const gpu = cluster.facts;
     return {
         ollamaPlacement: profile.ollama.mode,
@@ -81,7 +90,9 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         namespace: doks.namespace,
         kubernetesApp: {
             namespace: doks.namespace,
-            ollamaPort: profile.ollama.port,
+            // Where the Ollama pods listen, which verify reaches through the API server's pod
+            // proxy; ollama.port is the Service's port, which the pods do not listen on.
+            ollamaPodPort: OLLAMA_CONTAINER_PORT,
             backendPort: s.backend.port,
             backendHealthPath: s.backend.healthPath,
             frontendPort: s.frontend.port,

@@ -6,11 +6,16 @@
  *   the backend, the frontend and the router). The NVIDIA device plugin is DigitalOcean's managed
  *   component, enabled explicitly (`nvidiaGpuDevicePlugin`; the provider documents it as "enabled by
  *   default for clusters with NVIDIA GPU nodes"), so the stack installs no device plugin of its own.
- *   `autoUpgrade` stays off: a version change is a reviewed `pulumi up`, as every other change here.
- * - A separate `KubernetesNodePool` for the GPUs, autoscaled between minNodes and maxNodes. DOKS
- *   labels GPU nodes `doks.digitalocean.com/gpu-brand: nvidia` and taints them
- *   `nvidia.com/gpu:NoSchedule` by itself; the Ollama pods carry the matching selector and
- *   toleration (components/ollama/kubernetes.ts). Changing the GPU pool never touches the cluster.
+ *   `autoUpgrade` stays off: a version change is a reviewed `pulumi up`, as every other change here;
+ *   a minor version keeps the patch the cluster runs (hosts/doks-version.ts), so no `up` starts an
+ *   upgrade nobody asked for.
+ * - A separate `KubernetesNodePool` for the GPUs, autoscaled between minNodes and maxNodes, with no
+ *   node count of its own (the autoscaler's). DOKS labels GPU nodes `doks.digitalocean.com/gpu-brand:
+ *   nvidia` and taints them `nvidia.com/gpu:NoSchedule` by itself; the pool declares that taint too,
+ *   so that an edit of the pool keeps it. The Ollama pods carry the matching selector and toleration
+ *   (components/ollama/kubernetes.ts). Changing the GPU pool never touches the cluster.
+ * - The CPU pool is the cluster's inline default pool at a fixed count: no autoscaling, so the count
+ *   the cluster's update sends for it (resource_kubernetes_cluster.go) is always the configured one.
  * - A `kubernetes.Provider` from the cluster's kubeconfig (a secret), and the app's namespace.
  * - A `StorageClass` with reclaimPolicy Retain on DigitalOcean's block storage CSI driver, for the
  *   Neo4j graph: deleting the claim (or the stack) keeps the volume.
@@ -20,11 +25,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DoksSettings } from "../config";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
-import { resolveDoksVersion } from "./doks-version";
+import { lookupZone } from "./doks-dns";
+import { chooseDoksVersion, isClusterNotFound } from "./doks-version";
 
-/** Label DOKS puts on GPU nodes, and the taint it puts on them (the toleration's key). */
+/** Label DOKS puts on GPU nodes, and the taint it puts on them, `nvidia.com/gpu:NoSchedule` (the toleration's key). */
 export const DOKS_GPU_NODE_LABEL = { key: "doks.digitalocean.com/gpu-brand", value: "nvidia" };
 export const DOKS_GPU_TAINT_KEY = "nvidia.com/gpu";
+export const DOKS_GPU_TAINT = { key: DOKS_GPU_TAINT_KEY, value: "", effect: "NoSchedule" } as const;
 /** DigitalOcean's block storage CSI provisioner (what `do-block-storage` uses). */
 export const DO_BLOCK_STORAGE_PROVISIONER = "dobs.csi.digitalocean.com";
 /** The storage class DOKS installs as default: per-replica model volumes. */
@@ -48,6 +55,12 @@ export interface DoksClusterArgs {
      * certificate is named in config.
      */
     certificate?: { name: string; domain: string };
+    /**
+     * A host whose DigitalOcean DNS zone the stack needs (its A record, hosts/doks-dns.ts): looked up
+     * first, and the certificate waits for it, so a name outside DigitalOcean DNS fails before the
+     * cluster is created. Unset: no record is kept.
+     */
+    dnsRecordFor?: string;
 }
 
 /** What the cluster reports about itself (stack outputs). */
@@ -69,6 +82,8 @@ export class DoksCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
     /** Name of the certificate this cluster's stack created for its load balancer, when it did. */
     public readonly certificateName?: pulumi.Output<string>;
+    /** The DigitalOcean DNS zone of `dnsRecordFor`, when one was asked for. */
+    public readonly dnsZone?: pulumi.Output<string>;
     /** A kubeconfig with a token fetched on this run (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly namespace: k8s.core.v1.Namespace;
@@ -88,16 +103,25 @@ export class DoksCluster extends pulumi.ComponentResource {
         this.doProvider = doProvider;
         const doOpts = { parent: this, provider: doProvider };
 
-        // All offered versions (no prefix), so that a minor DigitalOcean no longer offers fails with the list.
-        const version = /^\d+\.\d+$/.test(s.kubernetesVersion)
-            ? digitalocean.getKubernetesVersionsOutput({}, doOpts).validVersions.apply((offered) => resolveDoksVersion(s.kubernetesVersion, offered))
-            : pulumi.output(s.kubernetesVersion);
         const stackName = `${pulumi.getProject()}-${pulumi.getStack()}`;
+        // The version the cluster runs now, read by name (none before it is created): a minor keeps
+        // it, so a new DOKS patch is never an upgrade nobody asked for (doks-version.ts).
+        const running = digitalocean.getKubernetesCluster({ name: stackName }, doOpts).then(
+            (c) => (c.version ? c.version : undefined),
+            (err: unknown) => {
+                if (isClusterNotFound(err)) return undefined;
+                throw err;
+            });
+        // All offered versions (no prefix), so that a minor DigitalOcean no longer offers fails with the list.
+        const version = pulumi.all([digitalocean.getKubernetesVersionsOutput({}, doOpts).validVersions, running])
+            .apply(([offered, current]) => chooseDoksVersion(s.kubernetesVersion, offered, current));
 
+        this.dnsZone = args.dnsRecordFor === undefined ? undefined : lookupZone(args.dnsRecordFor, doOpts);
+        const zone = this.dnsZone;
         const certificate = args.certificate && new digitalocean.Certificate("front-door-certificate", {
             name: args.certificate.name,
             type: "lets_encrypt",
-            domains: [args.certificate.domain],
+            domains: [zone ? zone.apply(() => args.certificate!.domain) : args.certificate.domain],
         }, doOpts);
         this.certificateName = certificate?.name;
 
@@ -127,6 +151,20 @@ export class DoksCluster extends pulumi.ComponentResource {
             dependsOn: certificate ? [certificate] : [],
         });
 
+        // No nodeCount: the autoscaler owns the count. The provider's update sends `node_count`
+        // whenever it has one (terraform-provider-digitalocean v2.99.1, which @pulumi/digitalocean
+        // 4.80.1 bridges: kubernetes/resource_kubernetes_node_pool.go Update, `d.GetOk("node_count")`),
+        // and DigitalOcean then resets the pool to it ("should only be set if the desired result is to
+        // explicitly reset the number of nodes", docs/resources/kubernetes_node_pool.md): a count in
+        // the program, even under ignoreChanges (which resends the old one), deleted the GPU nodes the
+        // autoscaler had added on any pool edit. Without it the pool is created at minNodes (the
+        // provider's own autoscaling example and TestAccDigitalOceanKubernetesNodePool_MinNodesZero
+        // create it so). What the update still sends is the count in state, which only a create, an
+        // update or a refresh of the pool reads: README, "Past one GPU", says to refresh before an edit.
+        // The taint DOKS puts on GPU nodes is declared: the update always sends the pool's whole taint
+        // list (`_, newTaint := d.GetChange("taint")`, an empty one clears them; DigitalOcean's API:
+        // "When a taint is removed, it is removed from all nodes in the pool"), so a pool edit must
+        // carry it. An empty value is `key:effect`, the form `doctl ... node-pool update --taint` takes.
         this.gpuPool = new digitalocean.KubernetesNodePool(`${name}-gpu-pool`, {
             clusterId: this.cluster.id,
             name: `${stackName}-gpu`,
@@ -134,11 +172,10 @@ export class DoksCluster extends pulumi.ComponentResource {
             autoScale: true,
             minNodes: s.gpuPool.minNodes,
             maxNodes: s.gpuPool.maxNodes,
-            // The count the pool starts with; the autoscaler owns it afterwards.
-            nodeCount: s.gpuPool.minNodes,
             labels: { "rag-stack.pool": "gpu" },
+            taints: [DOKS_GPU_TAINT],
             tags: s.tags,
-        }, { ...doOpts, ignoreChanges: ["nodeCount"] });
+        }, doOpts);
 
         // The cluster resource's kubeConfigs are the ones in state, and DigitalOcean's token in them
         // expires after 7 days: the provider fetches new credentials only when it reads the cluster

@@ -10,7 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { backendEnvEntries, BackendStackEnv } from "../app/backend-env";
 import { ServicesSettings } from "../config";
 import { OllamaEndpoint } from "../ollama/endpoint";
-import { appLabels, KubernetesTarget, serviceHost } from "./target";
+import { growClaims, TEMPLATE_STORAGE_PATH } from "./claims";
+import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";
 
 export interface KubernetesAppArgs {
     settings: ServicesSettings;
@@ -88,6 +89,7 @@ export class KubernetesApp extends pulumi.ComponentResource {
                 template: {
                     metadata: { labels: neo4jLabels.all },
                     spec: {
+                        ...POD_DEFAULTS,
                         nodeSelector: CPU_POOL,
                         terminationGracePeriodSeconds: 120,
                         containers: [{
@@ -112,7 +114,11 @@ export class KubernetesApp extends pulumi.ComponentResource {
                     },
                 }],
             },
-        }, k8sOpts);
+        }, { ...k8sOpts, ignoreChanges: [TEMPLATE_STORAGE_PATH] });
+        // A bigger neo4jVolumeGb grows the graph's claim instead of replacing the set (claims.ts).
+        growClaims(`${name}-neo4j-data`, {
+            namespace: ns, template: "data", statefulSet: "neo4j", replicas: 1, sizeGb: args.neo4jVolumeGb, labels: neo4jLabels.all,
+        }, this.neo4j, { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn });
 
         // Backend: Ollama's URL from the interface, never from the placement.
         this.backendOllamaUrl = args.ollama.urlForContainers;
@@ -170,7 +176,9 @@ export class KubernetesApp extends pulumi.ComponentResource {
                 template: {
                     metadata: { labels: labels.all },
                     spec: {
+                        ...POD_DEFAULTS,
                         nodeSelector: CPU_POOL,
+                        topologySpreadConstraints: spreadOverNodes(labels.selector),
                         containers: [{
                             name: t.role,
                             image: t.image,

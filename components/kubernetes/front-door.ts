@@ -9,7 +9,9 @@
  * that ignores every annotation below: raw TLS would reach the router's plain-HTTP port); protocol
  * http with 443 as TLS port and a certificate by name (names survive Let's Encrypt renewals, ids do
  * not), port 80 redirected to HTTPS, the idle timeout raised from its 60 s default to its 600 s
- * maximum (an LLM answer streams for minutes). The health check is the controller's own choice
+ * maximum (an LLM answer streams for minutes), and no DNS record made by DigitalOcean for the
+ * certificate's apex domain (do-loadbalancer-disable-lets-encrypt-dns-records: the stack keeps
+ * publicHost's own record, hosts/doks-dns.ts). The health check is the controller's own choice
  * (kube-proxy's /healthz on each node): its path and protocol annotations take effect only with
  * do-loadbalancer-override-health-check, and the docs advise leaving them to the controller.
  * The certificate is made with the cluster, before it (hosts/doks.ts): a Let's Encrypt certificate
@@ -19,7 +21,7 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PROXY_IMAGE } from "../config";
-import { appLabels, KubernetesTarget, serviceHost } from "./target";
+import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";
 import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
 
 /** The official Caddy image, pinned by tag and digest: the same one as prod's front door. */
@@ -69,7 +71,9 @@ export class FrontDoor extends pulumi.ComponentResource {
                 template: {
                     metadata: { labels: labels.all, annotations: { "rag-stack/config-hash": configHash } },
                     spec: {
+                        ...POD_DEFAULTS,
                         nodeSelector: { "rag-stack.pool": "cpu" },
+                        topologySpreadConstraints: spreadOverNodes(labels.selector),
                         containers: [{
                             name: "caddy",
                             image: ROUTER_IMAGE,
@@ -100,6 +104,10 @@ export class FrontDoor extends pulumi.ComponentResource {
                     "service.beta.kubernetes.io/do-loadbalancer-certificate-name": args.certificateName,
                     "service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https": "true",
                     "service.beta.kubernetes.io/do-loadbalancer-http-idle-timeout-seconds": "600",
+                    // Otherwise DigitalOcean points the certificate's apex domain (example.com for
+                    // rag.example.com) at this load balancer; the stack keeps publicHost's own
+                    // record instead (hosts/doks-dns.ts).
+                    "service.beta.kubernetes.io/do-loadbalancer-disable-lets-encrypt-dns-records": "true",
                 },
             },
             spec: {
@@ -110,7 +118,14 @@ export class FrontDoor extends pulumi.ComponentResource {
                     { name: "https", port: 443, targetPort: "http" },
                 ],
             },
-        }, k8sOpts);
+        }, {
+            ...k8sOpts,
+            // `up` waits for the router pods behind it and for DigitalOcean to give the load
+            // balancer its address (pulumi/pulumi-kubernetes provider/pkg/await/service.go, 10 min by
+            // default): provisioning a load balancer with its certificate can take longer, and a
+            // timed-out create is a failed `up` with the Service half-initialised in state.
+            customTimeouts: { create: "20m", update: "20m" },
+        });
         this.publicIp = this.service.status.apply((st) => st?.loadBalancer?.ingress?.[0]?.ip);
         this.registerOutputs({ publicIp: this.publicIp });
     }

@@ -9,12 +9,19 @@
  * - A per-replica model volume (volumeClaimTemplates on do-block-storage) kept when the set is
  *   scaled down or deleted (persistentVolumeClaimRetentionPolicy Retain): a restarted, rescheduled
  *   or upgraded pod finds its model and downloads nothing (the chart pulls again on upgrade, #154).
+ *   `destroy` deletes the namespace and the claims with it, and do-block-storage's reclaim policy is
+ *   Delete: the volumes go too. That is meant: a model is downloaded again, a kept volume would only
+ *   bill (a new cluster's claims get new volumes); the graph is on the Retain class (app.ts).
+ *   A bigger modelsVolumeGb grows the claims (kubernetes/claims.ts), never replaces the set.
+ * - Pods get no service-link variables (POD_DEFAULTS): Ollama reads OLLAMA_*, and the Service
+ *   `ollama` would add OLLAMA_PORT, OLLAMA_SERVICE_HOST...
  * - An init container that pulls the model onto that volume (scripts/k8s-pull-model.sh): the pod's
  *   server does not even start before the model is on disk (the chart pulls in a start hook and is
  *   Ready before its model is there, #200).
  * - Startup and readiness probes that load the model and demand "100% GPU" from `ollama ps`
- *   (scripts/k8s-model-ready.sh), not `/`; the startup probe allows for a cold model load
- *   (up to 10 minutes). Liveness is the cheap `/` answer: a busy GPU is not a dead server.
+ *   (scripts/k8s-model-ready.sh), not `/`; the load takes no generation slot, so a replica busy
+ *   with users stays Ready. The startup probe allows for a cold model load (up to 10 minutes).
+ *   Liveness is the cheap `/` answer: a busy GPU is not a dead server.
  * - A PodDisruptionBudget (one pod down at a time during node drains and upgrades), a headless
  *   Service for the set's pod identities and a ClusterIP Service `ollama` for the backend.
  * - The scripts live in a ConfigMap; their hash is a pod-template annotation, so a script change
@@ -26,7 +33,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { OllamaSettings } from "../config";
 import { DO_BLOCK_STORAGE_CLASS, DOKS_GPU_NODE_LABEL, DOKS_GPU_TAINT_KEY } from "../hosts/doks";
-import { appLabels, KubernetesTarget, serviceHost } from "../kubernetes/target";
+import { growClaims, TEMPLATE_STORAGE_PATH } from "../kubernetes/claims";
+import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "../kubernetes/target";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
 import { ollamaServerEnvironment } from "./environment";
 import { SCRIPTS_DIR, scriptHash } from "./scripts";
@@ -125,6 +133,7 @@ export class KubernetesOllama extends pulumi.ComponentResource implements Ollama
                         annotations: { "rag-stack/scripts-hash": scriptHash(PULL_SCRIPT, READY_SCRIPT) },
                     },
                     spec: {
+                        ...POD_DEFAULTS,
                         nodeSelector: { [DOKS_GPU_NODE_LABEL.key]: DOKS_GPU_NODE_LABEL.value },
                         tolerations: [{ key: DOKS_GPU_TAINT_KEY, operator: "Exists", effect: "NoSchedule" }],
                         affinity: {
@@ -168,7 +177,12 @@ export class KubernetesOllama extends pulumi.ComponentResource implements Ollama
             // `up` waits until every replica is Ready (model on disk, loaded, 100% on the GPU). A
             // first pull of a large model plus a GPU node joining takes longer than the default 10 min.
             customTimeouts: { create: "45m", update: "45m" },
+            // A bigger modelsVolumeGb grows the claims (below) instead of replacing the set.
+            ignoreChanges: [TEMPLATE_STORAGE_PATH],
         });
+        growClaims(`${name}-models`, {
+            namespace: ns, template: "models", statefulSet: "ollama", replicas: s.replicas, sizeGb: args.modelsVolumeGb, labels: labels.all,
+        }, this.statefulSet, { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn });
 
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: { name: "ollama", namespace: ns, labels: labels.all },

@@ -6,6 +6,7 @@
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -29,13 +30,32 @@ function refuses(port: number): Promise<boolean> {
     });
 }
 
-function runScript(file: string, env: Record<string, string>): { status: number | null; out: string } {
-    const r = spawnSync("sh", [path.join(SCRIPTS, file)], {
+function runScript(file: string, env: Record<string, string>, timeout = 30_000): { status: number | null; out: string; ms: number } {
+    return runShell(["sh", path.join(SCRIPTS, file)], env, timeout);
+}
+
+/** A command as a kubelet exec probe runs it: no terminal, stdin empty. */
+function runShell(argv: string[], env: Record<string, string>, timeout: number): { status: number | null; out: string; ms: number } {
+    const started = Date.now();
+    const r = spawnSync(argv[0], argv.slice(1), {
         env: { PATH: `${bin}:${process.env.PATH}`, HOME: dir, TMPDIR: dir, ...env },
         encoding: "utf8",
-        timeout: 30_000,
+        input: "",
+        timeout,
     });
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+    return { status: r.status, out: `${r.stdout}${r.stderr}`, ms: Date.now() - started };
+}
+
+/** Starts a streamed generation and resolves once its first token arrived: it then holds a slot. */
+function holdSlot(port: number, tokens: number): Promise<http.ClientRequest> {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, path: "/api/generate", method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+            res.once("data", () => resolve(req));
+            res.on("error", () => undefined);
+        });
+        req.on("error", reject);
+        req.end(JSON.stringify({ model: MODEL, prompt: "Tell a long story.", stream: true, options: { num_predict: tokens } }));
+    });
 }
 
 async function startServer(port: number, env: Record<string, string>): Promise<void> {
@@ -136,11 +156,40 @@ describe("k8s-model-ready.sh (startup and readiness probe)", () => {
         expect(r.out).toMatch(/ready: qwen2\.5:7b-instruct-q8_0 is not 100% GPU: .*40%\/60% CPU\/GPU/);
     });
 
-    test("not ready when the model is not on the volume", async () => {
+    test("not ready when the model is not on the volume, and the probe downloads nothing (`ollama run` would pull it)", async () => {
         const port = await freePort();
-        await startServer(port, { OLLAMA_MODELS: path.join(dir, "models") });
+        const requests = path.join(dir, "requests.log");
+        await startServer(port, { OLLAMA_MODELS: path.join(dir, "models"), STANDIN_REQUEST_LOG: requests });
         const r = runScript("k8s-model-ready.sh", { OLLAMA_MODEL: MODEL, OLLAMA_HOST: `127.0.0.1:${port}` });
         expect(r.status).toBe(1);
-        expect(r.out).toContain(`ready: cannot load ${MODEL}`);
+        expect(r.out).toContain(`ready: ${MODEL} is not on this pod's volume`);
+        expect(fs.readFileSync(requests, "utf8")).not.toMatch(/\/api\/(pull|generate)/);
     });
+
+    test("a busy slot does not hold the probe: with the one parallel slot taken by a long answer, it loads and answers at once", async () => {
+        const port = await freePort();
+        const requests = path.join(dir, "requests.log");
+        // One slot (OLLAMA_NUM_PARALLEL 1), 5 tokens/s: a 150-token answer holds it for 30 s.
+        await startServer(port, {
+            STANDIN_PRELOADED_MODELS: MODEL, OLLAMA_MODELS: path.join(dir, "models"), STANDIN_GPU_SHARE: "1",
+            STANDIN_PARALLEL_SLOTS: "1", STANDIN_TOKENS_PER_SECOND: "5", STANDIN_REQUEST_LOG: requests,
+        });
+        const env = { OLLAMA_MODEL: MODEL, OLLAMA_HOST: `127.0.0.1:${port}` };
+        const user = await holdSlot(port, 150);
+        try {
+            // The slot is really taken: the load the probe used to send (`ollama run M ""`, prompt " ") queues behind it.
+            const before = runShell(["sh", "-c", 'ollama run "$OLLAMA_MODEL" ""'], env, 3000);
+            expect(before.status).toBeNull();
+            expect(before.ms).toBeGreaterThanOrEqual(2900);
+
+            const probe = runScript("k8s-model-ready.sh", env, 10_000);
+            expect(probe.out).toContain(`ready: ${MODEL} loaded, 100% GPU`);
+            expect(probe.status).toBe(0);
+            expect(probe.ms).toBeLessThan(3000);
+            // Its load reached the server as a generate request (with an empty prompt, which takes no slot).
+            expect(fs.readFileSync(requests, "utf8").match(/^POST \/api\/generate$/gm)?.length).toBeGreaterThanOrEqual(3);
+        } finally {
+            user.destroy();
+        }
+    }, 30_000);
 });

@@ -108,7 +108,7 @@ function outputsFile(): string {
     fs.writeFileSync(file, JSON.stringify({
         ollamaPlacement: "kubernetes", ollamaModel: MODEL, ollamaAccelerator: "nvidia", kubeconfig,
         cluster: { ollamaReplicas: 2 },
-        kubernetesApp: { namespace: NS, ollamaPort: 11434, backendPort: 8000, backendHealthPath: "/health", frontendPort: 3000 },
+        kubernetesApp: { namespace: NS, ollamaPodPort: 11434, backendPort: 8000, backendHealthPath: "/health", frontendPort: 3000 },
     }));
     return file;
 }

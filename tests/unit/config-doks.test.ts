@@ -77,7 +77,7 @@ test("a GPU size the region does not sell is refused with the regions that do", 
 
 test("a region that sells GPU droplets but not DOKS (nyc2) is refused", () => {
     expect(problemsOf(scaleRaw({ region: "nyc2", gpuPool: { size: "gpu-h100x1-80gb", maxNodes: 3 } }))).toEqual([
-        'rag-stack:doks.region: "nyc2" is not allowed; DigitalOcean Kubernetes is not offered in nyc2, nyc3, ams2, sfo1; use a region that sells both DOKS and the GPU size, such as tor1 or atl1',
+        'rag-stack:doks.region: "nyc2" is not allowed; DigitalOcean Kubernetes is not offered in nyc2, ams2, sfo1; use a region that sells both DOKS and the GPU size, such as tor1 or atl1',
     ]);
 });
 
@@ -151,4 +151,22 @@ test("the capacity budget holds for the GPU each Ollama pod gets: a model that c
     expect(problems[0]).toMatch(/^rag-stack:ollama: qwen2\.5:32b-instruct-q8_0 with numParallel 1 .* does not fit the GPU: .* > 21\.5 GB usable \(gpu-4000adax1-20gb: 20 GiB, the one NVIDIA RTX 4000 Ada each Ollama pod gets\)/);
     // The same model on a 48 GB node fits.
     expect(problemsOf(scaleRaw({ gpuPool: { size: "gpu-l40sx1-48gb", maxNodes: 3 } }, { model: "qwen2.5:32b-instruct-q8_0" }))).toEqual([]);
+});
+
+test("the stack keeps publicHost's DNS record when it issues the certificate; with a certificate of yours only when asked", () => {
+    expect(parseProfile("scale", scaleRaw(), secrets, tokenEnv).doks?.dnsRecord).toBe(true);
+    expect(parseProfile("scale", scaleRaw({ certificateName: "my-cert" }), secrets, tokenEnv).doks?.dnsRecord).toBe(false);
+    expect(parseProfile("scale", scaleRaw({ certificateName: "my-cert", dnsRecord: true }), secrets, tokenEnv).doks?.dnsRecord).toBe(true);
+    // During a move from prod, until users are switched over: the stack's certificate, no record yet.
+    expect(parseProfile("scale", scaleRaw({ dnsRecord: false }), secrets, tokenEnv).doks?.dnsRecord).toBe(false);
+    expect(problemsOf(scaleRaw({ certificateName: "my-cert", dnsRecord: true }, {}, { services: { ...scaleRaw().services as Record<string, unknown>, publicHost: "203.0.113.9" } }))).toEqual([
+        'rag-stack:services.publicHost: "203.0.113.9" is not allowed with rag-stack:doks.dnsRecord true; the stack\'s DNS record needs a DNS name whose domain is on DigitalOcean DNS (e.g. rag.example.com): set one, or set doks.dnsRecord: false',
+    ]);
+    expect(problemsOf(scaleRaw({ dnsRecord: "yes" }))).toEqual([expect.stringMatching(/^rag-stack:doks.dnsRecord: "yes" is not allowed/)]);
+});
+
+test("nyc3, where DOKS is offered, is judged by the GPU size's regions, not refused as a region without Kubernetes", () => {
+    const problems = problemsOf(scaleRaw({ region: "nyc3" }));
+    expect(problems).toEqual(['rag-stack:doks.region: "nyc3" is not allowed; gpu-4000adax1-20gb is offered in: tor1; to use another region set rag-stack:doks.region']);
+    expect(problems.join("\n")).not.toContain("DigitalOcean Kubernetes is not offered");
 });

@@ -9,6 +9,7 @@ import * as path from "path";
 import { PROJECT_ROOT, Rendered, RenderedResource, renderStack } from "../../tools/render";
 import { BACKEND_STACK_VARIABLES, RESERVED_BACKEND_VARIABLES } from "../../components/app/backend-env";
 import { KubernetesObject, validateKubernetesObject } from "../../tools/kubernetes-schema";
+import { injectedNames, ServiceLike } from "./support/service-links";
 
 let r: Rendered;
 
@@ -50,6 +51,21 @@ test("the GPU pool is a separate, autoscaled node pool of the configured size", 
     expect(r.dependsOn(pool, r.named("cluster-cluster", "digitalocean:index/kubernetesCluster:KubernetesCluster"))).toBe(true);
 });
 
+test("an edit of the GPU pool keeps the autoscaler's nodes and the GPU taint: no node count is sent, the taint is", () => {
+    const pool = r.named("cluster-gpu-pool", "digitalocean:index/kubernetesNodePool:KubernetesNodePool").inputs as Obj;
+    // The provider's update sends node_count whenever the program gives one, and DigitalOcean resets the pool to it.
+    expect(pool).not.toHaveProperty("nodeCount");
+    // The update sends the whole taint list; DOKS's own GPU taint must be in it, exactly.
+    expect(pool.taints).toEqual([{ key: "nvidia.com/gpu", value: "", effect: "NoSchedule" }]);
+    const tolerations = podSpec(r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet")).tolerations as Obj[];
+    const tolerated = (taint: Obj) => tolerations.some((t) => t.key === taint.key && (t.operator === "Exists" || t.value === taint.value) && (!t.effect || t.effect === taint.effect));
+    for (const taint of pool.taints as Obj[]) expect({ taint, tolerated: tolerated(taint) }).toEqual({ taint, tolerated: true });
+    // The CPU pool is the cluster's fixed-size default pool: its count is the configured one.
+    const cpu = (r.named("cluster-cluster", "digitalocean:index/kubernetesCluster:KubernetesCluster").inputs as Obj).nodePool as Obj;
+    expect(cpu).toMatchObject({ nodeCount: 2 });
+    expect(cpu.autoScale).toBeFalsy();
+});
+
 test("the Kubernetes provider takes the cluster's kubeconfig as a secret; every object goes through it", () => {
     const provider = r.named("cluster-k8s", "pulumi:providers:kubernetes");
     expect(provider.secretPaths).toContain("kubeconfig");
@@ -63,6 +79,16 @@ test("the Kubernetes provider takes the cluster's kubeconfig as a secret; every 
     expect(provider.inputs.clusterIdentifier).toBe("cluster-cluster-id");
     for (const o of k8sObjects()) expect(o.provider).toContain("cluster-k8s");
     expect(r.result.secretOutputs).toContain("kubeconfig");
+});
+
+test("refresh and destroy a week after the last up: the npm scripts first update the Kubernetes provider (this one) with a token of now", () => {
+    const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const target = /--target '([^']+)'/.exec(scripts["credentials:scale"] ?? "")?.[1];
+    expect(target).toBe(r.named("cluster-k8s", "pulumi:providers:kubernetes").urn);
+    expect(scripts["credentials:scale"]).toMatch(/^sh tools\/pulumi\.sh up --stack scale --target '[^']+' --yes --skip-preview$/);
+    for (const verb of ["refresh", "destroy"]) {
+        expect(scripts[`${verb}:scale`]).toBe(`npm run --silent credentials:scale && sh tools/pulumi.sh ${verb} --stack scale`);
+    }
 });
 
 test("Ollama: a StatefulSet, one GPU per pod, GPU-node toleration and selector, one pod per node", () => {
@@ -123,6 +149,54 @@ test("each Ollama replica keeps its own model volume across restarts, upgrades a
     expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
     const pdb = r.named("ollama-kubernetes-pdb", "kubernetes:policy/v1:PodDisruptionBudget").inputs.spec as Obj;
     expect(pdb).toEqual({ maxUnavailable: 1, selector: { matchLabels: spec.selector.matchLabels } });
+});
+
+test("a bigger volume grows each existing claim and replaces no StatefulSet (their claim templates are immutable)", () => {
+    const templateSize = "spec.volumeClaimTemplates[0].spec.resources.requests.storage";
+    const patches = r.ofType("kubernetes:core/v1:PersistentVolumeClaimPatch");
+    const claims = (set: RenderedResource) => {
+        const spec = set.inputs.spec as Obj;
+        const template = spec.volumeClaimTemplates[0];
+        const names = Array.from({ length: spec.replicas as number }, (_, i) => `${template.metadata.name}-${(set.inputs.metadata as Obj).name}-${i}`);
+        return { names, size: template.spec.resources.requests.storage as string };
+    };
+    for (const [setName, expected] of [["ollama-kubernetes", ["models-ollama-0", "models-ollama-1"]], ["app-neo4j", ["data-neo4j-0"]]] as const) {
+        const set = r.named(setName, "kubernetes:apps/v1:StatefulSet");
+        // The template's size never changes after creation: a change there would replace the set (every pod down) and resize nothing.
+        expect(set.ignoreChanges).toEqual([templateSize]);
+        const { names, size } = claims(set);
+        expect(names).toEqual(expected);
+        for (const claim of names) {
+            const patch = patches.find((p) => (p.inputs.metadata as Obj).name === claim);
+            expect(patch?.inputs).toMatchObject({
+                metadata: { namespace: "rag-stack", annotations: { "pulumi.com/patchForce": "true" } },
+                spec: { resources: { requests: { storage: size } } },
+            });
+            // After the set is Ready (its claims exist); kept on delete (relinquishing a claim's size would make it invalid).
+            expect(r.dependsOn(patch!, set)).toBe(true);
+            expect(patch!.retainOnDelete).toBe(true);
+        }
+    }
+    expect(patches).toHaveLength(3);
+    // Both classes let volumes grow (DOKS's do-block-storage: csi-digitalocean driver.yaml; ours: below).
+    expect((r.named("cluster-retained-storage", "kubernetes:storage.k8s.io/v1:StorageClass").inputs as Obj).allowVolumeExpansion).toBe(true);
+});
+
+test("the README says what destroy keeps: each claim's fate is its storage class's reclaim policy", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Past one GPU"), readme.indexOf("\n## ", readme.indexOf("## Past one GPU") + 1));
+    const data = section.slice(section.indexOf("**Data.**"), section.indexOf("\n\n", section.indexOf("**Data.**")));
+    // DOKS's own class, from digitalocean/csi-digitalocean deploy/kubernetes/releases/*/driver.yaml (no reclaimPolicy: Delete).
+    const builtIn: Record<string, string> = { "do-block-storage": "Delete", "do-block-storage-retain": "Retain" };
+    const reclaim = (cls: string) => {
+        const ours = r.ofType("kubernetes:storage.k8s.io/v1:StorageClass").find((c) => (c.inputs.metadata as Obj).name === cls);
+        return ours ? String((ours.inputs as Obj).reclaimPolicy ?? "Delete") : builtIn[cls];
+    };
+    for (const set of r.ofType("kubernetes:apps/v1:StatefulSet")) {
+        const cls = (set.inputs.spec as Obj).volumeClaimTemplates[0].spec.storageClassName as string;
+        const fate = new RegExp(`\\*\\*(kept|deleted)\\*\\*[^*]*\`${cls}\``).exec(data)?.[1];
+        expect({ set: set.name, cls, fate }).toEqual({ set: set.name, cls, fate: reclaim(cls) === "Retain" ? "kept" : "deleted" });
+    }
 });
 
 test("the backend's OLLAMA_BASE_URL is the interface's: the ClusterIP Service `ollama` in the namespace", () => {
@@ -193,6 +267,78 @@ test("one public entry: the front door is the only LoadBalancer, HTTPS with a ce
     expect(api?.handle[1].upstreams).toEqual([{ dial: "backend.rag-stack.svc.cluster.local:8000" }]);
     expect(routes[routes.length - 1].handle[1].upstreams).toEqual([{ dial: "frontend.rag-stack.svc.cluster.local:3000" }]);
     expect(r.result.outputs.publicIp).toBe("203.0.113.80");
+});
+
+test("DNS: the load balancer makes no record for the certificate's apex domain; the stack keeps publicHost's own, deleted before the load balancer", () => {
+    const lb = r.named("front-door-lb", "kubernetes:core/v1:Service");
+    const ann = (lb.inputs.metadata as Obj).annotations as Record<string, string>;
+    // Without it DigitalOcean points example.com (the apex of rag.example.com's certificate) at the load balancer.
+    expect(ann["service.beta.kubernetes.io/do-loadbalancer-disable-lets-encrypt-dns-records"]).toBe("true");
+    const records = r.ofType("digitalocean:index/dnsRecord:DnsRecord");
+    expect(records.map((x) => x.name)).toEqual(["front-door-dns"]);
+    const record = records[0];
+    expect(record.inputs).toEqual({ domain: "example.com", type: "A", name: "rag", value: "203.0.113.80", ttl: 300 });
+    expect(record.provider).toContain("cluster-do");
+    // Its address comes from the Service: destroy deletes the record first, and no name is left on a released address.
+    expect(r.dependsOn(record, lb)).toBe(true);
+});
+
+/** The Services the stack creates, as the kubelet sees them for service links. */
+const renderedServices = (): ServiceLike[] => r.ofType("kubernetes:core/v1:Service").map((svc) => {
+    const { metadata, spec } = svc.inputs as Obj;
+    return { name: metadata.name, namespace: metadata.namespace, clusterIP: spec.clusterIP, ports: spec.ports };
+});
+
+/**
+ * The variable names a container reads: the ones it is given, and the families its image turns
+ * into configuration: the Neo4j 5 entrypoint makes every NEO4J_* a neo4j.conf setting
+ * (neo4j/docker-neo4j docker-image-src/5/coredb/docker-entrypoint.sh); Ollama reads its settings
+ * from OLLAMA_* (envconfig), counted here as the whole family.
+ */
+function readsName(c: Obj): (name: string) => boolean {
+    const given = new Set(((c.env ?? []) as Obj[]).map((e) => String(e.name)));
+    const image = String(c.image);
+    const family = /(^|\/)neo4j:/.test(image) ? "NEO4J_" : /(^|\/)ollama\/ollama[:@]/.test(image) ? "OLLAMA_" : undefined;
+    return (name) => given.has(name) || (family !== undefined && name.startsWith(family));
+}
+
+function serviceLinkCollisions(w: RenderedResource, pod: Obj = podSpec(w)): string[] {
+    const ns = (w.inputs.metadata as Obj).namespace as string;
+    const injected = injectedNames(renderedServices(), ns, pod.enableServiceLinks);
+    return [...(pod.initContainers ?? []), ...pod.containers].flatMap((c: Obj) => injected.filter(readsName(c)).map((n) => `${w.name}/${c.name}: ${n}`));
+}
+
+test("no pod gets service-link variables: none of our containers reads a name Kubernetes would inject", () => {
+    expect(workloads().map((w) => w.name).sort()).toEqual(["app-backend", "app-frontend", "app-neo4j", "front-door-router", "ollama-kubernetes"]);
+    for (const w of workloads()) {
+        expect({ name: w.name, enableServiceLinks: podSpec(w).enableServiceLinks }).toEqual({ name: w.name, enableServiceLinks: false });
+    }
+    expect(workloads().flatMap((w) => serviceLinkCollisions(w))).toEqual([]);
+    // The check sees the crash-loop it prevents: with links on, the Service `neo4j` gives the Neo4j
+    // container NEO4J_SERVICE_HOST, NEO4J_PORT_7687_TCP..., which its entrypoint would make settings.
+    const neo4j = r.named("app-neo4j", "kubernetes:apps/v1:StatefulSet");
+    const linked = serviceLinkCollisions(neo4j, { ...podSpec(neo4j), enableServiceLinks: undefined });
+    expect(linked).toEqual(expect.arrayContaining(["app-neo4j/neo4j: NEO4J_SERVICE_HOST", "app-neo4j/neo4j: NEO4J_PORT_7687_TCP_ADDR"]));
+});
+
+test("replicas of each Deployment spread over the CPU nodes, so one node going away takes one router, backend or frontend, not both", () => {
+    const deployments = r.ofType("kubernetes:apps/v1:Deployment");
+    expect(deployments.map((d) => d.name).sort()).toEqual(["app-backend", "app-frontend", "front-door-router"]);
+    for (const d of deployments) {
+        const spec = d.inputs.spec as Obj;
+        expect(spec.replicas).toBeGreaterThanOrEqual(2);
+        expect({ name: d.name, spread: spec.template.spec.topologySpreadConstraints }).toEqual({
+            name: d.name,
+            spread: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: spec.selector.matchLabels } }],
+        });
+    }
+});
+
+test("the front door's Service waits long enough for DigitalOcean's load balancer (the provider's default is 10 minutes)", () => {
+    const lb = r.named("front-door-lb", "kubernetes:core/v1:Service");
+    const minutes = (d?: string) => Number(/^(\d+)m$/.exec(d ?? "")?.[1] ?? 0);
+    expect(minutes(lb.customTimeouts?.create)).toBeGreaterThanOrEqual(20);
+    expect(minutes(lb.customTimeouts?.update)).toBeGreaterThanOrEqual(20);
 });
 
 test("every image is pinned", () => {

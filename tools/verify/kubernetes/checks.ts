@@ -36,7 +36,8 @@ export interface ScaleTarget {
     model: string;
     accelerator: string;
     replicas: number;
-    ollamaPort: number;
+    /** The port the Ollama pods listen on (the pod proxy's), not the Service's. */
+    ollamaPodPort: number;
     backendPort: number;
     backendHealthPath: string;
     frontendPort: number;
@@ -126,13 +127,13 @@ export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptio
         const shares: Record<string, number> = {};
         let failed = false;
         for (const pod of pods) {
-            const warm = await generate(api, KubeApi.podProxy(ns, pod, t.ollamaPort, "/api/generate"), t.model, 1, o.generateTimeoutMs);
+            const warm = await generate(api, KubeApi.podProxy(ns, pod, t.ollamaPodPort, "/api/generate"), t.model, 1, o.generateTimeoutMs);
             if (warm.error) {
                 failed = true;
                 lines.push(`${pod}: warm-up failed: ${warm.error}`);
                 continue;
             }
-            const ps = await api.request("GET", KubeApi.podProxy(ns, pod, t.ollamaPort, "/api/ps"));
+            const ps = await api.request("GET", KubeApi.podProxy(ns, pod, t.ollamaPodPort, "/api/ps"));
             const entry = ps.status === 200 ? findModel(parsePs(ps.text), t.model) : undefined;
             if (!entry || entry.sizeVram === undefined) {
                 failed = true;
@@ -159,7 +160,7 @@ export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptio
         const started = Date.now();
         const runs = await Promise.all(Array.from({ length: o.concurrency }, (_, i) => {
             const pod = pods[i % pods.length];
-            return generate(api, KubeApi.podProxy(ns, pod, t.ollamaPort, "/api/generate"), t.model, o.numPredict, o.generateTimeoutMs)
+            return generate(api, KubeApi.podProxy(ns, pod, t.ollamaPodPort, "/api/generate"), t.model, o.numPredict, o.generateTimeoutMs)
                 .then((r) => ({ pod, ...r }));
         }));
         const wallS = (Date.now() - started) / 1000;

@@ -38,7 +38,7 @@ export function parseScaleOutputs(raw: unknown, source: string): { access: Clust
         model: str(o, "ollamaModel"),
         accelerator: str(o, "ollamaAccelerator"),
         replicas: num(cluster, "ollamaReplicas", "cluster.ollamaReplicas"),
-        ollamaPort: num(app, "ollamaPort", "kubernetesApp.ollamaPort"),
+        ollamaPodPort: num(app, "ollamaPodPort", "kubernetesApp.ollamaPodPort"),
         backendPort: num(app, "backendPort", "kubernetesApp.backendPort"),
         backendHealthPath: str(app, "backendHealthPath", "kubernetesApp.backendHealthPath"),
         frontendPort: num(app, "frontendPort", "kubernetesApp.frontendPort"),
