@@ -11,7 +11,7 @@ import { appHealthcheck } from "./app/health";
 import { hostPrecheck } from "./app/host-precheck";
 import { neo4jPasswordSync } from "./app/neo4j-password";
 import { AppImage, ServicesSettings } from "./config";
-import { boundToMachine } from "./hosts/machine-bound";
+import { boundToMachine, networkBoundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
 import { containerOptions, goDuration, STOP_GRACE_SECONDS } from "./docker-lifecycle";
 
@@ -43,12 +43,13 @@ export interface ServicesArgs {
     remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
 }
 
-/** The app network every container joins. */
-export function createAppNetwork(name: string, opts: pulumi.CustomResourceOptions): docker.Network {
+/** The app network every container joins; on a machine the stack created, bound to it (hosts/machine-bound.ts). */
+export function createAppNetwork(name: string, opts: pulumi.CustomResourceOptions, machine?: pulumi.CustomResource): docker.Network {
+    const bound = networkBoundToMachine(machine);
     return new docker.Network(name, {
         name: `${pulumi.getProject()}-${pulumi.getStack()}`,
-        labels: [{ label: "rag-stack.stack", value: pulumi.getStack() }],
-    }, { ...opts, deleteBeforeReplace: true }); // a fixed name: the old network must go first
+        labels: [{ label: "rag-stack.stack", value: pulumi.getStack() }, ...bound.labels],
+    }, { ...opts, ...bound.opts, deleteBeforeReplace: true }); // a fixed name: the old network must go first
 }
 
 /** Container name for a role, fixed so people and verify can find it (`rag-stack-dev-backend`). */

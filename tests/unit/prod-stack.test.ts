@@ -3,8 +3,11 @@
  * network as `ollama`, the backend wired to it by alias, nothing of Ollama published.
  */
 import { Rendered, renderStack } from "../../tools/render";
-import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
+import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, NETWORK, networksOf, portsOf } from "./support/containers";
 import { goDuration, STOP_GRACE_SECONDS } from "../../components/docker-lifecycle";
+import { MACHINE_LABEL } from "../../components/hosts/machine-bound";
+import { mockId } from "../../tools/mock-state";
+import { deleteBeforeReplaceCascade, iterationOrders } from "./support/replacement-cascade";
 
 let r: Rendered;
 
@@ -77,4 +80,28 @@ test("containers as the Docker provider needs them: replaced whole and delete-fi
     expect(r.named("ollama-container", CONTAINER).inputs.destroyGraceSeconds).toBe(STOP_GRACE_SECONDS.ollama);
     expect(r.named("proxy-container", CONTAINER).inputs.destroyGraceSeconds).toBe(STOP_GRACE_SECONDS.proxy);
     expect(r.named("app-backend", CONTAINER).inputs.destroyGraceSeconds).toBeUndefined();
+});
+
+describe("a replaced droplet: the app network goes after the containers, on any engine", () => {
+    const droplet = () => r.ofType("digitalocean:index/droplet:Droplet")[0];
+    const network = () => r.named("app-network", NETWORK);
+
+    test("the network is deletedWith the droplet and replaced with it through an input (its machine label), not replaceWith", () => {
+        expect(network().deletedWith).toBe(droplet().urn);
+        expect(network().replaceWith).toEqual([]);
+        expect(network().inputs.labels).toContainEqual({ label: MACHINE_LABEL, value: mockId(droplet().type, droplet().name) });
+        expect(network().propertyDependencies?.labels).toContain(droplet().urn);
+    });
+
+    test("an engine before pulumi/pulumi#23818 deletes every container before the network, whatever order its map gives", () => {
+        const containers = r.ofType(CONTAINER).map((c) => c.urn);
+        expect(containers.length).toBe(5);
+        const replacedWith = r.result.resources.filter((x) => x.replaceWith.includes(droplet().urn)).map((x) => x.urn);
+        for (const order of iterationOrders(replacedWith)) {
+            const deletes = deleteBeforeReplaceCascade(r.result, droplet().urn, () => order);
+            const at = (urn: string) => deletes.indexOf(urn);
+            expect(at(network().urn)).toBeGreaterThanOrEqual(0);
+            for (const c of containers) expect({ container: c, before: at(c) >= 0 && at(c) < at(network().urn) }).toEqual({ container: c, before: true });
+        }
+    });
 });
