@@ -69,6 +69,18 @@ export const DROPLET_DATA_DIRS: HostDataDirs = {
     proxy: `${DROPLET_MOUNTS.neo4j}/caddy`,
 };
 
+/**
+ * How long the provider may take to delete the droplet (a park, a replacement, a destroy). Its own
+ * default is 60 s (terraform-provider-digitalocean digitalocean/droplet/resource_droplet.go,
+ * Timeouts.Delete, unchanged v2.90.0 to v2.99.1), and it bounds the whole delete: the SDK runs
+ * DeleteContext under context.WithTimeout(d.Timeout(TimeoutDelete)) (terraform-plugin-sdk v2
+ * helper/schema/resource.go). With gracefulShutdown that one minute must hold the unlock wait, the
+ * ACPI shutdown (Docker stopping Neo4j with its 60 s grace, under docker.service's TimeoutStopSec),
+ * detaching both volumes and the destroy wait (a fixed 60 s, waitForDropletDestroy): a timeout
+ * leaves the droplet running, billed, and the state half-way. Minutes, with room to spare.
+ */
+export const DROPLET_DELETE_TIMEOUT = "10m";
+
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
 const HOST_KEYS_SCRIPT = path.join(__dirname, "scripts", "host-keys.sh");
 
@@ -237,6 +249,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             // A volume attaches to one droplet at a time: the old droplet goes first.
             deleteBeforeReplace: true,
             dependsOn: [this.firewall, capacity],
+            // Graceful shutdown, detach, delete: see DROPLET_DELETE_TIMEOUT.
+            customTimeouts: { delete: DROPLET_DELETE_TIMEOUT },
         });
 
         const assignment = new digitalocean.ReservedIpAssignment(`${name}-ip-assignment`, {

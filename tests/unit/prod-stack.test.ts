@@ -105,3 +105,21 @@ describe("a replaced droplet: the app network goes after the containers, on any 
         }
     });
 });
+
+describe("the droplet's delete (park, replacement, destroy) has minutes for its graceful shutdown", () => {
+    /** Seconds of a Go duration as the engine passes customTimeouts ("10m", "1h30m", "90s"). */
+    const seconds = (d: string) => {
+        const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+        if (!m || d === "") throw new Error(`not a duration: ${d}`);
+        return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+    };
+    const droplet = () => r.ofType("digitalocean:index/droplet:Droplet")[0];
+
+    test("gracefulShutdown, and a delete timeout of minutes instead of the provider's 60 s", () => {
+        expect(droplet().inputs.gracefulShutdown).toBe(true);
+        const timeout = droplet().customTimeouts?.delete;
+        expect(timeout).toBeDefined();
+        // Neo4j's 60 s grace alone fills the provider's default; the destroy wait after it is another fixed 60 s.
+        expect(seconds(String(timeout))).toBeGreaterThanOrEqual(5 * 60);
+    });
+});
