@@ -13,7 +13,7 @@ import { neo4jPasswordSync } from "./app/neo4j-password";
 import { AppImage, ServicesSettings } from "./config";
 import { boundToMachine, networkBoundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
-import { containerOptions, goDuration, STOP_GRACE_SECONDS } from "./docker-lifecycle";
+import { containerOptions, goDuration, stopSettings } from "./docker-lifecycle";
 
 /** Network aliases the services answer to on the app network. */
 export const NEO4J_ALIAS = "neo4j";
@@ -125,7 +125,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 180,
             labels: [{ label: "rag-stack.role", value: "neo4j" }],
-            destroyGraceSeconds: STOP_GRACE_SECONDS.neo4j,
+            ...stopSettings("neo4j"),
         }, containerOptions({ ...onHost, dependsOn: [passwordSync] }));
 
         this.backendOllamaUrl = args.ollama.urlForContainers;
@@ -150,6 +150,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: s.backend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "backend" }],
+            ...stopSettings("app"),
         }, containerOptions({ ...onHost, dependsOn: [this.neo4j, ...args.ollama.ready] }));
 
         this.frontend = new docker.Container(`${name}-frontend`, {
@@ -163,6 +164,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: s.frontend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "frontend" }],
+            ...stopSettings("app"),
         }, containerOptions({ ...onHost, dependsOn: [this.backend] }));
 
         this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });

@@ -82,6 +82,15 @@ test("containers as the Docker provider needs them: replaced whole and delete-fi
     expect(r.named("app-backend", CONTAINER).inputs.destroyGraceSeconds).toBeUndefined();
 });
 
+test("every container has its own stop timeout, what a park or a replaced droplet (deletedWith: no provider delete) leaves to dockerd", () => {
+    const stopTimeouts = Object.fromEntries(r.ofType(CONTAINER).map((c) => [c.name, c.inputs.stopTimeout]));
+    expect(stopTimeouts).toEqual({
+        "app-neo4j": 60, "app-backend": 10, "app-frontend": 10,
+        "ollama-container": STOP_GRACE_SECONDS.ollama, "proxy-container": STOP_GRACE_SECONDS.proxy,
+    });
+    for (const c of r.ofType(CONTAINER)) expect(c.deletedWith).toBe(r.ofType("digitalocean:index/droplet:Droplet")[0].urn);
+});
+
 describe("a replaced droplet: the app network goes after the containers, on any engine", () => {
     const droplet = () => r.ofType("digitalocean:index/droplet:Droplet")[0];
     const network = () => r.named("app-network", NETWORK);
@@ -121,5 +130,12 @@ describe("the droplet's delete (park, replacement, destroy) has minutes for its 
         expect(timeout).toBeDefined();
         // Neo4j's 60 s grace alone fills the provider's default; the destroy wait after it is another fixed 60 s.
         expect(seconds(String(timeout))).toBeGreaterThanOrEqual(5 * 60);
+    });
+
+    test("it holds the whole shutdown the droplet's own units allow (docker.service's TimeoutStopSec), the fixed 60 s destroy wait and the volume detaches", () => {
+        const userData = String(droplet().inputs.userData);
+        const stopSec = Number(/20-rag-stack-stop\.conf\n(?:.*\n)*?\s+TimeoutStopSec=(\d+)\n/.exec(userData)?.[1]);
+        expect(stopSec).toBeGreaterThan(Math.max(...r.ofType(CONTAINER).map((c) => Number(c.inputs.stopTimeout))) + 5);
+        expect(seconds(String(droplet().customTimeouts?.delete))).toBeGreaterThanOrEqual(stopSec + 60 + 2 * 60);
     });
 });

@@ -16,7 +16,8 @@
  *     create), and `wait` waits for it; Neo4j's is not applied (the stand-in is not Neo4j);
  *   - names get this run's id; a volume without a name gets a generated one per create, as the
  *     provider's auto-naming would;
- *   - a delete is `docker stop -t <destroyGraceSeconds>` then `docker rm -f`, as the provider's;
+ *   - a container gets the rendered stop timeout (`--stop-timeout`); a delete is
+ *     `docker stop -t <destroyGraceSeconds>` then `docker rm -f`, as the provider's;
  *   - outputs the mocks cannot know: the URL the native server printed is given to the commands
  *     that take it (OLLAMA_URL), and container names are this run's.
  * Everything created carries the run's label and is removed by `destroy()`, failures included.
@@ -74,7 +75,7 @@ type ContainerInputs = {
     networksAdvanced?: { name: string; aliases?: string[] }[];
     volumes?: { volumeName?: string; containerPath?: string; hostPath?: string }[];
     ports?: { internal: number; external?: number; ip?: string }[];
-    restart?: string; healthcheck?: Healthcheck; wait?: boolean; waitTimeout?: number; destroyGraceSeconds?: number;
+    restart?: string; healthcheck?: Healthcheck; wait?: boolean; waitTimeout?: number; destroyGraceSeconds?: number; stopTimeout?: number;
     labels?: { label: string; value: string }[];
 };
 
@@ -255,6 +256,8 @@ export class RehearsalEngine {
             }),
             ...(i.ports ?? []).flatMap((p) => ["-p", `${p.ip ? `${p.ip}:` : ""}${p.external ?? ""}:${p.internal}`]),
             ...(i.restart ? ["--restart", i.restart] : []),
+            // Config.StopTimeout, only when set, as the provider creates it (what `docker stop` and dockerd's shutdown wait).
+            ...(i.stopTimeout ? ["--stop-timeout", String(i.stopTimeout)] : []),
         ];
         // Neo4j and the frontend: a process that stops on SIGTERM, as the real servers do (a bare
         // `sleep` as PID 1 ignores it, and a removal would wait out the whole grace period).
