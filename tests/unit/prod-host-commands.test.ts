@@ -30,10 +30,24 @@ test("the GPU check runs on the droplet after the pull with the accelerator and 
 
 test("the Neo4j password change runs on the droplet before Neo4j; the password is in the secret stdin, not on the command line", () => {
     const sync = r.named("app-neo4j-password", REMOTE_COMMAND);
-    expect(sync.inputs.create).toBe("NEO4J_CONTAINER='rag-stack-prod-neo4j' NEO4J_USER='neo4j' sh -s");
+    // The volume the store is on and the image whose shell looks into it (the mocks' volume name and image ID).
+    const neo4j = r.named("app-neo4j", CONTAINER).inputs as { image: string; volumes: { volumeName: string }[] };
+    expect(sync.inputs.create).toBe("NEO4J_CONTAINER='rag-stack-prod-neo4j' NEO4J_USER='neo4j' " +
+        `NEO4J_VOLUME='${neo4j.volumes[0].volumeName}' NEO4J_IMAGE='${neo4j.image}' sh -s`);
     expect(String(sync.inputs.stdin)).toMatch(/^NEO4J_NEW_PASSWORD='prod-password-1'\nexport NEO4J_NEW_PASSWORD\n#!\/bin\/sh\n/);
     expect(sync.secretPaths).toContain("stdin");
     expect(r.dependsOn(r.named("app-neo4j", CONTAINER), sync)).toBe(true);
+});
+
+test("the Neo4j password check runs on the droplet once Neo4j is up and before the backend; again for a new container", () => {
+    const check = r.named("app-neo4j-password-check", REMOTE_COMMAND);
+    expect(check.inputs.create).toBe("NEO4J_CONTAINER='rag-stack-prod-neo4j' NEO4J_USER='neo4j' sh -s check");
+    expect(String(check.inputs.stdin)).toMatch(/^NEO4J_NEW_PASSWORD='prod-password-1'\nexport NEO4J_NEW_PASSWORD\n#!\/bin\/sh\n/);
+    expect(check.secretPaths).toContain("stdin");
+    expect(r.dependsOn(check, r.named("app-neo4j", CONTAINER))).toBe(true);
+    expect(r.dependsOn(r.named("app-backend", CONTAINER), check)).toBe(true);
+    expect(check.inputs.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/), "app-neo4j-id"]); // the script, the container's (mock) ID
+    expect(check.replaceWith).toEqual([r.ofType("digitalocean:index/droplet:Droplet")[0].urn]);
 });
 
 test("the host precheck runs on the droplet before the app containers", () => {
