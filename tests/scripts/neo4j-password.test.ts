@@ -116,7 +116,7 @@ test.each(["neo4j-5", "neo4j-3.5"] as const)("no container yet but a %s store on
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("no container rag-stack-dev-neo4j yet, but volume rag-stack-dev-neo4j-data holds a database: NEO4J_AUTH does not change its password");
     expect(r.stderr).toContain("once Neo4j runs, up checks that it is the configured one");
-    expect(fs.readFileSync(path.join(dir, "docker-argv"), "utf8")).toMatch(/^run --rm --network none --entrypoint sh -v rag-stack-dev-neo4j-data:\/data:ro neo4j:5\.26\.2-community -c /m);
+    expect(fs.readFileSync(path.join(dir, "docker-argv"), "utf8")).toMatch(/^run --rm --network none --entrypoint sh -v rag-stack-dev-neo4j-data:\/data:ro,nocopy neo4j:5\.26\.2-community -c /m);
 });
 
 test("no container, and the volume cannot be looked into (no image): says so, still leaves it to the check", async () => {

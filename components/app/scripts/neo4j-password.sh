@@ -80,7 +80,8 @@ existing_store() {
         return 0
     fi
     # docker run exits with the command's status (1: no store), or 125-127 when it cannot run it.
-    if look=$(docker run --rm --network none --entrypoint sh -v "${NEO4J_VOLUME}:/data:ro" "$NEO4J_IMAGE" \
+    # Read-only and nocopy: an empty volume is left exactly as Neo4j's own first start will find it.
+    if look=$(docker run --rm --network none --entrypoint sh -v "${NEO4J_VOLUME}:/data:ro,nocopy" "$NEO4J_IMAGE" \
         -c 'test -d /data/databases/system || test -f /data/dbms/auth' 2>&1); then
         echo yes
     elif [ $? -eq 1 ]; then
