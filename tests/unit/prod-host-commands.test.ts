@@ -56,3 +56,17 @@ test("the host precheck runs on the droplet before the app containers", () => {
     expect(String(precheck.inputs.create)).toBe("RAG_HOST_PORTS='7687 7474' RAG_OWN_CONTAINERS='rag-stack-prod-neo4j rag-stack-prod-backend rag-stack-prod-frontend rag-stack-prod-ollama rag-stack-prod-proxy' sh -s");
     expect(r.dependsOn(r.named("app-neo4j", CONTAINER), precheck)).toBe(true);
 });
+
+test("a grown volume: the filesystems are grown on the droplet after the resize (the volume sizes are the triggers), on the devices and mounts the user-data mounts", () => {
+    const grow = r.named("host-volumes-grow", REMOTE_COMMAND);
+    const volumes = r.ofType("digitalocean:index/volume:Volume");
+    expect(grow.inputs.create).toBe("sh -s '/dev/disk/by-id/scsi-0DO_Volume_rag-stack-prod-models' '/mnt/rag-stack-models' " +
+        "'/dev/disk/by-id/scsi-0DO_Volume_rag-stack-prod-neo4j' '/mnt/rag-stack-neo4j'");
+    expect(String(grow.inputs.stdin)).toContain('out=$(resize2fs "$device" 2>&1)');
+    const sizes = ["host-models", "host-neo4j-data"].map((n) => r.named(n, "digitalocean:index/volume:Volume").inputs.size);
+    expect((grow.inputs.triggers as unknown[]).slice(0, 2)).toEqual(sizes);
+    for (const v of volumes) expect(grow.propertyDependencies?.triggers).toContain(v.urn);
+    expect(r.dependsOn(grow, r.named("host-gpu-ready", REMOTE_COMMAND))).toBe(true);
+    const userData = String(r.ofType("digitalocean:index/droplet:Droplet")[0].inputs.userData);
+    for (const mount of ["/mnt/rag-stack-models", "/mnt/rag-stack-neo4j"]) expect(userData).toContain(`_MOUNT='${mount}'`);
+});
