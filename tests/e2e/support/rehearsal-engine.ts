@@ -10,7 +10,10 @@
  *   - images: nothing can be pulled here; every container runs the locally built stand-in image,
  *     with a command per role: `ollama serve` (the stand-in Ollama), a backend stub (node: answers
  *     on the backend's port by asking OLLAMA_BASE_URL/api/version), and for Neo4j and the
- *     frontend a busybox sleep loop that stops on SIGTERM (only Neo4j's /data volume matters here);
+ *     frontend a busybox sleep loop that stops on SIGTERM. Neo4j's also plays its store: the
+ *     cypher-shell stand-in (tests/fixtures/neo4j) inside, its password kept on the /data volume
+ *     and set from NEO4J_AUTH only when the volume holds no store yet, as Neo4j does, with the
+ *     system database's directory created (what the password commands look for and check);
  *   - the Ollama container's health check is the rendered command with a 1 s interval (Docker
  *     20.10 runs the first check only after one interval; the rendered 10 s would add 10 s per
  *     create), and `wait` waits for it; Neo4j's is not applied (the stand-in is not Neo4j);
@@ -19,11 +22,13 @@
  *   - a container gets the rendered stop timeout (`--stop-timeout`); a delete is
  *     `docker stop -t <destroyGraceSeconds>` then `docker rm -f`, as the provider's;
  *   - outputs the mocks cannot know: the URL the native server printed is given to the commands
- *     that take it (OLLAMA_URL), and container names are this run's.
+ *     that take it (OLLAMA_URL), and container and volume names are this run's, image references
+ *     the stand-in image.
  * Everything created carries the run's label and is removed by `destroy()`, failures included.
  */
 import * as crypto from "crypto";
-import { RenderedResource } from "../../../tools/render";
+import * as path from "path";
+import { PROJECT_ROOT, RenderedResource } from "../../../tools/render";
 import { runCommand } from "../../scripts/support/native";
 import { scriptResults } from "../../../components/ollama/scripts";
 import { docker, E2E_LABEL, RUN_ID } from "./docker-cli";
@@ -55,6 +60,9 @@ export interface RehearsalOptions {
     baseEnv: Record<string, string>;
 }
 
+/** Neo4j's cypher-shell, as the stand-in Neo4j container runs it. */
+const CYPHER_SHELL_STANDIN = path.join(PROJECT_ROOT, "tests", "fixtures", "neo4j", "cypher-shell");
+
 /** The backend stand-in: answers GET / with what OLLAMA_BASE_URL/api/version answers (502 when it cannot). */
 const BACKEND_STUB = [
     "const http = require('http');",
@@ -85,6 +93,8 @@ export class RehearsalEngine {
     private readonly networks = new Map<string, string>();
     private readonly volumes = new Map<string, string>();
     private readonly containers = new Map<string, string>();
+    /** Image references the render pulls (RemoteImage names, which the mocks also give as their IDs). */
+    private readonly images = new Set<string>();
 
     constructor(private readonly o: RehearsalOptions) {}
 
@@ -131,8 +141,10 @@ export class RehearsalEngine {
             case "docker:index/volume:Volume": return this.volume(step);
             case "docker:index/container:Container": return this.container(step);
             case "docker:index/remoteImage:RemoteImage":
-                if (step.op === "create") this.state.set(r.urn, { resource: r });
-                else this.state.delete(r.urn);
+                if (step.op === "create") {
+                    this.state.set(r.urn, { resource: r });
+                    this.images.add(String(r.inputs.name));
+                } else this.state.delete(r.urn);
                 return `${String(r.inputs.name)}: the stand-in image is used (nothing can be pulled here)`;
             default:
                 throw new Error(`the rehearsal cannot execute a ${r.type}`);
@@ -146,7 +158,7 @@ export class RehearsalEngine {
         const serverUrl = scriptResults(this.stdoutOf("ollama-native-server")).url;
         if (env.OLLAMA_URL !== undefined && serverUrl) env.OLLAMA_URL = serverUrl;
         for (const [k, v] of Object.entries(env)) {
-            const real = this.containers.get(v);
+            const real = this.containers.get(v) ?? this.volumes.get(v) ?? (this.images.has(v) ? this.o.image : undefined);
             if (real) env[k] = real;
         }
         return env;
@@ -273,6 +285,11 @@ export class RehearsalEngine {
                     "--health-retries", String(h.retries ?? 3), "--health-start-period", h.startPeriod ?? "0s");
                 health = true;
             }
+        } else if (role === "neo4j") {
+            const standin = "/data/.cypher-shell-standin";
+            args.push("-e", `NEO4J_STANDIN_DIR=${standin}`, "-v", `${CYPHER_SHELL_STANDIN}:/usr/local/bin/cypher-shell:ro`);
+            command = ["sh", "-c", `mkdir -p /data/databases/system ${standin}; [ -f ${standin}/password ] || printf '%s' "\${NEO4J_AUTH#*/}" >${standin}/password; ` +
+                "trap 'exit 0' TERM; while :; do sleep 1; done"];
         } else if (role === "backend") {
             const port = i.ports?.[0]?.internal ?? 8000;
             command = ["node", "-e", BACKEND_STUB];
