@@ -11,6 +11,13 @@
  * - `deleteBeforeReplace`: names (and host ports) are fixed, so the old container must go first.
  * - A grace period on removal: without `destroyGraceSeconds` the provider stops a container with a
  *   timeout of 0, SIGKILL right after SIGTERM (resource_docker_container_funcs.go, delete).
+ * - The container's own stop timeout (`stopTimeout`, Config.StopTimeout at create): what everyone
+ *   else who stops it waits, since the provider's grace lives only in its delete, which `deletedWith`
+ *   skips (a park, a replaced droplet). `docker stop` without -t, a restart, and dockerd stopping
+ *   its containers at shutdown (a droplet's graceful shutdown) all use it; unset it is 10 s
+ *   (moby daemon/stop.go containerStop, container.StopTimeout; daemon/daemon.go shutdownContainer).
+ *   dockerd itself waits for the longest StopTimeout plus 5 s (daemon.go shutdownTimeout), under
+ *   docker.service's TimeoutStopSec (cloud-init.yaml.tmpl). ForceNew: a change replaces the container.
  * - Health-check durations in Go's own spelling (`1m0s`, not `60s`): the provider reads them back
  *   with time.Duration.String(), and any other spelling is a diff on every `up` after a create.
  */
@@ -30,6 +37,24 @@ export const STOP_GRACE_SECONDS = {
      */
     app: 0,
 } as const;
+
+/**
+ * Seconds a container is given between SIGTERM and SIGKILL by whoever stops it other than the
+ * provider's delete: `docker stop`, a restart, dockerd's shutdown (the container's StopTimeout).
+ */
+export const STOP_TIMEOUT_SECONDS = {
+    neo4j: STOP_GRACE_SECONDS.neo4j,
+    ollama: STOP_GRACE_SECONDS.ollama,
+    proxy: STOP_GRACE_SECONDS.proxy,
+    /** Docker's own default, written out: a droplet shutdown stops them in parallel with Neo4j anyway. */
+    app: 10,
+} as const;
+
+/** The stop settings a container of this role is created with: its StopTimeout, and the provider's grace on delete. */
+export function stopSettings(role: keyof typeof STOP_GRACE_SECONDS): { stopTimeout: number; destroyGraceSeconds?: number } {
+    const grace = STOP_GRACE_SECONDS[role];
+    return { stopTimeout: STOP_TIMEOUT_SECONDS[role], ...(grace > 0 ? { destroyGraceSeconds: grace } : {}) };
+}
 
 /** Options every container of the stack is created with, on top of its own. */
 export function containerOptions(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {

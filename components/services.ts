@@ -1,20 +1,20 @@
 /**
  * The application: one Docker network, Neo4j with its data on a volume (or an adopted one), the
  * backend wired to Ollama through the OllamaEndpoint interface, and the frontend. Before any
- * container, a host precheck (app/host-precheck.ts); before Neo4j, the password change
- * (app/neo4j-password.ts); backend and frontend have health checks `up` waits for (app/health.ts).
+ * container, a host precheck (app/host-precheck.ts); before Neo4j, the password change, after it the
+ * password check (app/neo4j-password.ts); backend and frontend have health checks `up` waits for (app/health.ts).
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { appHealthcheck } from "./app/health";
 import { hostPrecheck } from "./app/host-precheck";
-import { neo4jPasswordSync } from "./app/neo4j-password";
+import { neo4jPasswordCheck, neo4jPasswordSync } from "./app/neo4j-password";
 import { backendEnvEntries, BackendStackEnv } from "./app/backend-env";
 import { AppImage, ServicesSettings } from "./config";
-import { boundToMachine } from "./hosts/machine-bound";
+import { boundToMachine, networkBoundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
-import { containerOptions, goDuration, STOP_GRACE_SECONDS } from "./docker-lifecycle";
+import { containerOptions, goDuration, stopSettings } from "./docker-lifecycle";
 
 /** Network aliases the services answer to on the app network. */
 export const NEO4J_ALIAS = "neo4j";
@@ -44,12 +44,13 @@ export interface ServicesArgs {
     remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
 }
 
-/** The app network every container joins. */
-export function createAppNetwork(name: string, opts: pulumi.CustomResourceOptions): docker.Network {
+/** The app network every container joins; on a machine the stack created, bound to it (hosts/machine-bound.ts). */
+export function createAppNetwork(name: string, opts: pulumi.CustomResourceOptions, machine?: pulumi.CustomResource): docker.Network {
+    const bound = networkBoundToMachine(machine);
     return new docker.Network(name, {
         name: `${pulumi.getProject()}-${pulumi.getStack()}`,
-        labels: [{ label: "rag-stack.stack", value: pulumi.getStack() }],
-    }, { ...opts, deleteBeforeReplace: true }); // a fixed name: the old network must go first
+        labels: [{ label: "rag-stack.stack", value: pulumi.getStack() }, ...bound.labels],
+    }, { ...opts, ...bound.opts, deleteBeforeReplace: true }); // a fixed name: the old network must go first
 }
 
 /** Container name for a role, fixed so people and verify can find it (`rag-stack-dev-backend`). */
@@ -94,13 +95,15 @@ export class Services extends pulumi.ComponentResource {
         const neo4jImage = this.image(`${name}-neo4j-image`, { image: s.neo4j.image });
         const neo4jAuth = pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`);
         // A changed password is set in the database before the container is replaced (app/neo4j-password.ts).
-        const passwordSync = neo4jPasswordSync(`${name}-neo4j-password`, {
+        const passwordArgs = {
             container: containerName("neo4j"),
             user: s.neo4j.user,
             password: args.neo4jPassword,
             dockerHost: args.dockerHost,
             remoteConnection: args.remoteConnection,
-        }, { parent: this, ...boundToMachine(args.hostMachine), dependsOn: [precheck] });
+        };
+        const passwordSync = neo4jPasswordSync(`${name}-neo4j-password`, { ...passwordArgs, volume: neo4jVolumeName, image: neo4jImage },
+            { parent: this, ...boundToMachine(args.hostMachine), dependsOn: [precheck] });
         this.neo4j = new docker.Container(`${name}-neo4j`, {
             name: containerName("neo4j"),
             image: neo4jImage,
@@ -125,8 +128,11 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: 180,
             labels: [{ label: "rag-stack.role", value: "neo4j" }],
-            destroyGraceSeconds: STOP_GRACE_SECONDS.neo4j,
+            ...stopSettings("neo4j"),
         }, containerOptions({ ...onHost, dependsOn: [passwordSync] }));
+        // Healthy is not enough (its check needs no password): does the database accept the configured one?
+        const passwordCheck = neo4jPasswordCheck(`${name}-neo4j-password-check`, { ...passwordArgs, neo4j: this.neo4j },
+            { parent: this, ...boundToMachine(args.hostMachine) });
 
         this.backendOllamaUrl = args.ollama.urlForContainers;
         const stackEnv: BackendStackEnv<pulumi.Input<string>> = {
@@ -150,7 +156,8 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: s.backend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "backend" }],
-        }, containerOptions({ ...onHost, dependsOn: [this.neo4j, ...args.ollama.ready] }));
+            ...stopSettings("app"),
+        }, containerOptions({ ...onHost, dependsOn: [this.neo4j, passwordCheck, ...args.ollama.ready] }));
 
         this.frontend = new docker.Container(`${name}-frontend`, {
             name: containerName("frontend"),
@@ -163,6 +170,7 @@ export class Services extends pulumi.ComponentResource {
             wait: true,
             waitTimeout: s.frontend.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "frontend" }],
+            ...stopSettings("app"),
         }, containerOptions({ ...onHost, dependsOn: [this.backend] }));
 
         this.registerOutputs({ backendOllamaUrl: this.backendOllamaUrl });

@@ -33,6 +33,8 @@ export interface RenderedResource {
     secretPaths: string[];
     /** URNs this resource depends on explicitly or through its inputs. */
     dependencies: string[];
+    /** Per input property, the URNs its value came from (what the engine diffs against a replaced dependency). */
+    propertyDependencies?: Record<string, string[]>;
     /** Provider reference (`urn::id`), when one was given explicitly. */
     provider?: string;
     protect: boolean;
@@ -50,6 +52,8 @@ export interface RenderedResource {
     deletedWith?: string;
     /** Provider id of an existing resource to adopt (the `import` option). */
     importId?: string;
+    /** The customTimeouts option, as the engine passes it to the provider (Go durations: "10m"). */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 export interface RenderOptions {
@@ -103,6 +107,7 @@ type RegisterRequest = {
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
     getReplaceWithList(): string[]; getDeletedwith(): string; getImportid(): string;
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 };
 type Monitor = { registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void> };
 type RuntimeInternals = { getMonitor(): Monitor | undefined; waitForRPCs(): Promise<void> };
@@ -231,7 +236,15 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     const requests = new Map<string, RegisterRequest>();
     monitor.registerResource = async (req, cb) => {
         const dependencies = new Set(req.getDependenciesList());
-        req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => dependencies.add(u)));
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((v, key) => {
+            propertyDependencies[key] = v.getUrnsList();
+            v.getUrnsList().forEach((u) => dependencies.add(u));
+        });
+        const timeouts = req.getCustomtimeouts();
+        const customTimeouts = timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
+            ? Object.fromEntries(Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }).filter(([, v]) => v))
+            : undefined;
         return register(req, (err, res) => {
             if (!err && res) {
                 const urn = (res as { getUrn(): string }).getUrn();
@@ -244,6 +257,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
                     inputs: {},
                     secretPaths: [],
                     dependencies: [...dependencies],
+                    propertyDependencies,
                     provider: req.getProvider() || undefined,
                     protect: Boolean(req.getProtect()),
                     deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
@@ -254,6 +268,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
                     replaceWith: req.getReplaceWithList(),
                     deletedWith: req.getDeletedwith() || undefined,
                     importId: req.getImportid() || undefined,
+                    customTimeouts,
                 });
                 requests.set(urn, req);
             }

@@ -6,7 +6,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Profile } from "../config";
 import { createHost, DockerHost } from "../hosts";
-import { boundToMachine } from "../hosts/machine-bound";
 import { Ollama } from "../ollama";
 import { FrontDoor } from "../proxy";
 import { frontDoorOutputs } from "../proxy/outputs";
@@ -20,8 +19,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
 
     /** Network, Ollama and the services on the host's Docker engine. */
     function deployApp(host: DockerHost) {
-        const deployOpts = { provider: host.provider, dependsOn: host.ready, ...boundToMachine(host.machine) };
-        const network = createAppNetwork("app-network", deployOpts);
+        const network = createAppNetwork("app-network", { provider: host.provider, dependsOn: host.ready }, host.machine);
 
         const ollama = new Ollama("ollama", {
             settings: profile.ollama,

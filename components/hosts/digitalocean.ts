@@ -4,14 +4,15 @@
  * (Ollama models, Neo4j data) mounted by cloud-init, the droplet on the size's AI/ML-ready NVIDIA
  * image, a reserved IP (DNS and the Docker provider survive a replacement), a cloud firewall (SSH
  * from the admin CIDRs, 80/443 for the front door, ICMP; nothing else, not even to the VPC), a readiness check
- * over SSH that proves Docker sees the GPU, the droplet's host key read on it (host-keys.sh) and
- * pinned, registry credentials when an image is on DigitalOcean's registry, and a Docker provider
- * on `ssh://<user>@<reserved ip>` that waits for all of it. The DigitalOcean provider waits for the
+ * over SSH that proves Docker sees the GPU, the volumes' filesystems grown after a size change
+ * (scripts/grow-filesystem.sh), the droplet's host key read on it (host-keys.sh) and pinned,
+ * registry credentials when an image is on DigitalOcean's registry, and a Docker provider on
+ * `ssh://<user>@<reserved ip>` that waits for all of it. The DigitalOcean provider waits for the
  * pre-flight checks (preflight.ts); SSH authentication is chosen in ssh-access.ts.
  *
  * Parked (`digitalocean.parked: true`): the data side only (key, VPC, volumes, tag, firewall,
  * reserved IP), registered exactly as when running; the compute side (capacity check, droplet, IP
- * assignment, readiness, host keys, registry credentials, Docker provider) is not registered, so `up` deletes it and every Docker
+ * assignment, readiness, volume grow, host keys, registry credentials, Docker provider) is not registered, so `up` deletes it and every Docker
  * resource with it. Nothing kept refers to the droplet: the firewall follows a tag, the volumes are
  * attached by the droplet's own `volumeIds` (the provider shuts the droplet down and detaches them
  * before deleting it: terraform-provider-digitalocean resourceDigitalOceanDropletDelete), and the
@@ -33,7 +34,7 @@ import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { DockerHost, GpuHostFacts, HostDataDirs } from "./docker-host";
 import { OLLAMA_HEAL_STATE_DIR } from "./gpu-watchdog";
 import { digitalOceanRegistryAuth } from "./registry-auth";
-import { remoteScript } from "./remote-script";
+import { remoteScript, shellQuote } from "./remote-script";
 import { dockerSshOptions, hostKeyToPin, SshAccess } from "./ssh-access";
 import { containerName } from "../services";
 
@@ -69,7 +70,20 @@ export const DROPLET_DATA_DIRS: HostDataDirs = {
     proxy: `${DROPLET_MOUNTS.neo4j}/caddy`,
 };
 
+/**
+ * How long the provider may take to delete the droplet (a park, a replacement, a destroy). Its own
+ * default is 60 s (terraform-provider-digitalocean digitalocean/droplet/resource_droplet.go,
+ * Timeouts.Delete, unchanged v2.90.0 to v2.99.1), and it bounds the whole delete: the SDK runs
+ * DeleteContext under context.WithTimeout(d.Timeout(TimeoutDelete)) (terraform-plugin-sdk v2
+ * helper/schema/resource.go). With gracefulShutdown that one minute must hold the unlock wait, the
+ * ACPI shutdown (Docker stopping Neo4j with its 60 s grace, under docker.service's TimeoutStopSec),
+ * detaching both volumes and the destroy wait (a fixed 60 s, waitForDropletDestroy): a timeout
+ * leaves the droplet running, billed, and the state half-way. Minutes, with room to spare.
+ */
+export const DROPLET_DELETE_TIMEOUT = "10m";
+
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
+const GROW_FILESYSTEM_SCRIPT = path.join(__dirname, "scripts", "grow-filesystem.sh");
 const HOST_KEYS_SCRIPT = path.join(__dirname, "scripts", "host-keys.sh");
 
 /**
@@ -124,7 +138,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         const s = args.settings;
         const prefix = doName(pulumi.getProject(), pulumi.getStack());
         // Rendered (and size-checked) before the first resource registers: a failure creates nothing.
-        const userData = renderCloudInit(dropletCloudInitArgs(prefix, containerName("ollama")));
+        const cloudInit = dropletCloudInitArgs(prefix, containerName("ollama"));
+        const userData = renderCloudInit(cloudInit);
         const token = args.token === undefined ? undefined : pulumi.secret(args.token);
         const doProvider = new digitalocean.Provider(`${name}-do`, {
             // Every DigitalOcean resource goes through this provider, and its configuration waits
@@ -237,6 +252,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             // A volume attaches to one droplet at a time: the old droplet goes first.
             deleteBeforeReplace: true,
             dependsOn: [this.firewall, capacity],
+            // Graceful shutdown, detach, delete: see DROPLET_DELETE_TIMEOUT.
+            customTimeouts: { delete: DROPLET_DELETE_TIMEOUT },
         });
 
         const assignment = new digitalocean.ReservedIpAssignment(`${name}-ip-assignment`, {
@@ -267,6 +284,17 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             // Runs again on a new droplet (or a changed check), never on an unrelated update.
             triggers: [this.droplet.id, check.hash],
         }, { parent: this, dependsOn: [assignment, this.firewall] });
+
+        // A grown volume (its `size` changed: resized in place, the droplet kept) keeps its old
+        // filesystem size until the filesystem grows: on the droplet, after the resize (the sizes are
+        // the triggers). A new droplet's prepare script grows them at first boot (cloud-init.yaml.tmpl).
+        const grow = remoteScript(GROW_FILESYSTEM_SCRIPT, {});
+        new command.remote.Command(`${name}-volumes-grow`, {
+            connection: this.connection,
+            create: [grow.create, ...[cloudInit.modelsDevice, cloudInit.modelsMount, cloudInit.neo4jDevice, cloudInit.neo4jMount].map(shellQuote)].join(" "),
+            stdin: grow.stdin,
+            triggers: [this.modelsVolume.size, this.neo4jVolume.size, grow.hash],
+        }, { parent: this, dependsOn: [this.readiness] });
 
         // The droplet's host key, read on the droplet once cloud-init is done, again for every new
         // droplet; the Docker provider's ssh trusts exactly that key (ssh-access.ts).

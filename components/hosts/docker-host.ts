@@ -54,7 +54,7 @@ export interface DockerHost {
      * replaced with it (a new droplet has none of the old one's containers, network or volumes)
      * and is not deleted separately when it goes.
      */
-    readonly machine?: pulumi.Resource;
+    readonly machine?: pulumi.CustomResource;
     /** Facts about a GPU machine this stack created. */
     readonly gpuHost?: GpuHostFacts;
 }

@@ -27,7 +27,7 @@ import { ollamaServerEnvironment } from "./environment";
 import { ollamaHealthCheck, ollamaHealthEnvironment } from "./health-check";
 import { SCRIPTS_DIR, scriptCommand, scriptHash, scriptResults } from "./scripts";
 import { keepAliveAsDuration } from "../validation/keep-alive";
-import { containerOptions, STOP_GRACE_SECONDS } from "../docker-lifecycle";
+import { containerOptions, stopSettings } from "../docker-lifecycle";
 
 export interface OllamaContainerArgs {
     settings: OllamaSettings;
@@ -105,7 +105,7 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             wait: true,
             waitTimeout: s.readyTimeoutSeconds,
             labels: [{ label: "rag-stack.role", value: "ollama" }],
-            destroyGraceSeconds: STOP_GRACE_SECONDS.ollama,
+            ...stopSettings("ollama"),
         }, containerOptions(onHost));
 
         const pullEnv = { OLLAMA_CONTAINER: containerName, OLLAMA_MODEL: s.model };

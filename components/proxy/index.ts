@@ -13,7 +13,7 @@ import { BasicAuthUser, ProxySettings } from "../config";
 import { boundToMachine } from "../hosts/machine-bound";
 import { containerName } from "../services";
 import { CADDY_CONFIG_DIR, CADDY_CONFIG_FILE, CADDY_DATA_DIR, caddyConfigJson, Upstream } from "./caddy-config";
-import { containerOptions, STOP_GRACE_SECONDS } from "../docker-lifecycle";
+import { containerOptions, stopSettings } from "../docker-lifecycle";
 
 export const PROXY_ALIAS = "proxy";
 
@@ -88,7 +88,7 @@ export class FrontDoor extends pulumi.ComponentResource {
             ],
             restart: "unless-stopped",
             labels: [{ label: "rag-stack.role", value: PROXY_ALIAS }],
-            destroyGraceSeconds: STOP_GRACE_SECONDS.proxy,
+            ...stopSettings("proxy"),
         }, containerOptions({ ...onHost, dependsOn: args.after ?? [] }));
 
         this.registerOutputs({ config: this.config });

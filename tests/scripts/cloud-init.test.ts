@@ -11,6 +11,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { CloudInitArgs, renderCloudInit, USER_DATA_LIMIT_BYTES } from "../../components/hosts/cloud-init";
 import { dropletCloudInitArgs } from "../../components/hosts/digitalocean";
+import { STOP_TIMEOUT_SECONDS } from "../../components/docker-lifecycle";
 
 const args: CloudInitArgs = dropletCloudInitArgs("rag-stack-prod", "rag-stack-prod-ollama");
 
@@ -150,5 +151,32 @@ describe("after a reboot, Docker starts only once both data volumes are mounted"
         // The check is real: a relative path in the drop-in is reported.
         fs.writeFileSync(path.join(units, "docker.service.d", "10-rag-stack-volumes.conf"), "[Unit]\nRequiresMountsFor=mnt/rag-stack-models\n");
         expect(verify()).toMatch(/RequiresMountsFor= path is not absolute/);
+    });
+});
+
+describe("a droplet shutdown waits for Docker to stop its containers gracefully", () => {
+    const STOP_DROP_IN = "/etc/systemd/system/docker.service.d/20-rag-stack-stop.conf";
+    const stopDropIn = () => doc.write_files.find((f) => f.path === STOP_DROP_IN);
+    const DOCKER_UNIT = "/lib/systemd/system/docker.service";
+
+    test("docker.service's stop timeout is above dockerd's own wait: the longest container stop timeout plus 5 s", () => {
+        expect(stopDropIn()?.permissions).toBe("0644");
+        const timeout = Number(/^\[Service\]\nTimeoutStopSec=(\d+)\n$/.exec(String(stopDropIn()?.content))?.[1]);
+        expect(timeout).toBeGreaterThanOrEqual(Math.max(...Object.values(STOP_TIMEOUT_SECONDS)) + 5 + 30);
+    });
+
+    (available("systemd-analyze") && fs.existsSync(DOCKER_UNIT) ? test : test.skip)("systemd-analyze verify accepts docker.service with it, and would report a bad value", () => {
+        const units = fs.mkdtempSync(path.join(dir, "stop-units-"));
+        fs.mkdirSync(path.join(units, "docker.service.d"));
+        fs.copyFileSync(DOCKER_UNIT, path.join(units, "docker.service"));
+        const verify = (content: string): string => {
+            fs.writeFileSync(path.join(units, "docker.service.d", "20-rag-stack-stop.conf"), content);
+            const result = spawnSync("systemd-analyze", ["verify", path.join(units, "docker.service")], {
+                encoding: "utf8", timeout: 60_000, env: { ...process.env, SYSTEMD_UNIT_PATH: `${units}:` },
+            });
+            return `${result.stdout}${result.stderr}`.split("\n").filter((l) => /rag-stack|TimeoutStopSec/.test(l)).join("\n");
+        };
+        expect(verify(String(stopDropIn()?.content))).toBe("");
+        expect(verify("[Service]\nTimeoutStopSec=two minutes\n")).toMatch(/20-rag-stack-stop.conf:2: Failed to parse time value/);
     });
 });

@@ -5,6 +5,10 @@
  * a scratch /etc/fstab bound over the real one, so this machine's mounts and fstab are untouched;
  * `mkfs.ext4` on PATH is a recorder in front of the real one. A blank image is formatted (the
  * recorder sees it), so the test would catch a script that formats everything or nothing.
+ * A volume grown by DigitalOcean is a bigger device under the same filesystem: here the image file
+ * is extended and the loop device told its new capacity (`losetup -c`), as the guest kernel learns a
+ * resized disk, and the real resize2fs grows the filesystem (scripts/grow-filesystem.sh, which the
+ * prepare script runs after mounting and the stack runs after a size change).
  * Needs root, losetup and unshare (CI runs as root); skipped with a warning otherwise.
  */
 import { execFileSync, spawnSync } from "child_process";
@@ -19,14 +23,17 @@ import { dropletCloudInitArgs } from "../../components/hosts/digitalocean";
 jest.setTimeout(60_000);
 
 const PREPARE = "/usr/local/sbin/rag-stack-prepare";
-const canRun = process.getuid?.() === 0 && ["losetup", "unshare", "mkfs.ext4", "blkid", "mountpoint"]
+const GROW_INSTALLED = "/usr/local/sbin/rag-stack-grow-filesystem";
+const GROW = path.resolve(__dirname, "../../components/hosts/scripts/grow-filesystem.sh");
+const canRun = process.getuid?.() === 0 && ["losetup", "unshare", "mkfs.ext4", "blkid", "mountpoint", "resize2fs", "e2fsck", "dumpe2fs", "debugfs", "blockdev", "mkswap"]
     .every((tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0);
+
+const userData = renderCloudInit(dropletCloudInitArgs("rag-stack-prod", "rag-stack-prod-ollama"));
+const writeFiles = (parseYaml(userData) as { write_files: { path: string; content: string; permissions: string }[] }).write_files;
 
 /** The `log`, `fail` and `mount_volume` definitions of the prepare script in the rendered user-data. */
 function mountVolumeFunction(): string {
-    const userData = renderCloudInit(dropletCloudInitArgs("rag-stack-prod", "rag-stack-prod-ollama"));
-    const doc = parseYaml(userData) as { write_files: { path: string; content: string }[] };
-    const script = doc.write_files.find((f) => f.path === PREPARE)?.content;
+    const script = writeFiles.find((f) => f.path === PREPARE)?.content;
     if (!script) throw new Error(`no ${PREPARE} in the user-data`);
     const lines = script.split("\n");
     const helpers = lines.filter((l) => /^(log|fail)\(\) \{/.test(l));
@@ -37,6 +44,7 @@ function mountVolumeFunction(): string {
 }
 
 let dir: string;
+let installedGrow: string;
 const loops: string[] = [];
 
 beforeAll(() => {
@@ -45,6 +53,8 @@ beforeAll(() => {
     fs.mkdirSync(bin);
     const realMkfs = execFileSync("sh", ["-c", "command -v mkfs.ext4"], { encoding: "utf8" }).trim();
     fs.writeFileSync(path.join(bin, "mkfs.ext4"), `#!/bin/sh\necho "mkfs.ext4 $*" >>"${dir}/mkfs.log"\nexec ${realMkfs} "$@"\n`, { mode: 0o755 });
+    installedGrow = path.join(bin, "rag-stack-grow-filesystem");
+    fs.writeFileSync(installedGrow, String(writeFiles.find((f) => f.path === GROW_INSTALLED)?.content), { mode: 0o755 });
 });
 
 afterAll(() => {
@@ -56,6 +66,7 @@ afterAll(() => {
 function volume(name: string, files?: Record<string, string>): { device: string; image: string } {
     const image = path.join(dir, `${name}.img`);
     execFileSync("truncate", ["-s", "32M", image]);
+    if (files === undefined && name.startsWith("swap")) execFileSync("mkswap", ["-q", image]);
     if (files) {
         const content = path.join(dir, `${name}-content`);
         for (const [file, text] of Object.entries(files)) {
@@ -77,13 +88,15 @@ function mountVolume(device: string, runs: number, after: string): { code: numbe
     const body = [
         "set -eu",
         `mount --bind '${fstab}' /etc/fstab`,
+        // The grow script as cloud-init installs it (the user-data's file, 0755), at a scratch path.
+        `GROW_FILESYSTEM='${installedGrow}'`,
         mountVolumeFunction(),
         ...Array.from({ length: runs }, () => `mount_volume '${device}' '${mountPoint}'`),
         after,
     ].join("\n");
     const r = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", body], {
         encoding: "utf8",
-        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH ?? ""}`, MNT: mountPoint },
+        env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH ?? ""}`, MNT: mountPoint, DEVICE: device, GROW: installedGrow },
         timeout: 60_000,
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, fstab: fs.readFileSync(fstab, "utf8") };
@@ -125,6 +138,73 @@ const uuidOf = (device: string) => execFileSync("blkid", ["-s", "UUID", "-o", "v
     expect(r.stdout).toContain(`formatting empty volume ${device} (ext4)`);
     expect(mkfsCalls().slice(before)).toEqual([`mkfs.ext4 -q ${device}`]);
     expect(r.stdout).toContain("has-lost-found");
+});
+
+/** The volume grown as DigitalOcean grows one: a bigger device under the same filesystem. */
+function growDevice(device: string, image: string, size: string): void {
+    execFileSync("truncate", ["-s", size, image]);
+    execFileSync("losetup", ["-c", device]);
+}
+/** `df` of the mounted filesystem in KiB, printed by the commands run in the namespace. */
+const DF = 'df -k -P "$MNT" | awk \'NR == 2 { print "size=" $2 }\'';
+const sizeIn = (stdout: string) => [...stdout.matchAll(/^size=(\d+)$/gm)].map((m) => Number(m[1]));
+
+(canRun ? test : test.skip)("a volume grown while no droplet had it (parked): mount_volume grows its ext4 to the device, keeps the data, once", () => {
+    const { device, image } = volume("grown", { "neo4j/data/databases/system/neostore": "the graph\n" });
+    growDevice(device, image, "96M");
+    const r = mountVolume(device, 2, `${DF}; cat "$MNT/neo4j/data/databases/system/neostore"`);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    // Before mounting: checked (e2fsck -f, which resize2fs requires unmounted), then grown.
+    expect(r.stdout).toMatch(new RegExp(`grew the filesystem on ${device} from 33554432 to 100663296 bytes`));
+    // The second run (a re-run of the prepare script), mounted: nothing to grow.
+    expect(r.stdout).toMatch(new RegExp(`the filesystem on ${device} \\(.*\\) already fills it`));
+    const [size] = sizeIn(r.stdout);
+    expect(size).toBeGreaterThan(80 * 1024);
+    expect(r.stdout).toContain("the graph");
+    expect(mkfsCalls().filter((c) => c.includes(device))).toEqual([]);
+});
+
+/** resize2fs grows a mounted ext4 through an ioctl that needs CAP_SYS_RESOURCE (bit 24), which some containers drop. */
+const canResizeOnline = canRun && (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1] ?? "0"}`) & (1n << 24n)) !== 0n;
+if (canRun && !canResizeOnline) console.warn("no CAP_SYS_RESOURCE here (a container): the online grow of a mounted volume is skipped; the droplet's root has it");
+
+(canResizeOnline ? test : test.skip)("a volume grown under a running droplet: the grow script grows the mounted ext4 online, and is a no-op run again", () => {
+    const { device, image } = volume("online", { "ollama/models/blobs/sha256-x": "weights\n" });
+    // Mounted at 32 MiB (mount_volume), then the volume grows, then the stack's command runs (twice: a retried up).
+    const r = mountVolume(device, 1, [DF, `truncate -s 128M '${image}'`, `losetup -c '${device}'`,
+        '"$GROW" "$DEVICE" "$MNT"', '"$GROW" "$DEVICE" "$MNT"', DF, 'cat "$MNT/ollama/models/blobs/sha256-x"'].join("; "));
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    const [before, after] = sizeIn(r.stdout);
+    expect(before).toBeLessThan(33 * 1024);
+    expect(after).toBeGreaterThan(110 * 1024);
+    expect(r.stdout.match(/grew the filesystem/g)).toHaveLength(1);
+    expect(r.stdout).toContain(`the filesystem on ${device} (${path.join(dir, `mnt-${path.basename(device)}`)}) already fills it`);
+    expect(r.stdout).toContain("weights");
+});
+
+(canRun ? test : test.skip)("unmounted and not grown: nothing checked, nothing changed; refused with what to do: another filesystem, one the check cannot fix unattended", () => {
+    const { device, image } = volume("unmounted", { "x": "y\n" });
+    const unchanged = spawnSync(installedGrow, [device, path.join(dir, "never-mounted")], { encoding: "utf8" });
+    expect({ status: unchanged.status, stdout: unchanged.stdout }).toEqual({ status: 0, stdout: `rag-stack-grow-filesystem: the filesystem on ${device} already fills it (33554432 bytes)\n` });
+    const swap = volume("swap-not-ext");
+    const notExt = spawnSync(installedGrow, [swap.device, "/mnt/nowhere"], { encoding: "utf8" });
+    expect(notExt.status).toBe(1);
+    expect(notExt.stderr).toContain(`${swap.device} holds a swap filesystem, not the ext4 the stack formats`);
+    // A grown volume whose root directory is gone: e2fsck -p stops ("RUN fsck MANUALLY", exit 4), so nothing is resized.
+    execFileSync("debugfs", ["-w", "-R", "clri <2>", device], { stdio: "ignore" });
+    growDevice(device, image, "64M");
+    const broken = spawnSync(installedGrow, [device, path.join(dir, "never-mounted")], { encoding: "utf8" });
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(`e2fsck -f -p ${device} (required before growing it unmounted) exited 4: it found problems it does not fix unattended; run e2fsck -f ${device} by hand`);
+    expect(spawnSync(installedGrow, [device], { encoding: "utf8" }).status).toBe(2);
+});
+
+test("the grow script the prepare script runs is this file, installed executable by the user-data", () => {
+    const installed = writeFiles.find((f) => f.path === GROW_INSTALLED);
+    expect(installed?.permissions).toBe("0755");
+    expect(installed?.content).toBe(fs.readFileSync(GROW, "utf8"));
+    expect(writeFiles.find((f) => f.path === PREPARE)?.content).toContain(`GROW_FILESYSTEM=${GROW_INSTALLED}\n`);
+    expect(mountVolumeFunction()).toContain('"$GROW_FILESYSTEM" "$device" "$mount_point" || fail');
 });
 
 test("the function under test is the one the droplet runs (cut from the rendered user-data)", () => {

@@ -279,14 +279,18 @@ test("host.provider existing deploys to an existing engine over ssh and creates 
     expect(existing.result.resources.filter((x) => x.replaceWith.length > 0 || x.deletedWith)).toEqual([]);
 });
 
-test("every Docker resource is replaced with the droplet and not deleted separately when it goes", () => {
+test("every Docker resource is replaced with the droplet and not deleted separately when it goes (the network through its machine label)", () => {
     const droplet = one(DO.droplet);
-    const onDocker = r.result.resources.filter((x) => x.custom && x.type.startsWith("docker:"));
+    const onDocker = r.result.resources.filter((x) => x.custom && x.type.startsWith("docker:") && x.name !== "app-network");
     expect(onDocker.length).toBeGreaterThanOrEqual(10);
     for (const res of onDocker) {
         expect({ name: res.name, replaceWith: res.replaceWith, deletedWith: res.deletedWith })
             .toEqual({ name: res.name, replaceWith: [droplet.urn], deletedWith: droplet.urn });
     }
+    // The network: deleted with the droplet, replaced with it because an input holds its id (tests/unit/prod-stack.test.ts says why).
+    const network = r.named("app-network");
+    expect({ replaceWith: network.replaceWith, deletedWith: network.deletedWith }).toEqual({ replaceWith: [], deletedWith: droplet.urn });
+    expect(network.propertyDependencies?.labels).toEqual([droplet.urn]);
 });
 
 test("a remote script runs as `NAME='value' sh -s` with the file on stdin; values with quotes survive", () => {

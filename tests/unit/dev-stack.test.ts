@@ -111,4 +111,7 @@ test("containers as the Docker provider needs them: replaced whole and delete-fi
     expect(dockerLifecycleProblems(r.result.resources, goDuration)).toEqual([]);
     expect(r.named("app-neo4j", CONTAINER).inputs.destroyGraceSeconds).toBe(60);
     expect(r.named("app-backend", CONTAINER).inputs.destroyGraceSeconds).toBeUndefined();
+    // `docker stop`, a restart and Docker Desktop quitting wait the container's own stop timeout.
+    expect(r.named("app-neo4j", CONTAINER).inputs.stopTimeout).toBe(60);
+    expect(r.named("app-backend", CONTAINER).inputs.stopTimeout).toBe(10);
 });

@@ -3,8 +3,11 @@
  * network as `ollama`, the backend wired to it by alias, nothing of Ollama published.
  */
 import { Rendered, renderStack } from "../../tools/render";
-import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
+import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, NETWORK, networksOf, portsOf } from "./support/containers";
 import { goDuration, STOP_GRACE_SECONDS } from "../../components/docker-lifecycle";
+import { MACHINE_LABEL } from "../../components/hosts/machine-bound";
+import { mockId } from "../../tools/mock-state";
+import { deleteBeforeReplaceCascade, iterationOrders } from "./support/replacement-cascade";
 
 let r: Rendered;
 
@@ -77,4 +80,62 @@ test("containers as the Docker provider needs them: replaced whole and delete-fi
     expect(r.named("ollama-container", CONTAINER).inputs.destroyGraceSeconds).toBe(STOP_GRACE_SECONDS.ollama);
     expect(r.named("proxy-container", CONTAINER).inputs.destroyGraceSeconds).toBe(STOP_GRACE_SECONDS.proxy);
     expect(r.named("app-backend", CONTAINER).inputs.destroyGraceSeconds).toBeUndefined();
+});
+
+test("every container has its own stop timeout, what a park or a replaced droplet (deletedWith: no provider delete) leaves to dockerd", () => {
+    const stopTimeouts = Object.fromEntries(r.ofType(CONTAINER).map((c) => [c.name, c.inputs.stopTimeout]));
+    expect(stopTimeouts).toEqual({
+        "app-neo4j": 60, "app-backend": 10, "app-frontend": 10,
+        "ollama-container": STOP_GRACE_SECONDS.ollama, "proxy-container": STOP_GRACE_SECONDS.proxy,
+    });
+    for (const c of r.ofType(CONTAINER)) expect(c.deletedWith).toBe(r.ofType("digitalocean:index/droplet:Droplet")[0].urn);
+});
+
+describe("a replaced droplet: the app network goes after the containers, on any engine", () => {
+    const droplet = () => r.ofType("digitalocean:index/droplet:Droplet")[0];
+    const network = () => r.named("app-network", NETWORK);
+
+    test("the network is deletedWith the droplet and replaced with it through an input (its machine label), not replaceWith", () => {
+        expect(network().deletedWith).toBe(droplet().urn);
+        expect(network().replaceWith).toEqual([]);
+        expect(network().inputs.labels).toContainEqual({ label: MACHINE_LABEL, value: mockId(droplet().type, droplet().name) });
+        expect(network().propertyDependencies?.labels).toContain(droplet().urn);
+    });
+
+    test("an engine before pulumi/pulumi#23818 deletes every container before the network, whatever order its map gives", () => {
+        const containers = r.ofType(CONTAINER).map((c) => c.urn);
+        expect(containers.length).toBe(5);
+        const replacedWith = r.result.resources.filter((x) => x.replaceWith.includes(droplet().urn)).map((x) => x.urn);
+        for (const order of iterationOrders(replacedWith)) {
+            const deletes = deleteBeforeReplaceCascade(r.result, droplet().urn, () => order);
+            const at = (urn: string) => deletes.indexOf(urn);
+            expect(at(network().urn)).toBeGreaterThanOrEqual(0);
+            for (const c of containers) expect({ container: c, before: at(c) >= 0 && at(c) < at(network().urn) }).toEqual({ container: c, before: true });
+        }
+    });
+});
+
+describe("the droplet's delete (park, replacement, destroy) has minutes for its graceful shutdown", () => {
+    /** Seconds of a Go duration as the engine passes customTimeouts ("10m", "1h30m", "90s"). */
+    const seconds = (d: string) => {
+        const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+        if (!m || d === "") throw new Error(`not a duration: ${d}`);
+        return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+    };
+    const droplet = () => r.ofType("digitalocean:index/droplet:Droplet")[0];
+
+    test("gracefulShutdown, and a delete timeout of minutes instead of the provider's 60 s", () => {
+        expect(droplet().inputs.gracefulShutdown).toBe(true);
+        const timeout = droplet().customTimeouts?.delete;
+        expect(timeout).toBeDefined();
+        // Neo4j's 60 s grace alone fills the provider's default; the destroy wait after it is another fixed 60 s.
+        expect(seconds(String(timeout))).toBeGreaterThanOrEqual(5 * 60);
+    });
+
+    test("it holds the whole shutdown the droplet's own units allow (docker.service's TimeoutStopSec), the fixed 60 s destroy wait and the volume detaches", () => {
+        const userData = String(droplet().inputs.userData);
+        const stopSec = Number(/20-rag-stack-stop\.conf\n(?:.*\n)*?\s+TimeoutStopSec=(\d+)\n/.exec(userData)?.[1]);
+        expect(stopSec).toBeGreaterThan(Math.max(...r.ofType(CONTAINER).map((c) => Number(c.inputs.stopTimeout))) + 5);
+        expect(seconds(String(droplet().customTimeouts?.delete))).toBeGreaterThanOrEqual(stopSec + 60 + 2 * 60);
+    });
 });

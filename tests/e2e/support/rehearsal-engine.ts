@@ -10,19 +10,25 @@
  *   - images: nothing can be pulled here; every container runs the locally built stand-in image,
  *     with a command per role: `ollama serve` (the stand-in Ollama), a backend stub (node: answers
  *     on the backend's port by asking OLLAMA_BASE_URL/api/version), and for Neo4j and the
- *     frontend a busybox sleep loop that stops on SIGTERM (only Neo4j's /data volume matters here);
+ *     frontend a busybox sleep loop that stops on SIGTERM. Neo4j's also plays its store: the
+ *     cypher-shell stand-in (tests/fixtures/neo4j) inside, its password kept on the /data volume
+ *     and set from NEO4J_AUTH only when the volume holds no store yet, as Neo4j does, with the
+ *     system database's directory created (what the password commands look for and check);
  *   - the Ollama container's health check is the rendered command with a 1 s interval (Docker
  *     20.10 runs the first check only after one interval; the rendered 10 s would add 10 s per
  *     create), and `wait` waits for it; Neo4j's is not applied (the stand-in is not Neo4j);
  *   - names get this run's id; a volume without a name gets a generated one per create, as the
  *     provider's auto-naming would;
- *   - a delete is `docker stop -t <destroyGraceSeconds>` then `docker rm -f`, as the provider's;
+ *   - a container gets the rendered stop timeout (`--stop-timeout`); a delete is
+ *     `docker stop -t <destroyGraceSeconds>` then `docker rm -f`, as the provider's;
  *   - outputs the mocks cannot know: the URL the native server printed is given to the commands
- *     that take it (OLLAMA_URL), and container names are this run's.
+ *     that take it (OLLAMA_URL), and container and volume names are this run's, image references
+ *     the stand-in image.
  * Everything created carries the run's label and is removed by `destroy()`, failures included.
  */
 import * as crypto from "crypto";
-import { RenderedResource } from "../../../tools/render";
+import * as path from "path";
+import { PROJECT_ROOT, RenderedResource } from "../../../tools/render";
 import { runCommand } from "../../scripts/support/native";
 import { scriptResults } from "../../../components/ollama/scripts";
 import { docker, E2E_LABEL, RUN_ID } from "./docker-cli";
@@ -54,6 +60,9 @@ export interface RehearsalOptions {
     baseEnv: Record<string, string>;
 }
 
+/** Neo4j's cypher-shell, as the stand-in Neo4j container runs it. */
+const CYPHER_SHELL_STANDIN = path.join(PROJECT_ROOT, "tests", "fixtures", "neo4j", "cypher-shell");
+
 /** The backend stand-in: answers GET / with what OLLAMA_BASE_URL/api/version answers (502 when it cannot). */
 const BACKEND_STUB = [
     "const http = require('http');",
@@ -74,7 +83,7 @@ type ContainerInputs = {
     networksAdvanced?: { name: string; aliases?: string[] }[];
     volumes?: { volumeName?: string; containerPath?: string; hostPath?: string }[];
     ports?: { internal: number; external?: number; ip?: string }[];
-    restart?: string; healthcheck?: Healthcheck; wait?: boolean; waitTimeout?: number; destroyGraceSeconds?: number;
+    restart?: string; healthcheck?: Healthcheck; wait?: boolean; waitTimeout?: number; destroyGraceSeconds?: number; stopTimeout?: number;
     labels?: { label: string; value: string }[];
 };
 
@@ -84,6 +93,8 @@ export class RehearsalEngine {
     private readonly networks = new Map<string, string>();
     private readonly volumes = new Map<string, string>();
     private readonly containers = new Map<string, string>();
+    /** Image references the render pulls (RemoteImage names, which the mocks also give as their IDs). */
+    private readonly images = new Set<string>();
 
     constructor(private readonly o: RehearsalOptions) {}
 
@@ -130,8 +141,10 @@ export class RehearsalEngine {
             case "docker:index/volume:Volume": return this.volume(step);
             case "docker:index/container:Container": return this.container(step);
             case "docker:index/remoteImage:RemoteImage":
-                if (step.op === "create") this.state.set(r.urn, { resource: r });
-                else this.state.delete(r.urn);
+                if (step.op === "create") {
+                    this.state.set(r.urn, { resource: r });
+                    this.images.add(String(r.inputs.name));
+                } else this.state.delete(r.urn);
                 return `${String(r.inputs.name)}: the stand-in image is used (nothing can be pulled here)`;
             default:
                 throw new Error(`the rehearsal cannot execute a ${r.type}`);
@@ -145,7 +158,7 @@ export class RehearsalEngine {
         const serverUrl = scriptResults(this.stdoutOf("ollama-native-server")).url;
         if (env.OLLAMA_URL !== undefined && serverUrl) env.OLLAMA_URL = serverUrl;
         for (const [k, v] of Object.entries(env)) {
-            const real = this.containers.get(v);
+            const real = this.containers.get(v) ?? this.volumes.get(v) ?? (this.images.has(v) ? this.o.image : undefined);
             if (real) env[k] = real;
         }
         return env;
@@ -255,6 +268,8 @@ export class RehearsalEngine {
             }),
             ...(i.ports ?? []).flatMap((p) => ["-p", `${p.ip ? `${p.ip}:` : ""}${p.external ?? ""}:${p.internal}`]),
             ...(i.restart ? ["--restart", i.restart] : []),
+            // Config.StopTimeout, only when set, as the provider creates it (what `docker stop` and dockerd's shutdown wait).
+            ...(i.stopTimeout ? ["--stop-timeout", String(i.stopTimeout)] : []),
         ];
         // Neo4j and the frontend: a process that stops on SIGTERM, as the real servers do (a bare
         // `sleep` as PID 1 ignores it, and a removal would wait out the whole grace period).
@@ -270,6 +285,11 @@ export class RehearsalEngine {
                     "--health-retries", String(h.retries ?? 3), "--health-start-period", h.startPeriod ?? "0s");
                 health = true;
             }
+        } else if (role === "neo4j") {
+            const standin = "/data/.cypher-shell-standin";
+            args.push("-e", `NEO4J_STANDIN_DIR=${standin}`, "-v", `${CYPHER_SHELL_STANDIN}:/usr/local/bin/cypher-shell:ro`);
+            command = ["sh", "-c", `mkdir -p /data/databases/system ${standin}; [ -f ${standin}/password ] || printf '%s' "\${NEO4J_AUTH#*/}" >${standin}/password; ` +
+                "trap 'exit 0' TERM; while :; do sleep 1; done"];
         } else if (role === "backend") {
             const port = i.ports?.[0]?.internal ?? 8000;
             command = ["node", "-e", BACKEND_STUB];

@@ -38,7 +38,8 @@ function goSeconds(text: string): number | undefined {
 
 /**
  * What would make the Docker provider misbehave on a real engine (components/docker-lifecycle.ts):
- * a container without replaceOnChanges ["*"] or deleteBeforeReplace, a health-check duration the
+ * a container without replaceOnChanges ["*"] or deleteBeforeReplace, without its own stop timeout
+ * (or one shorter than the provider's delete grace), a health-check duration the
  * provider reads back in another spelling (a diff on every `up`), a fixed-name network replaced
  * create-before-delete. Empty when all is well.
  */
@@ -47,6 +48,10 @@ export function dockerLifecycleProblems(resources: RenderedResource[], goDuratio
     for (const c of resources.filter((x) => x.type === CONTAINER)) {
         if (!c.deleteBeforeReplace) problems.push(`${c.name}: not deleteBeforeReplace`);
         if (JSON.stringify(c.replaceOnChanges) !== JSON.stringify(["*"])) problems.push(`${c.name}: replaceOnChanges ${JSON.stringify(c.replaceOnChanges)}`);
+        // Its own stop timeout: what `docker stop` and dockerd's shutdown wait, where the provider's delete grace never runs.
+        if (typeof c.inputs.stopTimeout !== "number") problems.push(`${c.name}: no stopTimeout`);
+        const grace = c.inputs.destroyGraceSeconds;
+        if (typeof grace === "number" && grace > Number(c.inputs.stopTimeout)) problems.push(`${c.name}: stopTimeout ${String(c.inputs.stopTimeout)} below its destroyGraceSeconds ${grace}`);
         const health = (c.inputs.healthcheck ?? {}) as Record<string, unknown>;
         for (const key of HEALTH_DURATIONS) {
             const value = health[key];
