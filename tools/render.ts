@@ -43,7 +43,7 @@ export interface RenderedResource {
     replaceOnChanges: string[];
     /** Input paths whose changes the engine ignores (the old value is sent). */
     ignoreChanges?: string[];
-    /** The provider operations' own timeouts, when set (`45m`...). */
+    /** The customTimeouts option, as the engine passes it to the provider (Go durations: `10m`, `45m`). */
     customTimeouts?: { create?: string; update?: string; delete?: string };
     retainOnDelete: boolean;
     /** URNs whose replacement replaces this resource too. */
@@ -52,8 +52,6 @@ export interface RenderedResource {
     deletedWith?: string;
     /** Provider id of an existing resource to adopt (the `import` option). */
     importId?: string;
-    /** The customTimeouts option, as the engine passes it to the provider (Go durations: "10m"). */
-    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 export interface RenderOptions {
@@ -241,10 +239,6 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
             propertyDependencies[key] = v.getUrnsList();
             v.getUrnsList().forEach((u) => dependencies.add(u));
         });
-        const timeouts = req.getCustomtimeouts();
-        const customTimeouts = timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
-            ? Object.fromEntries(Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }).filter(([, v]) => v))
-            : undefined;
         return register(req, (err, res) => {
             if (!err && res) {
                 const urn = (res as { getUrn(): string }).getUrn();
@@ -268,7 +262,6 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
                     replaceWith: req.getReplaceWithList(),
                     deletedWith: req.getDeletedwith() || undefined,
                     importId: req.getImportid() || undefined,
-                    customTimeouts,
                 });
                 requests.set(urn, req);
             }
