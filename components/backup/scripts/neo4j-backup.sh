@@ -72,7 +72,6 @@
 set -eu
 
 TAG=rag-stack-neo4j-backup
-say() { echo "$TAG: $*"; }
 bad_env() { echo "$TAG: $*" >&2; exit 2; }
 
 NEO4J_DATABASES=${NEO4J_DATABASES:-neo4j system}
@@ -116,40 +115,14 @@ DUMPS="$BACKUP_WORK_DIR/dumps"
 LOGS="$BACKUP_WORK_DIR/logs"
 mkdir -p "$LOGS"
 
-# ---- helpers -----------------------------------------------------------------------------------
-now_iso() { date -u '+%Y-%m-%dT%H:%M:%SZ'; }
-now_epoch() { date -u '+%s'; }
-# Milliseconds since the epoch; GNU date knows %N, BSD date (macOS) prints it as "N": whole seconds then.
-now_ms() {
-    t=$(date '+%s%N')
-    case $t in *[!0-9]*) echo $(($(date '+%s') * 1000)) ;; *) echo $((t / 1000000)) ;; esac
-}
-seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
-# A JSON string literal of $1 (backslash, quote, tab and newline escaped; other control bytes dropped).
-json_str() {
-    printf '%s' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037' | LC_ALL=C awk '
-        BEGIN { ORS = ""; printf "\"" }
-        { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, ""); if (NR > 1) printf "\\n"; printf "%s", $0 }
-        END { printf "\"" }'
-}
-json_num_or_null() { case ${1:-} in '' | *[!0-9.]*) echo null ;; *) echo "$1" ;; esac; }
-# write_status FILE JSON: replaced atomically, readable by the health endpoint (no secrets in it).
-write_status() {
-    printf '%s\n' "$2" >"$BACKUP_STATUS_DIR/.$1.tmp" && chmod 0644 "$BACKUP_STATUS_DIR/.$1.tmp" &&
-        mv -f "$BACKUP_STATUS_DIR/.$1.tmp" "$BACKUP_STATUS_DIR/$1"
-}
-# The value of a flat numeric or string field in a one-line JSON object (restic's summary).
-json_field() { printf '%s\n' "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" | head -n 1; }
-sha256_of() {
-    if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d ' ' -f 1; else shasum -a 256 "$1" | cut -d ' ' -f 1; fi
-}
-# Last lines of a log file, on one line, for a message.
-tail_of() { tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' ' ' | sed 's/  */ /g; s/ $//'; }
+# shellcheck source=backup-lib.sh
+. "$(dirname "$0")/backup-lib.sh"
 
 started_at=$(now_iso)
 failure_message=""
 exit_code=0
 neo4j_stopped_by_us=0
+neo4j_auth=""
 was_running=0
 outage=""
 snapshot_id=""
@@ -178,30 +151,6 @@ run_child() {
     return "$rc"
 }
 
-# Creates the Neo4j credentials for cypher-shell from the container's NEO4J_AUTH (user/password,
-# or none), as the official entrypoint reads it; the password never appears on a command line.
-neo4j_auth=""
-read_neo4j_auth() {
-    neo4j_auth=$(docker inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' "$NEO4J_CONTAINER" 2>/dev/null |
-        sed -n 's/^NEO4J_AUTH=//p' | head -n 1)
-}
-cypher() {
-    if [ -z "$neo4j_auth" ] || [ "$neo4j_auth" = none ]; then
-        docker exec "$NEO4J_CONTAINER" cypher-shell --format plain "$1" 2>&1
-    else
-        user=${neo4j_auth%%/*}
-        pass=${neo4j_auth#*/}
-        pass=${pass%/[tT][rR][uU][eE]}
-        NEO4J_USERNAME=$user NEO4J_PASSWORD=$pass docker exec -e NEO4J_USERNAME -e NEO4J_PASSWORD "$NEO4J_CONTAINER" cypher-shell --format plain "$1" 2>&1
-    fi
-}
-count_of() {
-    out=$(cypher "$1") || return 1
-    n=$(printf '%s\n' "$out" | tail -n 1 | tr -d ' \r')
-    case $n in '' | *[!0-9]*) return 1 ;; esac
-    echo "$n"
-}
-
 # Answers: the container's own health-check command (what `up` waits for) when it has a CMD-SHELL
 # one, else `RETURN 1` through cypher-shell. Bounded by NEO4J_START_WAIT.
 wait_answering() {
@@ -210,7 +159,7 @@ wait_answering() {
     while :; do
         if [ -n "$health" ]; then
             if docker exec "$NEO4J_CONTAINER" sh -c "$health" >/dev/null 2>&1; then return 0; fi
-        elif cypher "RETURN 1" >/dev/null 2>&1; then
+        elif cypher "$NEO4J_CONTAINER" "$neo4j_auth" "RETURN 1" >/dev/null 2>&1; then
             return 0
         fi
         [ "$(now_epoch)" -lt "$deadline" ] || return 1
@@ -246,7 +195,7 @@ running_now() {
 record_failure() {
     running=false
     if [ -n "$NEO4J_CONTAINER" ] && running_now; then running=true; fi
-    write_status last-run.json "{\"result\":\"failure\",\"exitCode\":$exit_code,\"startedAt\":\"$started_at\",\"finishedAt\":\"$(now_iso)\",\"finishedEpoch\":$(now_epoch),\"message\":$(json_str "$failure_message"),\"snapshotId\":null,\"outageSeconds\":$(json_num_or_null "$outage"),\"neo4jRunning\":$running}" ||
+    write_status "$BACKUP_STATUS_DIR" last-run.json "{\"result\":\"failure\",\"exitCode\":$exit_code,\"startedAt\":\"$started_at\",\"finishedAt\":\"$(now_iso)\",\"finishedEpoch\":$(now_epoch),\"message\":$(json_str "$failure_message"),\"snapshotId\":null,\"outageSeconds\":$(json_num_or_null "$outage"),\"neo4jRunning\":$running}" ||
         echo "$TAG: could not write $BACKUP_STATUS_DIR/last-run.json" >&2
 }
 
@@ -320,41 +269,7 @@ command -v restic >/dev/null 2>&1 || fail 2 "restic is not installed or not on P
 
 # ---- credentials -------------------------------------------------------------------------------
 step="reading the credentials file"
-[ -f "$BACKUP_CREDENTIALS_FILE" ] || fail 2 "the credentials file $BACKUP_CREDENTIALS_FILE does not exist: it holds RESTIC_PASSWORD (and the S3 keys), mode 0600"
-# shellcheck disable=SC2012 # ls -ln is the portable way (GNU and BSD stat differ)
-set -- "$(ls -ln "$BACKUP_CREDENTIALS_FILE" | awk '{ print $1 }')" "$(ls -ln "$BACKUP_CREDENTIALS_FILE" | awk '{ print $3 }')"
-case $1 in -rw------- | -r-------- | -rw-------. | -r--------. | -rw-------@ | -r--------@) ;;
-    *) fail 2 "the credentials file $BACKUP_CREDENTIALS_FILE has mode $1: it must be readable by its owner only (chmod 600 $BACKUP_CREDENTIALS_FILE)" ;;
-esac
-[ "$2" = "$(id -u)" ] || fail 2 "the credentials file $BACKUP_CREDENTIALS_FILE belongs to uid $2, not to the user running the backup (uid $(id -u)): chown $(id -u) $BACKUP_CREDENTIALS_FILE"
-restic_password="" aws_key="" aws_secret="" line_no=0
-while IFS= read -r line || [ -n "$line" ]; do
-    line_no=$((line_no + 1))
-    line=$(printf '%s' "$line" | tr -d '\r')
-    case $line in
-        '' | '#'*) ;;
-        RESTIC_PASSWORD=*) restic_password=${line#*=} ;;
-        AWS_ACCESS_KEY_ID=*) aws_key=${line#*=} ;;
-        AWS_SECRET_ACCESS_KEY=*) aws_secret=${line#*=} ;;
-        *=*) fail 2 "the credentials file $BACKUP_CREDENTIALS_FILE, line $line_no: unknown key ${line%%=*} (allowed: RESTIC_PASSWORD, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)" ;;
-        *) fail 2 "the credentials file $BACKUP_CREDENTIALS_FILE, line $line_no is not KEY=VALUE" ;;
-    esac
-done <"$BACKUP_CREDENTIALS_FILE"
-[ -n "$restic_password" ] || fail 2 "the credentials file $BACKUP_CREDENTIALS_FILE has no RESTIC_PASSWORD="
-case $RESTIC_REPOSITORY in
-    s3:*) if [ -z "$aws_key" ] || [ -z "$aws_secret" ]; then fail 2 "the credentials file $BACKUP_CREDENTIALS_FILE needs AWS_ACCESS_KEY_ID= and AWS_SECRET_ACCESS_KEY= for the S3 repository $RESTIC_REPOSITORY"; fi ;;
-esac
-
-# restic with the repository and its secrets in its own environment only (a subshell that
-# becomes restic: never on a command line, never in docker's environment).
-restic_env() {
-    RESTIC_PASSWORD=$restic_password AWS_ACCESS_KEY_ID=$aws_key AWS_SECRET_ACCESS_KEY=$aws_secret
-    export RESTIC_REPOSITORY RESTIC_PASSWORD AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-}
-restic_() (
-    restic_env
-    exec restic ${RESTIC_CACERT:+--cacert "$RESTIC_CACERT"} "$@"
-)
+read_credentials
 
 # ---- the repository, before anything is stopped ------------------------------------------------
 step="opening the repository"
@@ -419,13 +334,14 @@ for db in $NEO4J_DATABASES; do [ "$db" = system ] || { count_db=$db; break; }; d
 nodes="" relationships="" counts_json=null
 if [ "$was_running" = 1 ] && [ "$state" = running ]; then
     step="counting the graph"
-    read_neo4j_auth
-    if nodes=$(count_of "MATCH (n) RETURN count(n)") && relationships=$(count_of "MATCH ()-[r]->() RETURN count(r)"); then
+    neo4j_auth=$(container_auth "$NEO4J_CONTAINER")
+    if counts=$(graph_counts "$NEO4J_CONTAINER" "$neo4j_auth"); then
+        nodes=${counts% *} relationships=${counts#* }
         counts_json="{\"nodes\":$nodes,\"relationships\":$relationships,\"database\":\"${count_db:-neo4j}\",\"source\":\"the live graph just before Neo4j was stopped for this backup\"}"
         say "the graph has $nodes nodes and $relationships relationships"
     else
         nodes="" relationships=""
-        say "could not count the graph (cypher-shell: $(cypher 'RETURN 1' | tail -n 1)); the backup goes on, the drill will compare with the live graph instead"
+        say "could not count the graph (cypher-shell: $(cypher "$NEO4J_CONTAINER" "$neo4j_auth" 'RETURN 1' | tail -n 1)); the backup goes on, the drill will compare with the live graph instead"
     fi
 fi
 
@@ -570,7 +486,7 @@ epoch=$(now_epoch)
 tags_json="[\"$BACKUP_TAG\",\"reason:$BACKUP_REASON\"]"
 retention_json="{\"keepDaily\":$BACKUP_KEEP_DAILY,\"keepWeekly\":$BACKUP_KEEP_WEEKLY,\"keepMonthly\":$BACKUP_KEEP_MONTHLY,\"applied\":$retention_applied,\"message\":$(json_str "$retention_message")}"
 duration=$(awk -v a="$(date -u '+%s')" -v s="$stop_began_ms" 'BEGIN { printf "%d", a - s / 1000 }')
-write_status last-success.json "{\"result\":\"success\",\"finishedAt\":\"$finished\",\"finishedEpoch\":$epoch,\"startedAt\":\"$started_at\",\"durationSeconds\":$duration,\"snapshotId\":\"$snapshot_id\",\"snapshotShortId\":\"$(printf '%s' "$snapshot_id" | cut -c 1-8)\",\"host\":\"$BACKUP_HOST\",\"tags\":$tags_json,\"repository\":$(json_str "$RESTIC_REPOSITORY"),\"databases\":[$dbs_json],\"bytesAdded\":$(json_num_or_null "$bytes_added"),\"snapshotBytes\":$(json_num_or_null "$snapshot_bytes"),\"files\":$(json_num_or_null "$files"),\"outageSeconds\":$(json_num_or_null "$outage"),\"counts\":$counts_json,\"retention\":$retention_json,\"repositoryBytes\":$(json_num_or_null "$repository_bytes"),\"snapshotCount\":$(json_num_or_null "$snapshot_count")}" ||
+write_status "$BACKUP_STATUS_DIR" last-success.json "{\"result\":\"success\",\"finishedAt\":\"$finished\",\"finishedEpoch\":$epoch,\"startedAt\":\"$started_at\",\"durationSeconds\":$duration,\"snapshotId\":\"$snapshot_id\",\"snapshotShortId\":\"$(printf '%s' "$snapshot_id" | cut -c 1-8)\",\"host\":\"$BACKUP_HOST\",\"tags\":$tags_json,\"repository\":$(json_str "$RESTIC_REPOSITORY"),\"databases\":[$dbs_json],\"bytesAdded\":$(json_num_or_null "$bytes_added"),\"snapshotBytes\":$(json_num_or_null "$snapshot_bytes"),\"files\":$(json_num_or_null "$files"),\"outageSeconds\":$(json_num_or_null "$outage"),\"counts\":$counts_json,\"retention\":$retention_json,\"repositoryBytes\":$(json_num_or_null "$repository_bytes"),\"snapshotCount\":$(json_num_or_null "$snapshot_count")}" ||
     fail 1 "the snapshot $snapshot_id is good but $BACKUP_STATUS_DIR/last-success.json could not be written"
 
 final=0 message="backup $snapshot_id done"
@@ -578,6 +494,6 @@ if [ "$retention_applied" = false ]; then final=4 message="backup $snapshot_id d
 if [ "$neo4j_start_wait_failed" = 1 ]; then final=5 message="backup $snapshot_id done, but $NEO4J_CONTAINER did not answer within ${NEO4J_START_WAIT} s after it was started again: look at docker logs $NEO4J_CONTAINER"; fi
 running=false
 if running_now; then running=true; fi
-write_status last-run.json "{\"result\":\"success\",\"exitCode\":$final,\"startedAt\":\"$started_at\",\"finishedAt\":\"$finished\",\"finishedEpoch\":$epoch,\"message\":$(json_str "$message"),\"snapshotId\":\"$snapshot_id\",\"outageSeconds\":$(json_num_or_null "$outage"),\"neo4jRunning\":$running}" || true
+write_status "$BACKUP_STATUS_DIR" last-run.json "{\"result\":\"success\",\"exitCode\":$final,\"startedAt\":\"$started_at\",\"finishedAt\":\"$finished\",\"finishedEpoch\":$epoch,\"message\":$(json_str "$message"),\"snapshotId\":\"$snapshot_id\",\"outageSeconds\":$(json_num_or_null "$outage"),\"neo4jRunning\":$running}" || true
 if [ "$final" -eq 0 ]; then say "$message"; else echo "$TAG: $message" >&2; fi
 exit "$final"
