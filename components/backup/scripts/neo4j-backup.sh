@@ -30,7 +30,7 @@
 #                      host, tags, repository, databases, bytesAdded (new data restic stored),
 #                      snapshotBytes (size of the dumps), files, outageSeconds (null when Neo4j
 #                      was not running), counts {nodes, relationships, source} (null when unknown),
-#                      retention {keepDaily, keepWeekly, keepMonthly, applied, message},
+#                      retention {keepWithin, keepDaily, keepWeekly, keepMonthly, applied, message},
 #                      repositoryBytes and snapshotCount (null when restic stats failed)
 #   last-run.json      every run that got past the environment checks: result "success" or
 #                      "failure", exitCode, finishedAt, finishedEpoch, startedAt, message (the
@@ -55,7 +55,10 @@
 #                        user running the job (required)
 #   RESTIC_CACERT        PEM file of a CA to trust for the repository's TLS (optional; tests)
 #   BACKUP_STATUS_DIR    absolute directory for the status files (required)
-#   BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY, BACKUP_KEEP_MONTHLY  retention (default 7, 4, 6)
+#   BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY, BACKUP_KEEP_MONTHLY  retention (default 7, 4, 6): one
+#                        snapshot per day, week, month
+#   BACKUP_KEEP_WITHIN   also keep every snapshot this recent (restic duration, default 2d; none
+#                        turns it off): a manual or pre-upgrade backup is not forgotten the same day
 #   BACKUP_HOST          restic --host: a name that outlives the machine, e.g. the stack's (default: hostname)
 #   BACKUP_TAG           restic tag of these snapshots (default rag-stack-neo4j)
 #   BACKUP_REASON        why it runs: timer, manual, pre-upgrade (default manual; tag reason:<it>)
@@ -80,6 +83,7 @@ NEO4J_START_WAIT=${NEO4J_START_WAIT:-180}
 BACKUP_KEEP_DAILY=${BACKUP_KEEP_DAILY:-7}
 BACKUP_KEEP_WEEKLY=${BACKUP_KEEP_WEEKLY:-4}
 BACKUP_KEEP_MONTHLY=${BACKUP_KEEP_MONTHLY:-6}
+BACKUP_KEEP_WITHIN=${BACKUP_KEEP_WITHIN:-2d}
 BACKUP_TAG=${BACKUP_TAG:-rag-stack-neo4j}
 BACKUP_REASON=${BACKUP_REASON:-manual}
 BACKUP_FREE_PERCENT=${BACKUP_FREE_PERCENT:-100}
@@ -97,6 +101,11 @@ for n in "$NEO4J_STOP_TIMEOUT" "$NEO4J_START_WAIT" "$BACKUP_KEEP_DAILY" "$BACKUP
     case $n in '' | *[!0-9]*) bad_env "NEO4J_STOP_TIMEOUT, NEO4J_START_WAIT, BACKUP_KEEP_* and BACKUP_FREE_PERCENT must be whole numbers (got '$n')" ;; esac
 done
 [ $((BACKUP_KEEP_DAILY + BACKUP_KEEP_WEEKLY + BACKUP_KEEP_MONTHLY)) -ge 1 ] || bad_env "BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY and BACKUP_KEEP_MONTHLY are all 0: that retention would forget every backup"
+case $BACKUP_KEEP_WITHIN in
+    none) keep_within="" ;;
+    *[!0-9ymdh]* | [!0-9]* | *[0-9]) bad_env "BACKUP_KEEP_WITHIN must be a restic duration like 2d, 36h or 1m15d, or none (got '$BACKUP_KEEP_WITHIN')" ;;
+    *) keep_within=$BACKUP_KEEP_WITHIN ;;
+esac
 [ -n "$NEO4J_DATABASES" ] || bad_env "NEO4J_DATABASES must name at least one database"
 for db in $NEO4J_DATABASES; do
     case $db in *[!A-Za-z0-9._-]* | [!A-Za-z0-9]*) bad_env "NEO4J_DATABASES: '$db' is not a database name" ;; esac
@@ -465,14 +474,14 @@ done
 # ---- retention -----------------------------------------------------------------------------------
 step="applying retention"
 retention_applied=true retention_message="kept per policy"
-if ! out=$(restic_ forget --host "$BACKUP_HOST" --tag "$BACKUP_TAG" --group-by host \
+if ! out=$(restic_ forget --host "$BACKUP_HOST" --tag "$BACKUP_TAG" --group-by host ${keep_within:+--keep-within "$keep_within"} \
     --keep-daily "$BACKUP_KEEP_DAILY" --keep-weekly "$BACKUP_KEEP_WEEKLY" --keep-monthly "$BACKUP_KEEP_MONTHLY" --prune 2>&1); then
     retention_applied=false
     retention_message="restic forget --prune failed: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"
     echo "$TAG: $retention_message" >&2
 else
     removed=$(printf '%s\n' "$out" | sed -n 's/^remove \([0-9][0-9]*\) snapshots.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
-    retention_message="forgot $removed snapshot(s) outside daily $BACKUP_KEEP_DAILY, weekly $BACKUP_KEEP_WEEKLY, monthly $BACKUP_KEEP_MONTHLY"
+    retention_message="forgot $removed snapshot(s) outside ${keep_within:+all within $keep_within, }daily $BACKUP_KEEP_DAILY, weekly $BACKUP_KEEP_WEEKLY, monthly $BACKUP_KEEP_MONTHLY"
     say "retention: $retention_message"
 fi
 stats=$(restic_ stats --json --mode raw-data 2>/dev/null | tail -n 1 || true)
@@ -484,7 +493,7 @@ step="recording the result"
 finished=$(now_iso)
 epoch=$(now_epoch)
 tags_json="[\"$BACKUP_TAG\",\"reason:$BACKUP_REASON\"]"
-retention_json="{\"keepDaily\":$BACKUP_KEEP_DAILY,\"keepWeekly\":$BACKUP_KEEP_WEEKLY,\"keepMonthly\":$BACKUP_KEEP_MONTHLY,\"applied\":$retention_applied,\"message\":$(json_str "$retention_message")}"
+retention_json="{\"keepWithin\":$(if [ -n "$keep_within" ]; then json_str "$keep_within"; else echo null; fi),\"keepDaily\":$BACKUP_KEEP_DAILY,\"keepWeekly\":$BACKUP_KEEP_WEEKLY,\"keepMonthly\":$BACKUP_KEEP_MONTHLY,\"applied\":$retention_applied,\"message\":$(json_str "$retention_message")}"
 duration=$(awk -v a="$(date -u '+%s')" -v s="$stop_began_ms" 'BEGIN { printf "%d", a - s / 1000 }')
 write_status "$BACKUP_STATUS_DIR" last-success.json "{\"result\":\"success\",\"finishedAt\":\"$finished\",\"finishedEpoch\":$epoch,\"startedAt\":\"$started_at\",\"durationSeconds\":$duration,\"snapshotId\":\"$snapshot_id\",\"snapshotShortId\":\"$(printf '%s' "$snapshot_id" | cut -c 1-8)\",\"host\":\"$BACKUP_HOST\",\"tags\":$tags_json,\"repository\":$(json_str "$RESTIC_REPOSITORY"),\"databases\":[$dbs_json],\"bytesAdded\":$(json_num_or_null "$bytes_added"),\"snapshotBytes\":$(json_num_or_null "$snapshot_bytes"),\"files\":$(json_num_or_null "$files"),\"outageSeconds\":$(json_num_or_null "$outage"),\"counts\":$counts_json,\"retention\":$retention_json,\"repositoryBytes\":$(json_num_or_null "$repository_bytes"),\"snapshotCount\":$(json_num_or_null "$snapshot_count")}" ||
     fail 1 "the snapshot $snapshot_id is good but $BACKUP_STATUS_DIR/last-success.json could not be written"
