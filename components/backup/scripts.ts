@@ -71,7 +71,8 @@ export interface BackupServiceSettings {
     /** restic duration (2d, 36h, 1m15d) or "none". */
     keepWithin?: string;
     stopTimeoutSeconds?: number;
-    /** TimeoutStartSec in minutes: long enough for a first upload of the whole graph. */
+    /** TimeoutStartSec in minutes: long enough for a first upload of the whole graph; the script
+     * stops a stuck upload 10 minutes before (BACKUP_UPLOAD_TIMEOUT), so the failure is recorded. */
     timeoutMinutes?: number;
     /** The installed backup script (default BACKUP_INSTALL_DIR/neo4j-backup.sh). */
     scriptPath?: string;
@@ -149,6 +150,7 @@ export function renderBackupService(s: BackupServiceSettings): string {
     const keepDaily = s.keepDaily ?? BACKUP_DEFAULTS.keepDaily;
     const keepWeekly = s.keepWeekly ?? BACKUP_DEFAULTS.keepWeekly;
     const keepMonthly = s.keepMonthly ?? BACKUP_DEFAULTS.keepMonthly;
+    const timeoutMinutes = s.timeoutMinutes ?? BACKUP_DEFAULTS.timeoutMinutes;
     const values = {
         neo4jContainer: c.name("neo4jContainer", s.neo4jContainer),
         neo4jData: c.nameOrAbsolute("neo4jData", s.neo4jData),
@@ -162,7 +164,8 @@ export function renderBackupService(s: BackupServiceSettings): string {
         keepMonthly: c.integer("keepMonthly", keepMonthly, 0, 1200),
         keepWithin: c.duration("keepWithin", s.keepWithin ?? BACKUP_DEFAULTS.keepWithin),
         stopTimeoutSeconds: c.integer("stopTimeoutSeconds", s.stopTimeoutSeconds ?? BACKUP_DEFAULTS.stopTimeoutSeconds, 10, 3600),
-        timeoutMinutes: c.integer("timeoutMinutes", s.timeoutMinutes ?? BACKUP_DEFAULTS.timeoutMinutes, 10, 2880),
+        timeoutMinutes: c.integer("timeoutMinutes", timeoutMinutes, 20, 2880),
+        uploadTimeoutSeconds: String(Math.max(600, (timeoutMinutes - 10) * 60)),
         scriptPath: c.absolute("scriptPath", s.scriptPath ?? `${BACKUP_INSTALL_DIR}/neo4j-backup.sh`),
     };
     if (keepDaily + keepWeekly + keepMonthly < 1) {

@@ -170,7 +170,7 @@ test("the drill restores the latest backup, starts a throwaway Neo4j, finds the 
     await expectRunningAndAnswering(neo4j);
 });
 
-test("the drill fails, says so and records it, when the restored graph is not what the backup recorded", async () => {
+test("the drill fails, says so and records it, when the restored graph is not what the backup recorded; the restore refuses a damaged dump", async () => {
     // A snapshot whose description claims other counts than its dumps hold (as a backup of the wrong store would).
     const tree = path.join(rig.tmp, "forged");
     expect(rig.restic(["restore", "latest", "--host", rig.host, "--target", tree]).status).toBe(0);
@@ -184,8 +184,17 @@ test("the drill fails, says so and records it, when the restored graph is not wh
     expect(r.stderr).toMatch(/the restored graph has \d+ nodes and \d+ relationships, the counts recorded from the live graph when this backup was made had 999999/);
     expect(rig.status("last-drill.json")).toMatchObject({ result: "failure", comparedWith: "backup", expected: { nodes: 999_999 } });
     expect(docker(["volume", "ls", "--filter", "label=rag-stack.drill", "--filter", `label=${E2E_LABEL}=${RUN_ID}`, "-q"])).toBe("");
-    // Forget the forged snapshot so "latest" is a real backup again.
+    // A dump that is not what the backup recorded (sha256) is refused by the restore before anything is loaded.
+    fs.appendFileSync(path.join(dumps, "neo4j.dump"), "damage");
+    expect(rig.restic(["backup", "--host", rig.host, "--tag", "rag-stack-neo4j", dumps]).status).toBe(0);
+    const target = `rag-stack-e2e-damaged-${RUN_ID}`;
+    const restore = await rig.run(RESTORE, rig.env(neo4j, { RESTORE_TARGET: target, ...labels }));
+    expect(restore.status).toBe(1);
+    expect(restore.stderr).toMatch(/neo4j\.dump from snapshot [0-9a-f]{64} has sha256 [0-9a-f]{64}, the backup recorded [0-9a-f]{64}: the copy is damaged; try an older snapshot/);
+    expect(docker(["volume", "ls", "-q", "--filter", `name=${target}`])).toBe("");
+    // Forget the forged snapshots so "latest" is a real backup again.
     const forged = rig.snapshots().filter((s) => s.paths[0] === dumps).map((s) => s.id);
+    expect(forged).toHaveLength(2);
     expect(rig.restic(["forget", ...forged]).status).toBe(0);
 });
 

@@ -92,6 +92,7 @@ describe("the units", () => {
         expect(unit).toContain(`ExecStart=${BACKUP_INSTALL_DIR}/neo4j-backup.sh\n`);
         expect(unit).toMatch(/\nType=oneshot\n/);
         expect(unit).toMatch(/\nTimeoutStartSec=360min\n/);
+        expect(unit).toContain("Environment=BACKUP_UPLOAD_TIMEOUT=21000\n");
         expect(unit).toMatch(/\nNice=19\n/);
         expect(unit).toMatch(/\nIOSchedulingClass=idle\n/);
         expect(unit).toMatch(/\nKillMode=mixed\n/);

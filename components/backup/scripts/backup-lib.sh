@@ -124,13 +124,15 @@ resolve_snapshot() {
 }
 
 # ---- Docker ---------------------------------------------------------------------------------------
-# prepare_for_neo4j IMAGE DIR: hands the host directory DIR to the image's neo4j user, mode 0700.
+# prepare_for_neo4j IMAGE DIR: hands the host directory DIR to the image's neo4j user, mode 0700
+# (where the engine cannot chown a host directory, as Docker Desktop's file sharing may not, it
+# is left as it is: there every container user may read it).
 # The image's entrypoint runs neo4j-admin as that user and fixes only /data's ownership
 # (neo4j/docker-neo4j, neo4j-5.26.26, docker-image-src/5/coredb/docker-entrypoint.sh), and dump
 # directories must not be world-readable (operations manual 5.26, "Back up an offline database").
 prepare_for_neo4j() {
     if ! out=$(docker run --rm --network none --user 0:0 --entrypoint sh -v "$2:/backups" "$1" \
-        -c 'chown -R neo4j:neo4j /backups && chmod 0700 /backups' 2>&1); then
+        -c 'chown -R neo4j:neo4j /backups 2>/dev/null; chmod 0700 /backups 2>/dev/null; true' 2>&1); then
         fail 1 "handing $2 to the neo4j user of $1 failed: $out"
     fi
 }

@@ -48,7 +48,8 @@
 #   NEO4J_DATABASES      databases to dump (default "neo4j system")
 #   NEO4J_STOP_TIMEOUT   seconds Neo4j gets to shut down before Docker kills it (default 60)
 #   NEO4J_START_WAIT     seconds to wait until Neo4j answers again after the start (default 180)
-#   BACKUP_WORK_DIR      absolute directory for the dumps and the lock (required; created 0700)
+#   BACKUP_WORK_DIR      absolute directory for the dumps and the lock (required; created 0700; on
+#                        a Mac, one that Docker Desktop shares, such as under the home directory)
 #   RESTIC_REPOSITORY    s3:https://<endpoint>/<bucket>/<prefix> (prod) or a local path (dev) (required)
 #   BACKUP_CREDENTIALS_FILE  file of KEY=VALUE lines: RESTIC_PASSWORD (always), AWS_ACCESS_KEY_ID and
 #                        AWS_SECRET_ACCESS_KEY (s3: repositories); mode 0600 or 0400, owned by the
@@ -64,6 +65,9 @@
 #   BACKUP_REASON        why it runs: timer, manual, pre-upgrade (default manual; tag reason:<it>)
 #   BACKUP_FREE_PERCENT  free space needed in BACKUP_WORK_DIR before Neo4j is stopped, in percent
 #                        of the store's size (default 100; 0 skips the check)
+#   BACKUP_UPLOAD_TIMEOUT  seconds the upload may take before restic is stopped and the run fails
+#                        (default 0: no limit but the unit's TimeoutStartSec). restic retries a
+#                        lost connection for many minutes before it gives up by itself.
 #   BACKUP_KEEP_DUMPS    1 keeps the dumps in BACKUP_WORK_DIR/dumps after the upload (default: removed)
 #   DOCKER_HOST          as for the docker CLI (unset on the droplet: the local engine)
 # Exit codes: 0 backup made and recorded; 1 the backup failed (nothing recorded as good; Neo4j
@@ -88,6 +92,7 @@ BACKUP_TAG=${BACKUP_TAG:-rag-stack-neo4j}
 BACKUP_REASON=${BACKUP_REASON:-manual}
 BACKUP_FREE_PERCENT=${BACKUP_FREE_PERCENT:-100}
 BACKUP_KEEP_DUMPS=${BACKUP_KEEP_DUMPS:-0}
+BACKUP_UPLOAD_TIMEOUT=${BACKUP_UPLOAD_TIMEOUT:-0}
 
 # ---- environment -------------------------------------------------------------------------------
 [ -n "${NEO4J_CONTAINER:-}" ] || bad_env "NEO4J_CONTAINER must name the Neo4j container"
@@ -97,8 +102,8 @@ case ${BACKUP_WORK_DIR:-} in /*) ;; *) bad_env "BACKUP_WORK_DIR must be an absol
 case ${BACKUP_STATUS_DIR:-} in /*) ;; *) bad_env "BACKUP_STATUS_DIR must be an absolute directory (got '${BACKUP_STATUS_DIR:-}')" ;; esac
 case $NEO4J_CONTAINER in [A-Za-z0-9]*) ;; *) bad_env "NEO4J_CONTAINER must be a container name (got '$NEO4J_CONTAINER')" ;; esac
 case $NEO4J_CONTAINER in *[!A-Za-z0-9_.-]*) bad_env "NEO4J_CONTAINER must be a container name (got '$NEO4J_CONTAINER')" ;; esac
-for n in "$NEO4J_STOP_TIMEOUT" "$NEO4J_START_WAIT" "$BACKUP_KEEP_DAILY" "$BACKUP_KEEP_WEEKLY" "$BACKUP_KEEP_MONTHLY" "$BACKUP_FREE_PERCENT"; do
-    case $n in '' | *[!0-9]*) bad_env "NEO4J_STOP_TIMEOUT, NEO4J_START_WAIT, BACKUP_KEEP_* and BACKUP_FREE_PERCENT must be whole numbers (got '$n')" ;; esac
+for n in "$NEO4J_STOP_TIMEOUT" "$NEO4J_START_WAIT" "$BACKUP_KEEP_DAILY" "$BACKUP_KEEP_WEEKLY" "$BACKUP_KEEP_MONTHLY" "$BACKUP_FREE_PERCENT" "$BACKUP_UPLOAD_TIMEOUT"; do
+    case $n in '' | *[!0-9]*) bad_env "NEO4J_STOP_TIMEOUT, NEO4J_START_WAIT, BACKUP_KEEP_*, BACKUP_FREE_PERCENT and BACKUP_UPLOAD_TIMEOUT must be whole numbers (got '$n')" ;; esac
 done
 [ $((BACKUP_KEEP_DAILY + BACKUP_KEEP_WEEKLY + BACKUP_KEEP_MONTHLY)) -ge 1 ] || bad_env "BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY and BACKUP_KEEP_MONTHLY are all 0: that retention would forget every backup"
 case $BACKUP_KEEP_WITHIN in
@@ -136,6 +141,7 @@ was_running=0
 outage=""
 snapshot_id=""
 child=""
+watchdog=""
 dump_container="rag-stack-neo4j-dump-$$"
 lock_dir=""
 
@@ -214,6 +220,7 @@ on_exit() {
     set +e
     trap - EXIT INT TERM HUP
     [ -z "$child" ] || kill "$child" 2>/dev/null
+    [ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null
     if [ "$neo4j_stopped_by_us" = 1 ]; then
         say "starting Neo4j again after the failure"
         if ! start_neo4j_again; then
@@ -358,13 +365,19 @@ fi
 step="preparing the dump directory"
 rm -rf "$DUMPS"
 mkdir -p "$DUMPS"
-# The image's entrypoint runs neo4j-admin as its neo4j user and fixes only /data's ownership, so
-# the dump directory is handed to that user first (a root-run shell in the same image), and the
-# store's size is measured, while Neo4j still runs. Dump directories must not be world-readable
-# (operations manual 5.26, "Back up an offline database").
+# The image's entrypoint runs neo4j-admin as its neo4j user and fixes only /data's ownership
+# (neo4j/docker-neo4j, neo4j-5.26.26, docker-image-src/5/coredb/docker-entrypoint.sh), so the dump
+# directory is handed to that user first (a root shell in the same image; where the engine cannot
+# chown a host directory, as Docker Desktop's file sharing may not, it is only checked), and the
+# store's size is measured, all while Neo4j still runs. Dump directories must not be
+# world-readable (operations manual 5.26, "Back up an offline database").
 if ! sizes=$(docker run --rm --network none --user 0:0 --entrypoint sh -v "$data:/data:ro" -v "$DUMPS:/backups" "$image" \
-    -c 'chown neo4j:neo4j /backups && chmod 0700 /backups && du -sk /data/databases /data/transactions 2>/dev/null | awk "{ s += \$1 } END { print s + 0 }"' 2>&1); then
+    -c 'chown neo4j:neo4j /backups 2>/dev/null; chmod 0700 /backups 2>/dev/null; du -sk /data/databases /data/transactions 2>/dev/null | awk "{ s += \$1 } END { print s + 0 }"' 2>&1); then
     fail 1 "preparing the dump directory with $image_ref failed: $sizes"
+fi
+# Through the image's entrypoint, as neo4j-admin will run: can its user write there?
+if ! probe=$(docker run --rm --network none -v "$DUMPS:/backups" "$image" sh -c ': >/backups/.write-probe && rm -f /backups/.write-probe' 2>&1); then
+    fail 1 "the neo4j user of $image_ref cannot write the dump directory $DUMPS ($(printf '%s' "$probe" | tail -n 1)): give it to uid 7474 or point BACKUP_WORK_DIR elsewhere; Neo4j was not stopped"
 fi
 store_kb=$(printf '%s\n' "$sizes" | tail -n 1)
 case $store_kb in '' | *[!0-9]*) fail 1 "could not measure the store in $data: $sizes" ;; esac
@@ -437,11 +450,30 @@ rc=0
     exec restic ${RESTIC_CACERT:+--cacert "$RESTIC_CACERT"} backup --json --host "$BACKUP_HOST" --tag "$BACKUP_TAG" --tag "reason:$BACKUP_REASON" "$DUMPS"
 ) >"$LOGS/restic-backup.json" 2>"$LOGS/restic-backup.err" &
 child=$!
+# The upload's deadline: a watchdog that stops restic (its own SIGTERM handling removes its lock).
+timed_out="$LOGS/upload-timed-out"
+rm -f "$timed_out"
+watchdog=""
+if [ "$BACKUP_UPLOAD_TIMEOUT" -gt 0 ]; then
+    (
+        trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+        sleep "$BACKUP_UPLOAD_TIMEOUT" &
+        nap=$!
+        wait "$nap"
+        : >"$timed_out"
+        kill "$child" 2>/dev/null
+    ) 9>&- &
+    watchdog=$!
+fi
 set +e
 wait "$child"
 rc=$?
 set -e
 child=""
+[ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null || true
+if [ -e "$timed_out" ]; then
+    fail 1 "the upload to $RESTIC_REPOSITORY did not finish within BACKUP_UPLOAD_TIMEOUT=${BACKUP_UPLOAD_TIMEOUT} s and was stopped (restic's last words: $(grep -v '^$' "$LOGS/restic-backup.err" | tail -n 1 | cut -c 1-300)). No snapshot was written, so nothing counts as a backup; check the network and the bucket. The next run reuses what was sent"
+fi
 summary=$(grep '"message_type":"summary"' "$LOGS/restic-backup.json" | tail -n 1 || true)
 snapshot_id=$(json_field "$summary" snapshot_id)
 if [ "$rc" -eq 3 ]; then
