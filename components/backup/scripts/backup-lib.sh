@@ -114,12 +114,12 @@ resolve_snapshot() {
         case $1 in *[!0-9a-f]*) fail 2 "RESTORE_SNAPSHOT must be latest or a snapshot id (hex), got '$1'" ;; esac
         list=$(restic_ snapshots --json "$1" 2>&1) || fail 1 "there is no snapshot $1 in $RESTIC_REPOSITORY: $(last_lines "$list") (list them: restic snapshots)"
     fi
-    # One JSON array; the newest snapshot last. Each object: time, tree, paths [..], hostname, ..., id.
-    snapshot_id=$(printf '%s\n' "$list" | tr '{' '\n' | sed -n 's/.*"id":"\([0-9a-f]\{64\}\)".*/\1/p' | tail -n 1)
+    # One JSON array, oldest first; with --latest 1 (or an id) one snapshot. Fields are taken by
+    # their keys, not by position (newer restic adds a nested "summary" object).
+    snapshot_id=$(printf '%s\n' "$list" | grep -o '"id":"[0-9a-f]\{64\}"' | tail -n 1 | cut -d '"' -f 4)
     [ -n "$snapshot_id" ] || fail 1 "no snapshot of host $2 with tag $3 in $RESTIC_REPOSITORY (is this the right BACKUP_HOST? list them: restic snapshots)"
-    entry=$(printf '%s\n' "$list" | tr '{' '\n' | grep "\"id\":\"$snapshot_id\"")
-    snapshot_time=$(printf '%s\n' "$entry" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p')
-    snapshot_path=$(printf '%s\n' "$entry" | sed -n 's/.*"paths":\["\([^"]*\)".*/\1/p')
+    snapshot_time=$(printf '%s\n' "$list" | grep -o '"time":"[^"]*"' | tail -n 1 | cut -d '"' -f 4)
+    snapshot_path=$(printf '%s\n' "$list" | grep -o '"paths":\["[^"]*"' | tail -n 1 | cut -d '"' -f 4)
     [ -n "$snapshot_path" ] || fail 1 "snapshot $snapshot_id names no path: it was not made by the backup job"
 }
 
