@@ -156,6 +156,8 @@ export class BackupRig {
 
     /** sha256 of every store file (not the locks), read from the volume by a throwaway container. */
     storeChecksums(volume: string): string {
+        // `docker run -v name:...` would create a missing volume (unlabelled, so never cleaned up).
+        docker(["volume", "inspect", volume]);
         return docker(["run", "--rm", "--network", "none", "--label", `${E2E_LABEL}=${RUN_ID}`, "--entrypoint", "sh", "-v", `${volume}:/data:ro`, this.image,
             "-c", "cd /data && find databases transactions -type f ! -name database_lock ! -name store_lock | sort | xargs sha256sum"], 300_000);
     }
