@@ -46,6 +46,14 @@ export interface RenderedResource {
     deletedWith?: string;
     /** Provider id of an existing resource to adopt (the `import` option). */
     importId?: string;
+    /** Input properties whose changes the engine ignores (the `ignoreChanges` option). */
+    ignoreChanges?: string[];
+}
+
+/** A provider function the program called (an invoke), with its arguments. */
+export interface RenderedInvoke {
+    token: string;
+    args: Record<string, unknown>;
 }
 
 export interface RenderOptions {
@@ -67,6 +75,14 @@ export interface RenderOptions {
      * machine; pass `linux` to see what a real run there says.
      */
     platform?: NodeJS.Platform;
+    /**
+     * The render of the state before this `up`: a resource with `ignoreChanges` then gets the previous
+     * inputs for those properties, as the engine sends the provider (pulumi/pulumi v3.248.0
+     * pkg/resource/deploy/step_generator.go processIgnoreChanges: the ignored inputs are reset to the
+     * old ones whenever the resource exists), so its outputs, and what depends on them, are the old ones.
+     * Top-level properties only.
+     */
+    previous?: RenderResult;
 }
 
 export interface RenderResult {
@@ -77,6 +93,8 @@ export interface RenderResult {
     secretOutputs: string[];
     /** Values only the mocks invent (ids, addresses, digests): a real deployment has others. Sorted. */
     invented: string[];
+    /** Provider functions the program called, in order (they run at every preview and `up`). */
+    invokes?: RenderedInvoke[];
 }
 
 /** Placeholder rendered for secret config whose value the test or tool did not provide. */
@@ -89,9 +107,12 @@ type RegisterRequest = {
     getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
     getDependenciesList(): string[]; getProvider(): string; getProtect(): boolean;
     getDeletebeforereplace(): boolean; getRetainondelete(): boolean; getReplaceonchangesList(): string[];
-    getReplaceWithList(): string[]; getDeletedwith(): string; getImportid(): string;
+    getReplaceWithList(): string[]; getDeletedwith(): string; getImportid(): string; getIgnorechangesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+    getObject(): ProtoStruct | undefined; setObject(value: ProtoStruct): void;
 };
+type ProtoStruct = { toJavaScript(): Record<string, unknown> };
+type StructClass = { fromJavaScript(value: Record<string, unknown>): ProtoStruct };
 type Monitor = { registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void> };
 type RuntimeInternals = { getMonitor(): Monitor | undefined; waitForRPCs(): Promise<void> };
 
@@ -194,6 +215,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     const resources: RenderedResource[] = [];
+    const invokes: RenderedInvoke[] = [];
     const invented = new Set<string>();
     await pulumi.runtime.setMocks({
         newResource: (args: pulumi.runtime.MockResourceArgs) => {
@@ -201,7 +223,10 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
             for (const value of inventedValues(id, args.type, args.name, args.inputs)) invented.add(value);
             return { id, state: { ...args.inputs, ...mockState(args.type, args.name, args.inputs) } };
         },
-        call: (args: pulumi.runtime.MockCallArgs) => mockCall(args.token, args.inputs),
+        call: (args: pulumi.runtime.MockCallArgs) => {
+            invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
+            return mockCall(args.token, args.inputs);
+        },
     }, PROJECT, options.stack, false);
 
     const internals = pulumi.runtime as unknown as RuntimeInternals;
@@ -211,6 +236,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     const register = monitor.registerResource.bind(monitor);
     const requests = new Map<string, RegisterRequest>();
     monitor.registerResource = async (req, cb) => {
+        if (options.previous) applyIgnoreChanges(req, options.previous);
         const dependencies = new Set(req.getDependenciesList());
         req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => dependencies.add(u)));
         return register(req, (err, res) => {
@@ -233,6 +259,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
                     replaceWith: req.getReplaceWithList(),
                     deletedWith: req.getDeletedwith() || undefined,
                     importId: req.getImportid() || undefined,
+                    ignoreChanges: req.getIgnorechangesList(),
                 });
                 requests.set(urn, req);
             }
@@ -261,7 +288,23 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
         resource.inputs = unwrapSecrets(rpc.deserializeProperties(req.getObject()), "", paths) as Record<string, unknown>;
         resource.secretPaths = paths;
     }
-    return { stack: options.stack, resources, outputs, secretOutputs, invented: [...invented].sort() };
+    return { stack: options.stack, resources, outputs, secretOutputs, invented: [...invented].sort(), invokes };
+}
+
+/** The engine's ignoreChanges: the ignored top-level inputs of a resource in `previous` get their old values (or none). */
+function applyIgnoreChanges(req: RegisterRequest, previous: RenderResult): void {
+    const ignored = req.getIgnorechangesList();
+    const object = req.getObject();
+    if (ignored.length === 0 || !object) return;
+    const prior = previous.resources.find((r) => r.type === req.getType() && r.name === req.getName() && (r.parent ?? "") === req.getParent());
+    if (!prior) return;
+    const inputs = object.toJavaScript();
+    for (const key of ignored) {
+        if (key in prior.inputs) inputs[key] = prior.inputs[key];
+        else delete inputs[key];
+    }
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js") as { Struct: StructClass };
+    req.setObject(Struct.fromJavaScript(inputs));
 }
 
 /** Small query helpers over a render, for tests and tools. */
