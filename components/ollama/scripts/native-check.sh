@@ -6,7 +6,7 @@
 # Read-only: never starts, stops or changes anything.
 #   ours:    the pid launchd reports for our label (macOS), or the pidfile's pid when it is still our
 #            `ollama serve` (Linux), listens on the port: passes.
-#   nothing listens: passes (first `up`, or our agent is restarting: said on stderr).
+#   nothing listens on our address: passes (first `up`, or our agent is restarting: said on stderr).
 #   another process holds the port: fails naming it (Ollama.app, Homebrew's service, a Docker
 #            container, or its command line) and how to free it; passes when the stack adopts an
 #            existing Ollama (rag-stack:ollama.adoptExisting) and an Ollama answers.
@@ -62,8 +62,9 @@ holders=$(port_holder_pids "$PORT")
 probe_rc=0
 probe "$URL" || probe_rc=$?
 
-if [ -z "$holders" ] && [ "$probe_rc" -eq 1 ]; then
+if [ "$probe_rc" -eq 1 ]; then
     [ -n "$ours_what" ] && warn "check: this stack's ${ours_what} does not listen on ${URL} now; if it stays so, its log says why"
+    [ -n "$holders" ] && warn "check: port ${PORT} has listeners on other addresses than ${BIND_HOST} (pid $(printf '%s' "$holders" | tr '\n' ' ' | sed 's/ $//'))"
     say "check: nothing listens on ${URL}"
     next_login
     exit 0
