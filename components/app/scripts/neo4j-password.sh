@@ -17,6 +17,15 @@
 #   the change failed (the manual procedure is printed).
 set -eu
 
+# Docker Desktop's CLI may be only in /usr/local/bin or ~/.docker/bin (or its app bundle), which a
+# session started from the Dock, an IDE or a launcher lacks (docker/for-mac#6793): searched last.
+PATH="${PATH:-/usr/bin:/bin}:${HOME:-/nonexistent}/.docker/bin:/usr/local/bin:/Applications/Docker.app/Contents/Resources/bin"
+export PATH
+command -v docker >/dev/null 2>&1 || {
+    echo "neo4j: docker is not on PATH ($PATH); install Docker Desktop (macOS) or Docker Engine, or put its bin directory on PATH" >&2
+    exit 2
+}
+
 : "${NEO4J_CONTAINER:?NEO4J_CONTAINER must name the Neo4j container}"
 : "${NEO4J_USER:?NEO4J_USER must name the database user}"
 : "${NEO4J_NEW_PASSWORD:?NEO4J_NEW_PASSWORD must be the configured password}"

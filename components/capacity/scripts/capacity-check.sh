@@ -25,7 +25,7 @@ set -eu
 
 # Docker Desktop's CLI may be only in /usr/local/bin or ~/.docker/bin (or its app bundle), which a
 # session started from the Dock, an IDE or a launcher lacks (docker/for-mac#6793): searched last.
-PATH="${PATH:-/usr/bin:/bin}:/usr/local/bin:${HOME:-/nonexistent}/.docker/bin:/Applications/Docker.app/Contents/Resources/bin"
+PATH="${PATH:-/usr/bin:/bin}:${HOME:-/nonexistent}/.docker/bin:/usr/local/bin:/Applications/Docker.app/Contents/Resources/bin"
 export PATH
 
 : "${OLLAMA_MODEL:?OLLAMA_MODEL must name the model (name:tag)}"

@@ -19,7 +19,7 @@
 # Docker Desktop installs its CLI in /usr/local/bin or ~/.docker/bin (docs.docker.com/desktop/setup/
 # install/mac-permission-requirements, "Installing symlinks"); a session started from the Dock, an IDE
 # or a launcher may have neither on PATH (docker/for-mac#6793). Searched after the caller's PATH.
-PATH="${PATH:-/usr/bin:/bin}:/usr/local/bin:${HOME:-/nonexistent}/.docker/bin:/Applications/Docker.app/Contents/Resources/bin"
+PATH="${PATH:-/usr/bin:/bin}:${HOME:-/nonexistent}/.docker/bin:/usr/local/bin:/Applications/Docker.app/Contents/Resources/bin"
 export PATH
 
 say() { printf 'ollama-native: %s\n' "$*"; }
