@@ -60,6 +60,20 @@ function ollamaApp(): { exe: string; server: string } {
     fs.chmodSync(server, 0o755);
     return { exe, server };
 }
+/**
+ * Our agent started, then what Ollama.app does at login: its reapServers SIGTERMs every `ollama`
+ * (ours too: the stand-in launchd does not restart it), and its own server takes the port.
+ */
+async function appTookThePortBack(): Promise<{ start: RunResult; app: ReturnType<Sandbox["spawn"]> }> {
+    const start = await sb.run(r.server.inputs.create, env());
+    expectOk(start);
+    const ours = Number(scriptResults(start.stdout).pid);
+    process.kill(ours, "SIGTERM");
+    expect(await waitFor(() => !alive(ours), 3000)).toBe(true);
+    const app = sb.spawn(ollamaApp().server, ["serve"], { OLLAMA_HOST: `127.0.0.1:${sb.port}`, OLLAMA_MODELS: sb.models });
+    expect(await waitFor(() => answers(sb.url), 5000)).toBe(true);
+    return { start, app };
+}
 const ourCalls = () => calls().filter((c) => c.includes(LABEL));
 /** What `brew services start ollama` leaves for the next login: its plist (XML, as Homebrew writes it), with this test's port. */
 function brewPlistForLogin(): void {
@@ -352,14 +366,7 @@ test("only the stack's OLLAMA_* reach the agent: not the shell's (the command pr
 });
 
 test("macOS stop waits for our agent's PID, not the port: with another server on the port (Ollama.app took it back) it still stops ours at once", async () => {
-    const start = await sb.run(r.server.inputs.create, env());
-    expectOk(start);
-    const ours = Number(scriptResults(start.stdout).pid);
-    // Ollama.app's reapServers SIGTERMs every `ollama`; its own server then takes the port.
-    process.kill(ours, "SIGTERM");
-    expect(await waitFor(() => !alive(ours), 3000)).toBe(true);
-    const app = sb.spawn(ollamaApp().server, ["serve"], { OLLAMA_HOST: `127.0.0.1:${sb.port}`, OLLAMA_MODELS: sb.models });
-    expect(await waitFor(() => answers(sb.url), 5000)).toBe(true);
+    const { start, app } = await appTookThePortBack();
     const res = await sb.run(r.server.inputs.delete, env({ RAG_OLLAMA_LAUNCHD_TIMEOUT: "3", ...previous(start) }));
     expectOk(res);
     expect(fs.existsSync(plistPath())).toBe(false);
@@ -368,13 +375,7 @@ test("macOS stop waits for our agent's PID, not the port: with another server on
 });
 
 test("macOS create while our agent is loaded but another server holds the port: not \"already runs\", refused naming that server", async () => {
-    const start = await sb.run(r.server.inputs.create, env());
-    expectOk(start);
-    const ours = Number(scriptResults(start.stdout).pid);
-    process.kill(ours, "SIGTERM");
-    expect(await waitFor(() => !alive(ours), 3000)).toBe(true);
-    const app = sb.spawn(ollamaApp().server, ["serve"], { OLLAMA_HOST: `127.0.0.1:${sb.port}`, OLLAMA_MODELS: sb.models });
-    expect(await waitFor(() => answers(sb.url), 5000)).toBe(true);
+    const { app } = await appTookThePortBack();
     const res = await sb.run(r.server.inputs.create, env({ RAG_OLLAMA_LAUNCHD_TIMEOUT: "3" }));
     expect(res.code).toBe(4);
     expect(res.stdout).not.toContain("already runs with these settings");
@@ -402,13 +403,7 @@ describe("the holder check at every up and preview (native-check.sh, an invoke)"
     });
 
     test("Ollama.app's server took the port while our agent restarts in a loop: fails naming it, while every resource would say no change", async () => {
-        const start = await sb.run(r.server.inputs.create, env());
-        expectOk(start);
-        const ours = Number(scriptResults(start.stdout).pid);
-        process.kill(ours, "SIGTERM");
-        expect(await waitFor(() => !alive(ours), 3000)).toBe(true);
-        const app = sb.spawn(ollamaApp().server, ["serve"], { OLLAMA_HOST: `127.0.0.1:${sb.port}`, OLLAMA_MODELS: sb.models });
-        expect(await waitFor(() => answers(sb.url), 5000)).toBe(true);
+        const { app } = await appTookThePortBack();
         const res = await sb.run(r.check.args.command, checkEnv());
         expect(res.code).toBe(4);
         expect(res.stderr).toContain(`port ${sb.port} is held by pid ${app.pid}: `);
