@@ -62,7 +62,7 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
         const serverRunHash = crypto.createHash("sha256").update(JSON.stringify(serverEnvironment)).digest("hex").slice(0, 16);
 
         // Every preview and `up`: is the server on the port ours (or the adopted one)? Fails the
-        // program, naming the other holder, before any resource of this component is registered.
+        // program, naming the other holder, before the server resource is registered.
         const holderCheck = command.local.runOutput({
             command: scriptCommand(NATIVE_CHECK_SCRIPT),
             environment: settingsEnvironment,

@@ -385,6 +385,18 @@ test("macOS create while our agent is loaded but another server holds the port: 
     expect(alive(app.pid!)).toBe(true);
 });
 
+test("a settings change (restart) while Homebrew's service is set up for the port: refused before our running agent is stopped", async () => {
+    const start = await sb.run(r.server.inputs.create, env());
+    expectOk(start);
+    brewPlistForLogin();
+    const res = await sb.run(r.server.inputs.update, env({ OLLAMA_KEEP_ALIVE: "30m", ...previous(start) }));
+    expect(res.code).toBe(4);
+    expect(res.stderr).toContain("Homebrew's service homebrew.mxcl.ollama starts at every login");
+    expect(ourCalls().filter((c) => c.startsWith("bootout"))).toEqual([]);
+    expect(alive(Number(scriptResults(start.stdout).pid))).toBe(true);
+    expect(await answers(sb.url)).toBe(true);
+});
+
 describe("the holder check at every up and preview (native-check.sh, an invoke)", () => {
     test("the program runs it with the server's settings", () => {
         expect(r.check.args.command).toBe("sh components/ollama/scripts/native-check.sh");

@@ -16,6 +16,8 @@
 #
 # Usage: native-start.sh                 start (or reuse) the server
 #        native-start.sh --render-plist  print the LaunchAgent plist it would load, and exit
+#        native-start.sh --preflight     only the refusals that need no change (macOS: Ollama.app,
+#                                        Homebrew's service), so a restart refuses before it stops ours
 #
 # Environment:
 #   OLLAMA_HOST                 <address>:<port>; address `auto` = narrowest one containers reach
@@ -244,5 +246,9 @@ start_linux() {
     report "pidfile:${PIDFILE}" "$new_pid" "$LOG"
 }
 
+if [ "${1:-}" = --preflight ]; then
+    [ "$PLATFORM" = darwin ] && refuse_competitors
+    exit 0
+fi
 say "start: ${PLATFORM}, ollama ${OLLAMA_BIN}, listen ${LISTEN}, ready timeout ${TIMEOUT} s"
 if [ "$PLATFORM" = darwin ]; then start_darwin; else start_linux; fi
