@@ -31,7 +31,6 @@ import { STANDIN } from "./support/standin-host";
 jest.setTimeout(300_000);
 
 const VOLUME = "docker:index/volume:Volume";
-const CONTAINER = "docker:index/container:Container";
 const NEO4J_VOLUME_ENV = ["RAG_NEO4J_DATA_VOLUME", "RAG_NEO4J_CONTAINER", "RAG_NEO4J_LEGACY_PREFIX"];
 let image: string;
 let dir: string;
@@ -58,24 +57,32 @@ afterAll(() => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** The state an earlier program left: the Neo4j volume auto-named, registered before the precheck, which did not check it. */
+/** Every string equal to `from` in a value, replaced by `to` (the inputs that took the volume's name output). */
+function renamed(value: unknown, from: string, to: string): unknown {
+    if (value === from) return to;
+    if (Array.isArray(value)) return value.map((v) => renamed(v, from, to));
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renamed(v, from, to)]));
+    return value;
+}
+
+/**
+ * The state an earlier program left: the Neo4j volume auto-named (so everything that took its name,
+ * the Neo4j container's mount first, had the mocks' name of an unnamed volume, `<resource>-volume`:
+ * tools/mock-state.ts), registered before the precheck, which did not check it.
+ */
 function deployedBeforeFixedNames(render: RenderResult): RenderResult {
+    const fixed = (render.resources.find((r) => r.type === VOLUME && r.name === "app-neo4j-data")?.inputs.name) as string;
     const resources = render.resources.map((r) => {
         if (r.type === VOLUME && r.name === "app-neo4j-data") {
             const { name: _fixed, ...inputs } = r.inputs;
             return { ...r, inputs, ignoreChanges: [], deleteBeforeReplace: false };
-        }
-        // The mocks name an unnamed volume `<resource>-volume` (tools/mock-state.ts): what the container then mounted.
-        if (r.type === CONTAINER && r.name === "app-neo4j") {
-            const volumes = (r.inputs.volumes as { volumeName?: string }[]).map((v) => ({ ...v, volumeName: "app-neo4j-data-volume" }));
-            return { ...r, inputs: { ...r.inputs, volumes } };
         }
         if (r.name === "app-host-precheck") {
             const environment = { ...(r.inputs.environment as Record<string, string>) };
             for (const k of NEO4J_VOLUME_ENV) delete environment[k];
             return { ...r, inputs: { ...r.inputs, environment } };
         }
-        return r;
+        return { ...r, inputs: renamed(r.inputs, fixed, "app-neo4j-data-volume") as Record<string, unknown> };
     });
     const volume = resources.findIndex((r) => r.type === VOLUME && r.name === "app-neo4j-data");
     const precheck = resources.findIndex((r) => r.name === "app-host-precheck");
@@ -155,7 +162,8 @@ test("migration: a stack deployed with the auto-named volume keeps it through up
         // This program, as the engine sees it against that state: the ignored name keeps the old one.
         const updated = await renderInChild({ stack: "dev", secrets, overrides, previous: before });
         const steps = engineSteps(run.engine.snapshot(), updated);
-        expect(steps.filter((s) => s.resource.name === "app-neo4j-data" || s.resource.name === "app-neo4j")).toEqual([]);
+        // Nothing that took the volume's name changes: not the volume, not Neo4j, not what mounts or names it.
+        expect(steps.map((s) => s.resource.name).filter((n) => n.startsWith("app-neo4j"))).toEqual([]);
         await run.up(updated, "this program on that stack");
         expect(docker(["inspect", "-f", "{{.Id}}", run.neo4j()])).toBe(neo4jId);
         expect(run.marker()).toBe(`graph-${RUN_ID}`);
