@@ -53,6 +53,11 @@ export function createAppNetwork(name: string, opts: pulumi.CustomResourceOption
     }, { ...opts, ...bound.opts, deleteBeforeReplace: true }); // a fixed name: the old network must go first
 }
 
+/** The Neo4j data volume's name when Docker manages it (dev): fixed per stack, found again after a destroy. */
+export function neo4jDataVolumeName(project: string, stack: string): string {
+    return `${project}-${stack}-neo4j-data`;
+}
+
 /** Container name for a role, fixed so people and verify can find it (`rag-stack-dev-backend`). */
 export function containerName(role: string): string {
     return `${pulumi.getProject()}-${pulumi.getStack()}-${role}`;
@@ -75,23 +80,43 @@ export class Services extends pulumi.ComponentResource {
         const onHost = { parent: this, ...boundToMachine(args.hostMachine) };
         this.onHost = onHost;
 
-        // With a host data directory (a droplet's block volume, itself protected) the Docker volume
-        // is only a bind to it: removing it removes no data, and it must follow a replaced machine.
-        // An adopted volume (services.neo4j.volumeName, e.g. the old compose stack's) is only named:
-        // the stack never creates or deletes it; the precheck proves it exists.
-        this.neo4jData = s.neo4j.volumeName !== undefined ? undefined : new docker.Volume(`${name}-neo4j-data`, args.neo4jDataDir
-            ? { driver: "local", driverOpts: { type: "none", o: "bind", device: args.neo4jDataDir } }
-            : {}, { ...onHost, protect: args.protectData && !args.neo4jDataDir, retainOnDelete: true });
-        const neo4jVolumeName: pulumi.Input<string> = this.neo4jData?.name ?? s.neo4j.volumeName ?? "";
-        // Before any app container: no other container on our host ports, the adopted volume exists.
+        // Before any app container (and before the data volume): no other container on our host
+        // ports, the adopted volume exists, and a new Neo4j data volume would not hide an old graph.
+        const managedVolume = s.neo4j.volumeName === undefined && !args.neo4jDataDir;
         const precheck = hostPrecheck(`${name}-host-precheck`, {
             // The ports this stack publishes itself: behind the front door the app publishes none.
             hostPorts: [...(args.publishPorts ? [s.backend.hostPort, s.frontend.hostPort] : []), s.neo4j.boltPort, s.neo4j.httpPort],
             ownContainers: ["neo4j", "backend", "frontend", "ollama", "proxy"].map(containerName),
             neo4jVolume: s.neo4j.volumeName,
+            neo4jData: managedVolume ? {
+                volume: neo4jDataVolumeName(pulumi.getProject(), pulumi.getStack()),
+                container: containerName("neo4j"),
+                legacyPrefix: `${name}-neo4j-data-`,
+            } : undefined,
             dockerHost: args.dockerHost,
             remoteConnection: args.remoteConnection,
-        }, { parent: this, ...boundToMachine(args.hostMachine), dependsOn: this.neo4jData ? [this.neo4jData] : [] });
+        }, { parent: this, ...boundToMachine(args.hostMachine) });
+
+        // With a host data directory (a droplet's block volume, itself protected) the Docker volume
+        // is only a bind to it: removing it removes no data, and it must follow a replaced machine.
+        // An adopted volume (services.neo4j.volumeName, e.g. the old compose stack's) is only named:
+        // the stack never creates or deletes it; the precheck proves it exists.
+        // Otherwise the graph lives in a Docker volume with a fixed name, so `destroy` (which keeps
+        // it) then `up` finds it again: Docker hands back an existing volume of that name. Stacks
+        // deployed when it was auto-named (`app-neo4j-data-<7 hex>`, the bridge's autonaming) keep
+        // their volume: `name` is ForceNew (kreuzwerker/terraform-provider-docker v4.5.0
+        // resource_docker_volume.go), so ignoreChanges keeps the old name in place of a replacement
+        // onto an empty volume; after a destroy, the precheck names the old volume to adopt.
+        this.neo4jData = s.neo4j.volumeName !== undefined ? undefined : new docker.Volume(`${name}-neo4j-data`, args.neo4jDataDir
+            ? { driver: "local", driverOpts: { type: "none", o: "bind", device: args.neo4jDataDir } }
+            : { name: neo4jDataVolumeName(pulumi.getProject(), pulumi.getStack()) }, {
+            ...onHost,
+            protect: args.protectData && !args.neo4jDataDir,
+            retainOnDelete: true,
+            ...(managedVolume ? { deleteBeforeReplace: true, ignoreChanges: ["name"] } : {}),
+            dependsOn: [precheck],
+        });
+        const neo4jVolumeName: pulumi.Input<string> = this.neo4jData?.name ?? s.neo4j.volumeName ?? "";
         const neo4jImage = this.image(`${name}-neo4j-image`, { image: s.neo4j.image });
         const neo4jAuth = pulumi.secret(pulumi.interpolate`${s.neo4j.user}/${args.neo4jPassword}`);
         // A changed password is set in the database before the container is replaced (app/neo4j-password.ts).

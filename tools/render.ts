@@ -54,6 +54,12 @@ export interface RenderedResource {
     importId?: string;
 }
 
+/** A provider function the program called (an invoke), with its arguments. */
+export interface RenderedInvoke {
+    token: string;
+    args: Record<string, unknown>;
+}
+
 export interface RenderOptions {
     /** Stack name: the file Pulumi.<stack>.yaml is read. */
     stack: string;
@@ -79,6 +85,14 @@ export interface RenderOptions {
      * the invoke fail, as a provider's error does.
      */
     invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
+    /**
+     * The render of the state before this `up`: a resource with `ignoreChanges` then gets the previous
+     * inputs for those properties, as the engine sends the provider (pulumi/pulumi v3.248.0
+     * pkg/resource/deploy/step_generator.go processIgnoreChanges: the ignored inputs are reset to the
+     * old ones whenever the resource exists), so its outputs, and what depends on them, are the old ones.
+     * Top-level properties only.
+     */
+    previous?: RenderResult;
 }
 
 export interface RenderResult {
@@ -89,6 +103,8 @@ export interface RenderResult {
     secretOutputs: string[];
     /** Values only the mocks invent (ids, addresses, digests): a real deployment has others. Sorted. */
     invented: string[];
+    /** Provider functions the program called, in order (they run at every preview and `up`). */
+    invokes?: RenderedInvoke[];
 }
 
 /** Placeholder rendered for secret config whose value the test or tool did not provide. */
@@ -105,8 +121,10 @@ type RegisterRequest = {
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
     getReplaceWithList(): string[]; getDeletedwith(): string; getImportid(): string;
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
-    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+    getObject(): ProtoStruct | undefined; setObject(value: ProtoStruct): void;
 };
+type ProtoStruct = { toJavaScript(): Record<string, unknown> };
+type StructClass = { fromJavaScript(value: Record<string, unknown>): ProtoStruct };
 type Monitor = { registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void> };
 type RuntimeInternals = { getMonitor(): Monitor | undefined; waitForRPCs(): Promise<void> };
 
@@ -216,6 +234,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     const resources: RenderedResource[] = [];
+    const invokes: RenderedInvoke[] = [];
     const invented = new Set<string>();
     await pulumi.runtime.setMocks({
         newResource: (args: pulumi.runtime.MockResourceArgs) => {
@@ -223,7 +242,10 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
             for (const value of inventedValues(id, args.type, args.name, args.inputs)) invented.add(value);
             return { id, state: { ...args.inputs, ...mockState(args.type, args.name, args.inputs) } };
         },
-        call: (args: pulumi.runtime.MockCallArgs) => options.invokes?.[args.token]?.(args.inputs) ?? mockCall(args.token, args.inputs),
+        call: (args: pulumi.runtime.MockCallArgs) => {
+            invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
+            return options.invokes?.[args.token]?.(args.inputs) ?? mockCall(args.token, args.inputs);
+        },
     }, PROJECT, options.stack, false);
 
     const internals = pulumi.runtime as unknown as RuntimeInternals;
@@ -233,6 +255,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     const register = monitor.registerResource.bind(monitor);
     const requests = new Map<string, RegisterRequest>();
     monitor.registerResource = async (req, cb) => {
+        if (options.previous) applyIgnoreChanges(req, options.previous);
         const dependencies = new Set(req.getDependenciesList());
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((v, key) => {
@@ -290,7 +313,23 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
         resource.inputs = unwrapSecrets(rpc.deserializeProperties(req.getObject()), "", paths) as Record<string, unknown>;
         resource.secretPaths = paths;
     }
-    return { stack: options.stack, resources, outputs, secretOutputs, invented: [...invented].sort() };
+    return { stack: options.stack, resources, outputs, secretOutputs, invented: [...invented].sort(), invokes };
+}
+
+/** The engine's ignoreChanges: the ignored top-level inputs of a resource in `previous` get their old values (or none). */
+function applyIgnoreChanges(req: RegisterRequest, previous: RenderResult): void {
+    const ignored = req.getIgnorechangesList();
+    const object = req.getObject();
+    if (ignored.length === 0 || !object) return;
+    const prior = previous.resources.find((r) => r.type === req.getType() && r.name === req.getName() && (r.parent ?? "") === req.getParent());
+    if (!prior) return;
+    const inputs = object.toJavaScript();
+    for (const key of ignored) {
+        if (key in prior.inputs) inputs[key] = prior.inputs[key];
+        else delete inputs[key];
+    }
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js") as { Struct: StructClass };
+    req.setObject(Struct.fromJavaScript(inputs));
 }
 
 /** Small query helpers over a render, for tests and tools. */

@@ -82,10 +82,19 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
         // The model store: a host directory when there is one (the droplet's models volume, or the
         // local engine's configured modelsDir), else a Docker-managed volume.
         const modelsHostDir = args.modelsHostDir ?? (args.localEngine ? s.modelsDir : undefined);
+        // The local engine's configured modelsDir may not exist yet (a Mac that never ran native
+        // Ollama): Docker cannot bind a missing directory, so it is created first (scripts/models-dir.sh).
+        const modelsDir = args.modelsHostDir === undefined && modelsHostDir !== undefined
+            ? [new command.local.Command(`${name}-models-dir`, {
+                create: scriptCommand("models-dir.sh"),
+                environment: { RAG_MODELS_DIR: modelsHostDir },
+                triggers: [modelsHostDir, scriptHash("models-dir.sh")],
+            }, { parent: this })]
+            : [];
         this.modelsVolume = new docker.Volume(`${name}-models`, {
             name: modelsVolumeName(pulumi.getProject(), pulumi.getStack(), modelsHostDir),
             ...(modelsHostDir !== undefined ? { driver: "local", driverOpts: { type: "none", o: "bind", device: modelsHostDir } } : {}),
-        }, { ...onHost, retainOnDelete: true });
+        }, { ...onHost, retainOnDelete: true, dependsOn: modelsDir });
 
         const containerName = `${pulumi.getProject()}-${pulumi.getStack()}-ollama`;
         this.container = new docker.Container(`${name}`, {

@@ -31,11 +31,15 @@ export function launchdLabel(project: string, stack: string): string {
 
 /**
  * Environment of the native server command (native-start.sh / -restart.sh / -stop.sh): the server's
- * OLLAMA_* variables plus RAG_OLLAMA_* settings of the lifecycle scripts.
+ * OLLAMA_* variables plus RAG_OLLAMA_* settings of the lifecycle scripts. RAG_OLLAMA_SERVER_ENV names
+ * the OLLAMA_* variables the stack decides: the scripts pass only those to `ollama serve` (the command
+ * provider also hands them the whole environment of the shell that ran pulumi, and launchd its own).
  */
 export function nativeServerEnvironment(s: OllamaSettings, project: string, stack: string): Record<string, string> {
+    const server = ollamaServerEnvironment(s, listenAddress(s.bindAddress, s.port), s.modelsDir);
     return {
-        ...ollamaServerEnvironment(s, listenAddress(s.bindAddress, s.port), s.modelsDir),
+        ...server,
+        RAG_OLLAMA_SERVER_ENV: Object.keys(server).join(" "),
         RAG_OLLAMA_STATE_DIR: s.stateDir,
         RAG_OLLAMA_LABEL: launchdLabel(project, stack),
         RAG_OLLAMA_READY_TIMEOUT: String(s.readyTimeoutSeconds),

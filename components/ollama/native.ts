@@ -11,6 +11,12 @@
  *   gpu     native-gpu-check.sh: a warm-up load, then the share of the model in VRAM from /api/ps
  *           becomes `processor`; below 100% GPU with accelerator metal/nvidia fails `up`. Re-runs
  *           with every server restart (a settings or a script change), which unloads the model.
+ * And one check that is not a resource: native-check.sh as a `command:local:run` invoke, which the
+ * provider runs at every preview and `up` (@pulumi/command 1.2.1 local.run: "executed
+ * unconditionally"). A resource that did not change never runs, so `up` would say "no change"
+ * while Ollama.app or Homebrew's service has taken the port back and the backend talks to it; the
+ * check fails the program then, naming the other server. The server's inputs wait for it (not a
+ * value of it: nothing of the check's output reaches a resource, so it never causes a change).
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -32,6 +38,7 @@ export interface NativeOllamaArgs {
 export const NATIVE_SERVER_SCRIPTS = ["native-lib.sh", "native-start.sh", "native-restart.sh", "native-stop.sh"];
 export const NATIVE_MODEL_SCRIPTS = ["native-lib.sh", "native-pull-model.sh"];
 export const NATIVE_GPU_SCRIPTS = ["native-lib.sh", "native-gpu-check.sh"];
+export const NATIVE_CHECK_SCRIPT = "native-check.sh";
 
 export class NativeOllama extends pulumi.ComponentResource implements OllamaEndpoint {
     public readonly placement = "native" as const;
@@ -47,14 +54,21 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
     constructor(name: string, args: NativeOllamaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:ollama:NativeOllama", name, {}, opts);
         const s = args.settings;
-        const serverEnvironment = {
-            ...nativeServerEnvironment(s, PROJECT, args.stack ?? pulumi.getStack()),
-            RAG_OLLAMA_SCRIPTS: scriptHash(...NATIVE_SERVER_SCRIPTS),
-        };
+        const settingsEnvironment = nativeServerEnvironment(s, PROJECT, args.stack ?? pulumi.getStack());
+        const serverEnvironment = { ...settingsEnvironment, RAG_OLLAMA_SCRIPTS: scriptHash(...NATIVE_SERVER_SCRIPTS) };
         // Identifies one run of the server: whatever changes this environment restarts it (`update`),
         // its settings and a script-only change alike. A restart unloads the model, so the GPU check
         // carries this hash in its triggers and measures again.
         const serverRunHash = crypto.createHash("sha256").update(JSON.stringify(serverEnvironment)).digest("hex").slice(0, 16);
+
+        // Every preview and `up`: is the server on the port ours (or the adopted one)? Fails the
+        // program, naming the other holder, before the server resource is registered.
+        const holderCheck = command.local.runOutput({
+            command: scriptCommand(NATIVE_CHECK_SCRIPT),
+            environment: settingsEnvironment,
+            // Its stdout says who holds the port; only the warnings (stderr) are worth a line at every preview.
+            logging: "stderr",
+        }, { parent: this });
 
         // A change of environment (settings, or the scripts' hash carried in it) runs `update`, a
         // restart; removal runs `delete`. No `triggers`: the provider replaces on a trigger change,
@@ -64,7 +78,8 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
             create: scriptCommand("native-start.sh"),
             update: scriptCommand("native-restart.sh"),
             delete: scriptCommand("native-stop.sh"),
-            environment: serverEnvironment,
+            // The same values, once the check has passed.
+            environment: holderCheck.apply(() => serverEnvironment),
             addPreviousOutputInEnv: true,
         }, { parent: this, deleteBeforeReplace: true });
 

@@ -11,7 +11,7 @@ import * as path from "path";
 import { Rendered, renderStack } from "../../tools/render";
 import { ensureStandinImage } from "../fixtures/images/standin-image";
 import { AppStub, freePort, startAppStub } from "./support/app-stub";
-import { createNetwork, hostGatewayAddress, removeRunObjects, requireDockerEngine, RUN_ID } from "./support/docker-cli";
+import { createNetwork, docker, E2E_LABEL, hostGatewayAddress, removeRunObjects, requireDockerEngine, RUN_ID } from "./support/docker-cli";
 import { commandOf, runScript, ScriptRun, scriptResult } from "./support/native-scripts";
 import { CONTAINER_TYPE, containerSpec, runRenderedContainer } from "./support/rendered-containers";
 import { STANDIN } from "./support/standin-host";
@@ -26,6 +26,7 @@ let backendName: string;
 let stub: AppStub;
 let gateway: string;
 let start: ScriptRun | undefined;
+let image: string;
 
 beforeAll(async () => {
     requireDockerEngine();
@@ -36,7 +37,7 @@ beforeAll(async () => {
         secrets: { neo4jPassword: "e2e-password-1" },
         overrides: { "ollama.port": port, "ollama.binary": STANDIN, "ollama.stateDir": path.join(dir, "state"), "ollama.modelsDir": path.join(dir, "models") },
     }));
-    const image = await ensureStandinImage();
+    image = await ensureStandinImage();
     gateway = hostGatewayAddress(image);
     const network = rendered.named("app-network", "docker:index/network:Network").inputs.name as string;
     const networkNames = { [network]: createNetwork(`${network}-e2e-${RUN_ID}`) };
@@ -78,4 +79,28 @@ test("native-start.sh binds the Docker bridge gateway on Linux; the model comman
     }), "--bench", "2", "--skip", "neo4j", "--timeout", "5"]);
     expect(run.code).toBe(0);
     for (const n of [1, 2, 3, 4, 5, 7, 8]) expect(row(run.stdout, n)).toContain("PASS");
+});
+
+test("an old compose Ollama container publishing the port is named as a container (not taken for Ollama.app), by start and by the every-up check", async () => {
+    const port = await freePort();
+    const name = `rag-stack-compose-ollama-e2e-${RUN_ID}`;
+    docker(["run", "-d", "--name", name, "--label", `${E2E_LABEL}=${RUN_ID}`, "-p", `127.0.0.1:${port}:11434`,
+        "-e", "OLLAMA_HOST=0.0.0.0:11434", image, "ollama", "serve"]);
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 20_000;
+    const answers = () => fetch(`${url}/api/version`, { signal: AbortSignal.timeout(1000) }).then(async (r) => { await r.text(); return r.ok; }, () => false);
+    while (Date.now() < deadline && !(await answers())) await new Promise((r) => setTimeout(r, 200));
+    expect(await answers()).toBe(true);
+    const server = commandOf(rendered.named("ollama-native-server", COMMAND), "create");
+    const env = { ...server.environment, OLLAMA_HOST: `127.0.0.1:${port}`, RAG_OLLAMA_STATE_DIR: path.join(dir, "state-compose") };
+    const res = await runScript(server.command, env);
+    expect(res.code).toBe(4);
+    expect(res.stderr).toContain(`container ${name} publishes port ${port}`);
+    expect(res.stderr).toContain(`docker stop ${name}`);
+    expect(res.stderr).not.toContain("quit Ollama.app");
+    const checkArgs = (rendered.result.invokes ?? []).find((i) => String(i.args.command).endsWith("native-check.sh"))?.args as { command: string; environment: Record<string, string> };
+    const check = await runScript(checkArgs.command, { ...checkArgs.environment, OLLAMA_HOST: `127.0.0.1:${port}`, RAG_OLLAMA_STATE_DIR: path.join(dir, "state-compose") });
+    expect(check.code).toBe(4);
+    expect(check.stderr).toContain(`container ${name} publishes port ${port}`);
+    expect(docker(["inspect", "-f", "{{.State.Running}}", name])).toBe("true");
 });

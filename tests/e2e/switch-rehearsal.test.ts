@@ -164,7 +164,7 @@ async function rehearse(bindAddress: string, sequence: Placement[], tag: string,
             }
             const bytesBefore = downloaded(ledger);
             const started = Date.now();
-            await engine.up(steps, (l) => log.push(l));
+            await engine.up(steps, (l) => log.push(l), target.invokes);
             const upSeconds = (Date.now() - started) / 1000;
             if (!probe) probe = OutageProbe.start(image, `rag-stack-probe-e2e-${RUN_ID}-${tag}-${n}`, network(), backendUrl);
             // The backend answers through the new placement (bounded wait), then the prober stops.

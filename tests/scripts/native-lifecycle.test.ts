@@ -296,3 +296,70 @@ test("listening off loopback while another Ollama answers on 127.0.0.1 with the 
     expect(alive(foreign.pid!)).toBe(true);
     expect(fs.existsSync(sb.pidfile)).toBe(false);
 });
+
+test("only the stack's OLLAMA_* reach the server: the shell's OLLAMA_CONTEXT_LENGTH (the command provider passes the whole environment) does not", async () => {
+    const seen = path.join(sb.dir, "server-env.json");
+    const start = await create({ OLLAMA_CONTEXT_LENGTH: "32768", OLLAMA_NEW_ENGINE: "1", STANDIN_ENV_FILE: seen, STANDIN_PRELOADED_MODELS: MODEL });
+    expectOk(start);
+    expect(start.stdout).toContain("server env: OLLAMA_CONTEXT_LENGTH is set in this environment but not by the stack; not passed to the server");
+    expect(start.stdout).toContain("server env: OLLAMA_NEW_ENGINE is set in this environment but not by the stack");
+    expect(JSON.parse(fs.readFileSync(seen, "utf8"))).toEqual({
+        OLLAMA_HOST: `127.0.0.1:${sb.port}`,
+        OLLAMA_KEEP_ALIVE: "24h",
+        OLLAMA_MODELS: sb.models,
+        OLLAMA_ORIGINS: "http://localhost:3000",
+    });
+    // The GPU check loads the model: the server runs Ollama's default context, which the capacity check budgets.
+    expectOk(await sb.run(r.gpu.inputs.create, sb.envOf(r.gpu, withUrl(start))));
+    const ps = JSON.parse((await http(`${sb.url}/api/ps`)).text) as { models: { context_length: number }[] };
+    expect(ps.models[0].context_length).toBe(4096);
+});
+
+test("an exported http_proxy never carries the scripts' requests to our own server (curl would send 127.0.0.1 through it)", async () => {
+    // A proxy that answers every request itself, as a corporate one does for a host it cannot reach.
+    const proxied = path.join(sb.dir, "proxied.log");
+    const proxy = sb.spawn(process.execPath, ["-e",
+        `const fs = require("fs"); require("http").createServer((q, s) => { fs.appendFileSync(${JSON.stringify(proxied)}, q.url + "\\n"); s.writeHead(502); s.end("proxy: bad gateway"); })` +
+        `.listen(0, "127.0.0.1", function () { fs.writeFileSync(${JSON.stringify(proxied + ".port")}, String(this.address().port)); });`]);
+    expect(await waitFor(() => fs.existsSync(`${proxied}.port`), 5000)).toBe(true);
+    const proxyUrl = `http://127.0.0.1:${fs.readFileSync(`${proxied}.port`, "utf8")}`;
+    const viaProxy = { http_proxy: proxyUrl, HTTP_PROXY: proxyUrl, https_proxy: proxyUrl, all_proxy: proxyUrl };
+    const start = await create(viaProxy);
+    expectOk(start);
+    expectOk(await sb.run(r.model.inputs.create, sb.envOf(r.model, withUrl(start, viaProxy))));
+    expectOk(await sb.run(r.gpu.inputs.create, sb.envOf(r.gpu, withUrl(start, viaProxy))));
+    expectOk(await sb.run(r.check.args.command, sb.envOf(r.check, viaProxy)));
+    expect(fs.existsSync(proxied) ? fs.readFileSync(proxied, "utf8") : "").toBe("");
+    expect(alive(proxy.pid!)).toBe(true);
+});
+
+describe("the holder check at every up and preview (native-check.sh, an invoke), Linux", () => {
+    test("nothing listens, then our server: passes", async () => {
+        const before = await sb.run(r.check.args.command, sb.envOf(r.check));
+        expectOk(before);
+        expect(before.stdout).toContain("nothing listens");
+        const start = await create();
+        expectOk(start);
+        const res = await sb.run(r.check.args.command, sb.envOf(r.check));
+        expectOk(res);
+        expect(res.stdout).toContain(`is this stack's server, pid ${pidOf(start)} (${sb.pidfile})`);
+    });
+
+    test("another Ollama on the port while ours is gone: fails naming its pid; passes when the stack adopts it", async () => {
+        const start = await create();
+        expectOk(start);
+        process.kill(pidOf(start), "SIGTERM");
+        expect(await waitFor(() => !alive(pidOf(start)), 3000)).toBe(true);
+        const foreign = sb.spawn(STANDIN, ["serve"], { OLLAMA_HOST: `127.0.0.1:${sb.port}`, OLLAMA_MODELS: sb.models });
+        expect(await waitFor(() => answers(sb.url), 5000)).toBe(true);
+        const res = await sb.run(r.check.args.command, sb.envOf(r.check));
+        expect(res.code).toBe(4);
+        expect(res.stderr).toContain(`port ${sb.port} is held by pid ${foreign.pid}: `);
+        expect(res.stderr).toContain("not by this stack's server (none of ours runs)");
+        expect(res.stderr).toContain("pulumi up --replace");
+        const adopted = await sb.run(r.check.args.command, sb.envOf(r.check, { RAG_OLLAMA_ADOPT: "true" }));
+        expectOk(adopted);
+        expect(adopted.stdout).toContain("this stack adopts");
+        expect(alive(foreign.pid!)).toBe(true);
+    });
+});

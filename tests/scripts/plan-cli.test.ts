@@ -32,11 +32,12 @@ beforeAll(async () => {
 
 const key = (r: ResourceRef) => `${r.type}::${r.name}`;
 
-test("removed: exactly the Ollama container component, its container, image, model volume, model pull, capacity and GPU checks", () => {
+test("removed: exactly the Ollama container component, its container, image, model volume (and its directory's creation), model pull, capacity and GPU checks", () => {
     expect(diff.removed.map(key).sort()).toEqual([
         "command:local:Command::ollama-container-capacity",
         "command:local:Command::ollama-container-gpu-check",
         "command:local:Command::ollama-container-model",
+        "command:local:Command::ollama-container-models-dir",
         "docker:index/container:Container::ollama-container",
         "docker:index/remoteImage:RemoteImage::ollama-container-image",
         "docker:index/volume:Volume::ollama-container-models",
@@ -87,7 +88,7 @@ test("unchanged: Neo4j, its data volume, the frontend, the network and the host"
         "pulumi:providers:docker::host-docker",
     ]) expect(unchanged).toContain(k);
     expect(diff.summary).toEqual({
-        added: diff.added.length, removed: 7, changed: 1, unchanged: diff.unchanged.length,
+        added: diff.added.length, removed: 8, changed: 1, unchanged: diff.unchanged.length,
     });
 });
 
@@ -99,7 +100,7 @@ test("the text report groups by component, masks secrets and says what it compar
     expect(text).toContain('envs.OLLAMA_BASE_URL: "http://ollama:11434" → "http://host.docker.internal:11434"');
     expect(text).toMatch(/ollama-container-models .*retainOnDelete/);
     expect(text).toMatch(/= unchanged: .*app-neo4j.*app-neo4j-data/);
-    expect(text).toMatch(/^Summary: \d+ to add, 7 to remove, 1 to change, \d+ unchanged/m);
+    expect(text).toMatch(/^Summary: \d+ to add, 8 to remove, 1 to change, \d+ unchanged/m);
     expect(text).not.toContain("rendered-secret-placeholder");
 });
 

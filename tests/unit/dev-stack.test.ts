@@ -71,9 +71,28 @@ test("backend reaches Neo4j on the app network with credentials as secrets", () 
 test("Neo4j keeps /data on a named volume, pinned image, health check, ports on loopback only", () => {
     const neo4j = r.named("app-neo4j", CONTAINER);
     expect(neo4j.inputs.image).toBe("neo4j:5.26-community");
-    expect(neo4j.inputs.volumes).toEqual([{ volumeName: "app-neo4j-data-volume", containerPath: "/data" }]);
+    expect(neo4j.inputs.volumes).toEqual([{ volumeName: "rag-stack-dev-neo4j-data", containerPath: "/data" }]);
     expect((neo4j.inputs.healthcheck as { tests: string[] }).tests.length).toBeGreaterThan(0);
     for (const port of portsOf(neo4j)) expect(port.ip).toBe("127.0.0.1");
+});
+
+test("the Neo4j volume has a fixed name (destroy keeps it, the next up finds it); a stack deployed with the old auto name keeps its own", () => {
+    const volume = r.named("app-neo4j-data", "docker:index/volume:Volume");
+    expect(volume.inputs).toEqual({ name: "rag-stack-dev-neo4j-data" });
+    expect(volume.retainOnDelete).toBe(true);
+    // A fixed name: the old one must go before a new one of the same name (there is no replacement in practice).
+    expect(volume.deleteBeforeReplace).toBe(true);
+    // `name` is ForceNew: without this, every stack deployed with an auto-named volume would be
+    // replaced onto a new, empty one at its next up.
+    expect(volume.ignoreChanges).toEqual(["name"]);
+    // The precheck runs first: it refuses to start a new, empty graph beside an earlier deployment's volume.
+    const precheck = r.named("app-host-precheck", LOCAL_COMMAND);
+    expect(r.dependsOn(volume, precheck)).toBe(true);
+    expect(precheck.inputs.environment).toMatchObject({
+        RAG_NEO4J_DATA_VOLUME: "rag-stack-dev-neo4j-data",
+        RAG_NEO4J_CONTAINER: "rag-stack-dev-neo4j",
+        RAG_NEO4J_LEGACY_PREFIX: "app-neo4j-data-",
+    });
 });
 
 test("every container is on the one app network; fixed names are replaced delete-before-create", () => {

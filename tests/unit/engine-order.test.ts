@@ -49,3 +49,13 @@ test("a command changes in place unless its triggers change; an empty stack crea
         ["create net", "create server", "create store", "create backend", "create sidecar"]);
     expect(engineSteps(before, before)).toEqual([]);
 });
+
+test("ignoreChanges: an ignored property's change is no change (the engine keeps the old value), a real change still replaces", () => {
+    const volume = (inputs: Record<string, unknown>) => res("data", V, inputs, { retainOnDelete: true, deleteBeforeReplace: true, ignoreChanges: ["name"] });
+    // A stack deployed with an auto-named volume (no name in its inputs), now rendered with a fixed name.
+    expect(engineSteps(render(res("data", V, {}, { retainOnDelete: true })), render(volume({ name: "fixed" })))).toEqual([]);
+    expect(engineSteps(render(res("data", V, { name: "old" })), render(volume({ name: "fixed", driver: "local" })))
+        .map((s) => `${s.op} ${s.resource.name} ${JSON.stringify(s.resource.inputs)}`)).toEqual([
+        'delete data {"name":"old"}', 'create data {"name":"old","driver":"local"}',
+    ]);
+});

@@ -47,6 +47,23 @@ test("server environment: auto bind on the configured port, the frontend's origi
     expect(Object.values(env(server))).not.toContain("*");
 });
 
+test("the server gets only the OLLAMA_* the stack decides: RAG_OLLAMA_SERVER_ENV names exactly those it sets", () => {
+    const decided = Object.keys(env(server)).filter((k) => k.startsWith("OLLAMA_")).sort();
+    expect(env(server).RAG_OLLAMA_SERVER_ENV.split(" ").sort()).toEqual(decided);
+    expect(decided).toEqual(["OLLAMA_HOST", "OLLAMA_KEEP_ALIVE", "OLLAMA_MODELS", "OLLAMA_ORIGINS"]);
+});
+
+test("every preview and up runs the holder check (an invoke, not a resource), and the server waits for it", () => {
+    const checks = (r.result.invokes ?? []).filter((i) => i.token === "command:local:run");
+    expect(checks.map((c) => c.args.command)).toEqual(["sh components/ollama/scripts/native-check.sh"]);
+    const { RAG_OLLAMA_SCRIPTS: _hash, ...settings } = env(server);
+    expect(checks[0].args.environment).toEqual(settings);
+    // Warnings only: who holds the port is not worth a line at every preview.
+    expect(checks[0].args.logging).toBe("stderr");
+    // No resource reads the check's output, so it can never change one.
+    expect(JSON.stringify(r.ofType(LOCAL_COMMAND).map((c) => c.inputs))).not.toContain("native-check.sh");
+});
+
 test("a model change cannot touch the server: the model is in the model and GPU commands only", () => {
     expect(JSON.stringify(server.inputs)).not.toContain("qwen2.5");
     expect(env(model).OLLAMA_MODEL).toBe("qwen2.5:7b-instruct-q8_0");

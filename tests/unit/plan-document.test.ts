@@ -58,7 +58,7 @@ test("the tree shows components, their resources and key inputs", () => {
     expect(tree).toMatch(/^├─ ollama {2}rag-stack:ollama:Ollama$/m);
     expect(tree).toMatch(/^│ {2}└─ ollama-native {2}rag-stack:ollama:NativeOllama$/m);
     expect(tree).toMatch(/ollama-native-server {2}command:local:Command/);
-    expect(tree).toMatch(/app-neo4j-data {2}docker:index\/volume:Volume {2}\[retainOnDelete\]/);
+    expect(tree).toMatch(/app-neo4j-data {2}docker:index\/volume:Volume {2}\[retainOnDelete, deleteBeforeReplace\]/);
     expect(tree).toContain("- OLLAMA_BASE_URL=http://host.docker.internal:11434");
     expect(tree).toContain("- NEO4J_PASSWORD=[secret]");
     expect(tree).toContain("pulumi preview --stack dev --diff");

@@ -31,6 +31,15 @@
 #   way out is printed).
 set -eu
 
+# Docker Desktop's CLI may be only in /usr/local/bin or ~/.docker/bin (or its app bundle), which a
+# session started from the Dock, an IDE or a launcher lacks (docker/for-mac#6793): searched last.
+PATH="${PATH:-/usr/bin:/bin}:${HOME:-/nonexistent}/.docker/bin:/usr/local/bin:/Applications/Docker.app/Contents/Resources/bin"
+export PATH
+command -v docker >/dev/null 2>&1 || {
+    echo "neo4j: docker is not on PATH ($PATH); install Docker Desktop (macOS) or Docker Engine, or put its bin directory on PATH" >&2
+    exit 2
+}
+
 mode=${1:-sync}
 case "$mode" in
     sync | check) ;;
@@ -39,6 +48,7 @@ case "$mode" in
         exit 2
         ;;
 esac
+
 : "${NEO4J_CONTAINER:?NEO4J_CONTAINER must name the Neo4j container}"
 : "${NEO4J_USER:?NEO4J_USER must name the database user}"
 : "${NEO4J_NEW_PASSWORD:?NEO4J_NEW_PASSWORD must be the configured password}"

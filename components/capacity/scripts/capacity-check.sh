@@ -23,6 +23,11 @@
 # or Ollama could not describe the model.
 set -eu
 
+# Docker Desktop's CLI may be only in /usr/local/bin or ~/.docker/bin (or its app bundle), which a
+# session started from the Dock, an IDE or a launcher lacks (docker/for-mac#6793): searched last.
+PATH="${PATH:-/usr/bin:/bin}:${HOME:-/nonexistent}/.docker/bin:/usr/local/bin:/Applications/Docker.app/Contents/Resources/bin"
+export PATH
+
 : "${OLLAMA_MODEL:?OLLAMA_MODEL must name the model (name:tag)}"
 ACCELERATOR=${RAG_OLLAMA_ACCELERATOR:-cpu}
 NUM_PARALLEL=${RAG_NUM_PARALLEL:-1}
@@ -71,7 +76,9 @@ if [ -n "${OLLAMA_CONTAINER:-}" ]; then
 else
     : "${OLLAMA_URL:?set OLLAMA_URL (native placement) or OLLAMA_CONTAINER (container placement)}"
     need_tool curl "the native placement reads the model with curl"
-    tags=$(curl -sS --connect-timeout 5 --max-time 30 "$OLLAMA_URL/api/tags" 2>&1) || die 6 "cannot read ${OLLAMA_URL}/api/tags: ${tags}"
+    # The server is on this machine: never through an exported http_proxy (curl sends every host
+    # not in NO_PROXY through it, loopback included: everything.curl.dev/usingcurl/proxies/env).
+    tags=$(curl --noproxy '*' -sS --connect-timeout 5 --max-time 30 "$OLLAMA_URL/api/tags" 2>&1) || die 6 "cannot read ${OLLAMA_URL}/api/tags: ${tags}"
     weights=$(printf '%s' "$tags" | awk -v model="$OLLAMA_MODEL" '{
         n = split($0, parts, "\"name\":\"")
         for (i = 2; i <= n; i++) {
@@ -80,7 +87,7 @@ else
             exit
         }
     }')
-    shown=$(curl -sS --connect-timeout 5 --max-time 60 -X POST -H 'Content-Type: application/json' \
+    shown=$(curl --noproxy '*' -sS --connect-timeout 5 --max-time 60 -X POST -H 'Content-Type: application/json' \
         -d "{\"model\":\"${OLLAMA_MODEL}\"}" "$OLLAMA_URL/api/show" 2>&1) || die 6 "cannot read ${OLLAMA_URL}/api/show: ${shown}"
     case "$shown" in
         *'"error"'*) die 6 "Ollama could not describe ${OLLAMA_MODEL}: ${shown}" ;;

@@ -11,6 +11,15 @@
 # Exit codes: 0 model present or pulled; 1 pull failed (Ollama's message is printed); 2 bad environment.
 set -eu
 
+# Docker Desktop's CLI may be only in /usr/local/bin or ~/.docker/bin (or its app bundle), which a
+# session started from the Dock, an IDE or a launcher lacks (docker/for-mac#6793): searched last.
+PATH="${PATH:-/usr/bin:/bin}:${HOME:-/nonexistent}/.docker/bin:/usr/local/bin:/Applications/Docker.app/Contents/Resources/bin"
+export PATH
+command -v docker >/dev/null 2>&1 || {
+    echo "model: docker is not on PATH ($PATH); install Docker Desktop (macOS) or Docker Engine, or put its bin directory on PATH" >&2
+    exit 2
+}
+
 : "${OLLAMA_CONTAINER:?OLLAMA_CONTAINER must name the Ollama container}"
 : "${OLLAMA_MODEL:?OLLAMA_MODEL must name the model (name:tag)}"
 

@@ -30,14 +30,14 @@ case "${RAG_OLLAMA_KEEP_ALIVE:-}" in
 esac
 
 say "gpu: warm-up: loading ${OLLAMA_MODEL} on ${OLLAMA_URL}"
-loaded=$(curl -sS --connect-timeout 5 --max-time 900 -X POST -H 'Content-Type: application/json' \
+loaded=$(ollama_curl -sS --connect-timeout 5 --max-time 900 -X POST -H 'Content-Type: application/json' \
     -d "{\"model\":\"${OLLAMA_MODEL}\",\"prompt\":\"\",\"stream\":false${keep_alive}}" \
     "$OLLAMA_URL/api/generate" 2>&1) || die 6 "gpu: the warm-up request to ${OLLAMA_URL} failed (${loaded}); is the server running?"
 case "$loaded" in
     *'"error"'*) die 6 "gpu: Ollama could not load ${OLLAMA_MODEL}: $(printf '%s' "$loaded" | sed -n 's/.*"error":"\(.*\)".*/\1/p' | sed 's/\\"/"/g')" ;;
 esac
 
-ps_json=$(curl -sS --connect-timeout 5 --max-time 30 "$OLLAMA_URL/api/ps" 2>&1) ||
+ps_json=$(ollama_curl -sS --connect-timeout 5 --max-time 30 "$OLLAMA_URL/api/ps" 2>&1) ||
     die 6 "gpu: cannot read ${OLLAMA_URL}/api/ps (${ps_json})"
 # "size SIZE_VRAM" of the model's entry in {"models":[{"name":...,"size":N,...,"size_vram":M,...}]}.
 sizes=$(printf '%s' "$ps_json" | awk -v model="$OLLAMA_MODEL" '

@@ -19,7 +19,7 @@ set -eu
 need_tool curl "install curl; the scripts use it to talk to Ollama"
 
 say "model: checking ${OLLAMA_MODEL} on ${OLLAMA_URL}"
-tags=$(curl -sS --connect-timeout 5 --max-time 30 "$OLLAMA_URL/api/tags" 2>&1) ||
+tags=$(ollama_curl -sS --connect-timeout 5 --max-time 30 "$OLLAMA_URL/api/tags" 2>&1) ||
     die 6 "model: cannot list models on ${OLLAMA_URL} (${tags}); is the server running? pulumi up starts it"
 if printf '%s' "$tags" | grep -Fq "\"name\":\"${OLLAMA_MODEL}\""; then
     say "model: ${OLLAMA_MODEL} already present, nothing to pull"
@@ -33,7 +33,7 @@ trap 'rm -f "$error_file"' EXIT
 # and finally {"status":"success"} or {"error"}. Print status changes and every 10% of a layer.
 pull_status=0
 {
-    curl -sS -N --connect-timeout 5 -X POST -H 'Content-Type: application/json' \
+    ollama_curl -sS -N --connect-timeout 5 -X POST -H 'Content-Type: application/json' \
         -d "{\"model\":\"${OLLAMA_MODEL}\",\"stream\":true}" "$OLLAMA_URL/api/pull" 2>&1 || echo "@curl-failed"
 } | awk -v errfile="$error_file" '
     function field(name,   re) {
@@ -71,7 +71,7 @@ if [ "$pull_status" -ne 0 ]; then
     message=$(sed 's/\\"/"/g' "$error_file")
     die 6 "model: pulling ${OLLAMA_MODEL} failed: ${message:-the stream ended without success}. Check the name and tag on https://ollama.com/library and this machine's network, then run pulumi up again"
 fi
-if ! curl -sS --max-time 30 "$OLLAMA_URL/api/tags" | grep -Fq "\"name\":\"${OLLAMA_MODEL}\""; then
+if ! ollama_curl -sS --max-time 30 "$OLLAMA_URL/api/tags" | grep -Fq "\"name\":\"${OLLAMA_MODEL}\""; then
     die 6 "model: the pull of ${OLLAMA_MODEL} reported success but /api/tags does not list it; look at the server log"
 fi
 say "model: ${OLLAMA_MODEL} pulled"

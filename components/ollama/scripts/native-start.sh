@@ -7,15 +7,23 @@
 #   Linux: a new session (setsid, nohup, every descriptor redirected) with its PID in
 #          RAG_OLLAMA_STATE_DIR/ollama.pid and its log in RAG_OLLAMA_STATE_DIR/ollama.log.
 # A port already answered by another Ollama is adopted when RAG_OLLAMA_ADOPT=true (and then never
-# stopped by us); otherwise, and for any other program on the port, it fails naming the holder.
+# stopped by us); otherwise, and for any other program on the port, it fails naming the holder
+# (Ollama.app, Homebrew's service, a Docker container, or the process). On macOS it also refuses
+# while Ollama.app or Homebrew's service is set to run its own server on the same port: they take
+# the port back at every login (native-lib.sh find_competing_servers).
+# Only the OLLAMA_* variables the stack decides (RAG_OLLAMA_SERVER_ENV) reach the server; any other
+# OLLAMA_* from the shell that ran pulumi, or from launchd (`launchctl setenv`), is left out.
 #
 # Usage: native-start.sh                 start (or reuse) the server
 #        native-start.sh --render-plist  print the LaunchAgent plist it would load, and exit
+#        native-start.sh --preflight     only the refusals that need no change (macOS: Ollama.app,
+#                                        Homebrew's service), so a restart refuses before it stops ours
 #
 # Environment:
 #   OLLAMA_HOST                 <address>:<port>; address `auto` = narrowest one containers reach
 #   OLLAMA_ORIGINS, OLLAMA_MODELS, OLLAMA_KEEP_ALIVE, OLLAMA_FLASH_ATTENTION, OLLAMA_KV_CACHE_TYPE,
-#   OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH   passed to `ollama serve` when set
+#   OLLAMA_NUM_PARALLEL, OLLAMA_CONTEXT_LENGTH   passed to `ollama serve` when listed below
+#   RAG_OLLAMA_SERVER_ENV       the OLLAMA_* names the stack sets, space-separated; only these reach the server
 #   RAG_OLLAMA_STATE_DIR        Linux: directory for the pidfile and log (created)
 #   RAG_OLLAMA_LABEL            macOS: launchd label
 #   RAG_OLLAMA_BINARY           path of `ollama` (empty: PATH, then /opt/homebrew/bin, /usr/local/bin)
@@ -23,6 +31,7 @@
 #   RAG_OLLAMA_ADOPT            true: adopt an Ollama already answering on the port
 #   RAG_OLLAMA_LAUNCHD_TIMEOUT  macOS: seconds to wait for launchd to let go of a booted-out job and
 #                               to retry a bootstrap refused with 5 or 37 (default 30)
+#   RAG_OLLAMA_APP_DIRS         macOS: where Ollama.app is looked for (default /Applications ~/Applications)
 # Output: step lines, then "@ollama url=... managed=... pid=... log=... version=..." lines.
 # Exit codes: 0 running; 2 bad environment or missing tool; 3 no address to bind;
 #   4 port held by another program; 5 not ready in time, or the server exited (log tail printed).
@@ -34,6 +43,7 @@ set -eu
 
 detect_platform
 parse_listen
+check_server_env
 if [ "${1:-}" = --render-plist ]; then
     PLATFORM=darwin
     resolve_bind >/dev/null
@@ -59,20 +69,40 @@ report() {
     result version "$VERSION"
 }
 
+GENERIC_FIX="quit Ollama.app from the menu bar (and turn it off in System Settings > General > Login Items), or run \`brew services stop ollama\` (macOS), or \`sudo systemctl stop ollama\` (Linux service)"
+
 # Fails (exit 4) because something else holds the port, or adopts it (exits 0).
 port_taken() {
-    holders=$(port_holders "$PORT")
+    describe_port_holders "$PORT"
     if [ "$1" = ollama ]; then
         if [ "$ADOPT" = true ]; then
             say "adopt: an Ollama ${VERSION} already answers on ${URL}; using it as it is (rag-stack will never stop it)"
-            [ -n "$holders" ] && say "adopt: ${holders}"
+            say "adopt: ${HOLDERS_TEXT}"
             say "adopt: its own settings apply (OLLAMA_ORIGINS, OLLAMA_KEEP_ALIVE, OLLAMA_MODELS...), not this stack's"
-            report adopted "$(printf '%s' "$holders" | sed -n '1s/^pid \([0-9]*\):.*/\1/p')" ""
+            report adopted "$(port_holder_pids "$PORT" | head -n 1)" ""
             exit 0
         fi
-        die 4 "port ${PORT}: another Ollama ${VERSION} already answers on ${URL}${holders:+ (${holders})}. It was not started by this stack. Free the port: quit Ollama.app from the menu bar, or run \`brew services stop ollama\` (macOS), or \`sudo systemctl stop ollama\` (Linux service); or use it as it is with rag-stack:ollama.adoptExisting: true; or choose another rag-stack:ollama.port"
+        die 4 "port ${PORT}: another Ollama ${VERSION} already answers on ${URL}: ${HOLDERS_TEXT}. It was not started by this stack. Free the port: ${HOLDERS_FIX:-$GENERIC_FIX}; or use it as it is with rag-stack:ollama.adoptExisting: true; or choose another rag-stack:ollama.port"
     fi
-    die 4 "port ${PORT} on ${BIND_HOST} is held by a program that is not Ollama${holders:+ (${holders})}; stop that program or choose another rag-stack:ollama.port"
+    die 4 "port ${PORT} on ${BIND_HOST} is held by a program that is not Ollama (${HOLDERS_TEXT}); ${HOLDERS_FIX:+${HOLDERS_FIX}, }stop that program or choose another rag-stack:ollama.port"
+}
+
+# macOS: Ollama.app or Homebrew's service set to run its own server on our port takes it back at
+# every login, and the app stops every `ollama` process when it cannot bind: refuse before anything
+# is loaded. With adoptExisting, such a server is used when it answers (check_port_free).
+refuse_competitors() {
+    find_competing_servers
+    [ -n "$ELSEWHERE" ] && warn "start: ${ELSEWHERE}: not port ${PORT}, so they do not fight over the port, but both servers share the GPU's memory"
+    [ -n "$COMPETITORS" ] || return 0
+    probe_rc=0
+    probe "$URL" || probe_rc=$?
+    if [ "$ADOPT" = true ] && [ "$probe_rc" -eq 0 ]; then
+        return 0
+    fi
+    if [ "$ADOPT" = true ]; then
+        die 4 "port ${PORT}: ${COMPETITORS}, but no Ollama answers on ${URL} now; rag-stack:ollama.adoptExisting uses a server that answers: start it, or wait until it does, then run pulumi up again. Or let this stack run its own: ${COMPETITORS_FIX}, and remove adoptExisting"
+    fi
+    die 4 "port ${PORT}: ${COMPETITORS}. It takes port ${PORT} back from this stack's server at every login (and Ollama.app stops every process named ollama when its own server cannot bind), so the backend would end up talking to that server, not this stack's. Turn it off: ${COMPETITORS_FIX}; then run pulumi up again. Or use that server as it is: rag-stack:ollama.adoptExisting: true (its own settings apply), or give this stack another rag-stack:ollama.port"
 }
 
 check_port_free() {
@@ -85,8 +115,8 @@ check_port_free() {
     # Listening elsewhere than loopback: an Ollama on 127.0.0.1 with the same port (the Linux
     # service's default) would be a second server on the same GPU, and containers cannot reach it.
     if [ "$CLIENT_HOST" != 127.0.0.1 ] && probe "http://127.0.0.1:${PORT}"; then
-        holders=$(port_holders "$PORT")
-        die 4 "port ${PORT}: another Ollama ${VERSION} already answers on 127.0.0.1:${PORT}${holders:+ (${holders})}, where containers cannot reach it; a second server on ${BIND_HOST} would share the GPU with it. Stop it (\`sudo systemctl stop ollama\`, \`brew services stop ollama\`, or quit Ollama.app), or make it listen on ${LISTEN} (OLLAMA_HOST) and set rag-stack:ollama.adoptExisting: true, or choose another rag-stack:ollama.port"
+        describe_port_holders "$PORT"
+        die 4 "port ${PORT}: another Ollama ${VERSION} already answers on 127.0.0.1:${PORT} (${HOLDERS_TEXT}), where containers cannot reach it; a second server on ${BIND_HOST} would share the GPU with it. Stop it (${HOLDERS_FIX:-\`sudo systemctl stop ollama\`, \`brew services stop ollama\`, or quit Ollama.app}), or make it listen on ${LISTEN} (OLLAMA_HOST) and set rag-stack:ollama.adoptExisting: true, or choose another rag-stack:ollama.port"
     fi
 }
 
@@ -119,6 +149,10 @@ Fix what the log says (a port or address problem, a missing GPU driver), or rais
 start_darwin() {
     need_tool launchctl "launchctl ships with macOS"
     darwin_paths
+    refuse_competitors
+    app_bundle=$(installed_ollama_app)
+    [ -n "$app_bundle" ] && [ -z "$COMPETITORS" ] &&
+        warn "start: ${app_bundle} is installed. If it opens at login (System Settings > General > Login Items), it runs its own server on port 11434 and stops every process named ollama when that port is taken; turn it off there, or remove the app (this stack needs only the ollama command)"
     mkdir -p "$HOME/Library/LaunchAgents" "$LOG_DIR"
     new_plist="$PLIST.new.$$"
     trap 'rm -f "$new_plist"' EXIT
@@ -126,22 +160,22 @@ start_darwin() {
     # launchd refuses a plist that group or others may write ("Bootstrap failed: 5"), and the file
     # gets the user's umask otherwise (002 and 000 exist): set its mode, whatever the umask.
     chmod 644 "$new_plist"
+    say "server env: the agent gets ${RAG_OLLAMA_SERVER_ENV} and clears every other OLLAMA_* (the shell's, launchd's) before ollama serve starts"
     if launchd_loaded; then
-        if [ -f "$PLIST" ] && cmp -s "$new_plist" "$PLIST" && probe "$URL"; then
+        running_pid=$(launchd_pid)
+        if [ -f "$PLIST" ] && cmp -s "$new_plist" "$PLIST" && probe "$URL" && holds_port "$running_pid" "$PORT"; then
             rm -f "$new_plist"
-            say "launchd: ${LABEL} already runs with these settings (pid $(launchd_pid)); nothing to start"
-            report "launchd:${LABEL}" "$(launchd_pid)" "$LOG"
+            say "launchd: ${LABEL} already runs with these settings (pid ${running_pid}); nothing to start"
+            report "launchd:${LABEL}" "$running_pid" "$LOG"
             return 0
         fi
-        say "launchd: ${LABEL} is loaded with other settings; launchctl bootout ${DOMAIN}/${LABEL}"
-        launchd_bootout_wait "$URL" ||
-            die 5 "launchctl bootout ${DOMAIN}/${LABEL}: the job is still in launchd, or ${URL} still answers, after ${launchd_limit} s; check \`launchctl print ${DOMAIN}/${LABEL}\` and what holds port ${PORT}, then run pulumi up again"
-        # Ours is gone; another server (Ollama.app, brew services) may hold the port now, and the
-        # readiness probe would take its answer for ours.
-        check_port_free
-    else
-        check_port_free
+        say "launchd: ${LABEL} is loaded with other settings, or is not the server on port ${PORT}; launchctl bootout ${DOMAIN}/${LABEL}"
+        launchd_bootout_wait "$running_pid" ||
+            die 5 "launchctl bootout ${DOMAIN}/${LABEL}: the job is still in launchd${running_pid:+, or its pid ${running_pid} still runs,} after ${launchd_limit} s; check \`launchctl print ${DOMAIN}/${LABEL}\`, then run pulumi up again"
     fi
+    # Ours is gone (or never was); another server may hold the port, and the readiness probe would
+    # take its answer for ours.
+    check_port_free
     mv "$new_plist" "$PLIST"
     say "launchd: wrote ${PLIST}"
     launchctl enable "$DOMAIN/$LABEL" || true
@@ -153,7 +187,15 @@ start_darwin() {
         rm -f "$PLIST"
         not_ready
     fi
-    report "launchd:${LABEL}" "$(launchd_pid)" "$LOG"
+    started_pid=$(launchd_pid)
+    # The answer must come from our job: a server that took the port meanwhile answers just as well.
+    if [ -n "$(port_holder_pids "$PORT")" ] && ! holds_port "$started_pid" "$PORT"; then
+        describe_port_holders "$PORT"
+        launchctl bootout "$DOMAIN/$LABEL" >/dev/null 2>&1 || true
+        rm -f "$PLIST"
+        die 4 "port ${PORT}: ${URL} answers, but from ${HOLDERS_TEXT}, not from this stack's agent ${LABEL}${started_pid:+ (pid ${started_pid})}; it took the port while ours started. Free the port: ${HOLDERS_FIX:-$GENERIC_FIX}; then run pulumi up again"
+    fi
+    report "launchd:${LABEL}" "$started_pid" "$LOG"
 }
 
 start_linux() {
@@ -176,9 +218,10 @@ start_linux() {
         rm -f "$PIDFILE" "$STARTED_FILE"
     fi
     check_port_free
+    drop_undecided_ollama_env
 
     : >>"$LOG"
-    say "start: ${OLLAMA_BIN} serve on ${LISTEN} (log ${LOG})"
+    say "start: ${OLLAMA_BIN} serve on ${LISTEN} (log ${LOG}), with ${RAG_OLLAMA_SERVER_ENV}"
     # A new session, so Pulumi's signals to its process group never reach the server; every
     # descriptor redirected, so the command resource returns while the server keeps running.
     if command -v setsid >/dev/null 2>&1; then
@@ -203,5 +246,9 @@ start_linux() {
     report "pidfile:${PIDFILE}" "$new_pid" "$LOG"
 }
 
+if [ "${1:-}" = --preflight ]; then
+    [ "$PLATFORM" = darwin ] && refuse_competitors
+    exit 0
+fi
 say "start: ${PLATFORM}, ollama ${OLLAMA_BIN}, listen ${LISTEN}, ready timeout ${TIMEOUT} s"
 if [ "$PLATFORM" = darwin ]; then start_darwin; else start_linux; fi

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Stops the native Ollama server this stack started, and only that one. Never by name.
 #   launchd (macOS): `launchctl bootout gui/<uid>/<label>`, then waits (bounded) until launchd has let
-#     go of the job and its port refuses connections (bootout is asynchronous), then removes the plist.
+#     go of the job and the job's process has exited (bootout is asynchronous), then removes the plist.
+#     It waits for our PID, not for the port: another server (Ollama.app, brew services) may hold
+#     the port while our agent restarts in a loop, and "the port answers" says nothing about ours.
 #   pidfile (Linux): SIGTERM to the pidfile's PID, only after checking it is still an `ollama serve`
 #     started when we recorded it (a reused PID belonging to another program is left alone);
 #     SIGKILL to that same verified PID if it has not exited after 15 s; removes the pidfile.
@@ -41,10 +43,10 @@ case "$managed" in
         RAG_OLLAMA_LABEL=${managed#launchd:}
         darwin_paths
         if launchd_loaded; then
-            say "stop: launchctl bootout ${DOMAIN}/${LABEL}"
-            stop_url=$(previous url)
-            launchd_bootout_wait "$stop_url" ||
-                die 5 "launchctl bootout ${DOMAIN}/${LABEL}: the job is still in launchd${stop_url:+, or ${stop_url} still answers,} after ${launchd_limit} s; check \`launchctl print ${DOMAIN}/${LABEL}\`, then run pulumi up again"
+            stop_pid=$(launchd_pid)
+            say "stop: launchctl bootout ${DOMAIN}/${LABEL}${stop_pid:+ (pid ${stop_pid})}"
+            launchd_bootout_wait "$stop_pid" ||
+                die 5 "launchctl bootout ${DOMAIN}/${LABEL}: the job is still in launchd${stop_pid:+, or its pid ${stop_pid} still runs,} after ${launchd_limit} s; check \`launchctl print ${DOMAIN}/${LABEL}\`${stop_pid:+ and ps -p ${stop_pid} -o pid,stat,args}, then run pulumi up again"
         else
             say "stop: ${LABEL} is not loaded in ${DOMAIN}; already stopped"
         fi

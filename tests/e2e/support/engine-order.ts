@@ -14,6 +14,8 @@
  *                          (the `update` command, or `create` again when there is none);
  *   docker:*               any input change replaces (the container, network, volume and image
  *                          properties the program sets are ForceNew in kreuzwerker/terraform-provider-docker).
+ * `ignoreChanges` properties take their old values before the comparison, as the engine resets them
+ * (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go processIgnoreChanges).
  */
 import { RenderedResource, RenderResult } from "../../../tools/render";
 
@@ -32,6 +34,17 @@ export interface EngineStep {
 const isManaged = (r: RenderedResource) => r.custom && !r.type.startsWith("pulumi:providers:");
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** The inputs the engine compares: ignored top-level properties reset to the old resource's (or absent). */
+function withIgnoredChanges(r: RenderedResource, before: RenderedResource): RenderedResource {
+    if (!r.ignoreChanges?.length) return r;
+    const inputs = { ...r.inputs };
+    for (const key of r.ignoreChanges) {
+        if (key in before.inputs) inputs[key] = before.inputs[key];
+        else delete inputs[key];
+    }
+    return { ...r, inputs };
+}
+
 /** Whether an input change of this resource replaces it (else it is an update in place). */
 export function replacesOnChange(before: RenderedResource, after: RenderedResource): boolean {
     if (after.type === "command:local:Command" || after.type === "command:remote:Command") {
@@ -45,8 +58,9 @@ export function engineSteps(from: RenderResult | undefined, to: RenderResult): E
     const old = new Map((from?.resources ?? []).filter(isManaged).map((r) => [r.urn, r]));
     const steps: EngineStep[] = [];
     const deleteAtEnd: RenderedResource[] = [];
-    for (const r of to.resources.filter(isManaged)) {
-        const before = old.get(r.urn);
+    for (const declaredResource of to.resources.filter(isManaged)) {
+        const before = old.get(declaredResource.urn);
+        const r = before ? withIgnoredChanges(declaredResource, before) : declaredResource;
         if (!before) {
             steps.push({ op: "create", resource: r, reason: "new" });
         } else if (same(before.inputs, r.inputs)) {

@@ -17,8 +17,13 @@
  *   - the Ollama container's health check is the rendered command with a 1 s interval (Docker
  *     20.10 runs the first check only after one interval; the rendered 10 s would add 10 s per
  *     create), and `wait` waits for it; Neo4j's is not applied (the stand-in is not Neo4j);
- *   - names get this run's id; a volume without a name gets a generated one per create, as the
- *     provider's auto-naming would;
+ *   - names get this run's id; a volume without a name gets `<resource name>-<7 hex>` per create, as
+ *     the provider's auto-naming does (pulumi-docker provider/resources.go SetAutonaming, the
+ *     bridge's 7 random hex characters), labelled with the run's id; a volume the stack only names
+ *     (an adopted one) must exist already;
+ *   - commands get this run's container and volume names where their environment holds the
+ *     rendered ones; the program's invokes (`command:local:run`, e.g. the native holder check) run
+ *     first at every `up`, as the engine runs the program before any step;
  *   - a container gets the rendered stop timeout (`--stop-timeout`); a delete is
  *     `docker stop -t <destroyGraceSeconds>` then `docker rm -f`, as the provider's;
  *   - outputs the mocks cannot know: the URL the native server printed is given to the commands
@@ -28,7 +33,7 @@
  */
 import * as crypto from "crypto";
 import * as path from "path";
-import { PROJECT_ROOT, RenderedResource } from "../../../tools/render";
+import { PROJECT_ROOT, RenderedInvoke, RenderedResource, RenderResult } from "../../../tools/render";
 import { runCommand } from "../../scripts/support/native";
 import { scriptResults } from "../../../components/ollama/scripts";
 import { docker, E2E_LABEL, RUN_ID } from "./docker-cli";
@@ -98,8 +103,24 @@ export class RehearsalEngine {
 
     constructor(private readonly o: RehearsalOptions) {}
 
-    /** Runs one `up`: the steps in order; throws (like `up` fails) at the first failing step. */
-    async up(steps: EngineStep[], log: (line: string) => void): Promise<StepRun[]> {
+    /** Rendered volume names (inputs.name) -> this run's name, for the commands' environment. */
+    private readonly namedVolumes = new Map<string, string>();
+
+    /**
+     * Runs one `up`: the program's invokes (when `invokes` is given: the target render's), then the
+     * steps in order; throws (like `up` fails) at the first failing invoke or step.
+     */
+    async up(steps: EngineStep[], log: (line: string) => void, invokes: RenderedInvoke[] = []): Promise<StepRun[]> {
+        for (const step of steps) {
+            const n = (step.resource.inputs as { name?: string }).name;
+            if (step.resource.type === "docker:index/volume:Volume" && n !== undefined) this.namedVolumes.set(n, `${n}-${this.o.suffix}`);
+        }
+        for (const invoke of invokes.filter((i) => i.token === "command:local:run")) {
+            const args = invoke.args as { command: string; environment?: Record<string, string> };
+            const res = await runCommand(args.command, this.mapNames({ ...this.o.baseEnv, ...(args.environment ?? {}) }), 60_000);
+            if (res.code !== 0) throw new Error(`invoke \`${args.command}\` (the program fails before any step) exited ${res.code}\nstdout:\n${res.stdout}\nstderr:\n${res.stderr}`);
+            log(`  invoke ${args.command.replace("sh components/ollama/scripts/", "")}: ${res.stdout.trim().split("\n").pop() ?? ""}`);
+        }
         const runs: StepRun[] = [];
         for (const step of steps) {
             const started = Date.now();
@@ -127,6 +148,11 @@ export class RehearsalEngine {
 
     /** Names of the volumes this run created for a resource name (each create of an auto-named one adds one). */
     readonly createdVolumes: { resource: string; name: string }[] = [];
+
+    /** What the state holds now (after a failed `up` too), as a render to compute the next `up`'s steps from. */
+    snapshot(): RenderResult {
+        return { stack: "dev", resources: [...this.state.values()].map((r) => r.resource), outputs: {}, secretOutputs: [], invented: [] };
+    }
 
     /** The stdout a command resource printed last, if it is in the state. */
     stdoutOf(resourceName: string): string | undefined {
@@ -157,11 +183,23 @@ export class RehearsalEngine {
         // Outputs the mocks cannot know: the URL the native server bound, this run's container names.
         const serverUrl = scriptResults(this.stdoutOf("ollama-native-server")).url;
         if (env.OLLAMA_URL !== undefined && serverUrl) env.OLLAMA_URL = serverUrl;
-        for (const [k, v] of Object.entries(env)) {
-            const real = this.containers.get(v) ?? this.volumes.get(v) ?? (this.images.has(v) ? this.o.image : undefined);
-            if (real) env[k] = real;
+        return this.mapNames(env);
+    }
+
+    /**
+     * This run's names where an environment value is a rendered container or volume name, or a
+     * space-separated list of them (the precheck's RAG_OWN_CONTAINERS: a re-run of the precheck next
+     * to the stack's running containers must recognise them, as it does by name in a real `up`).
+     */
+    private mapNames(env: Record<string, string>): Record<string, string> {
+        const out = { ...env };
+        const real = (v: string) => this.containers.get(v) ?? this.namedVolumes.get(v) ?? this.volumes.get(v)
+            ?? (this.images.has(v) ? this.o.image : undefined);
+        for (const [k, v] of Object.entries(out)) {
+            if (real(v)) out[k] = real(v) as string;
+            else if (v.includes(" ") && v.split(" ").some((w) => real(w))) out[k] = v.split(" ").map((w) => real(w) ?? w).join(" ");
         }
-        return env;
+        return out;
     }
 
     private async command(step: EngineStep): Promise<string> {
@@ -218,7 +256,7 @@ export class RehearsalEngine {
         if (step.op === "create") {
             const name = i.name !== undefined
                 ? `${i.name}-${this.o.suffix}`
-                : `${r.name}-${crypto.randomBytes(4).toString("hex").slice(0, 7)}-${this.o.suffix}`;
+                : `${r.name}-${crypto.randomBytes(4).toString("hex").slice(0, 7)}`;
             docker(["volume", "create", "--label", `${E2E_LABEL}=${RUN_ID}`,
                 ...(i.driver ? ["--driver", i.driver] : []),
                 ...Object.entries(i.driverOpts ?? {}).flatMap(([k, v]) => ["--opt", `${k}=${v}`]), name]);
@@ -262,8 +300,8 @@ export class RehearsalEngine {
             ...(i.hosts ?? []).flatMap((h) => ["--add-host", `${h.host}:${h.ip}`]),
             ...(first ? ["--network", network(first.name), ...(first.aliases ?? []).flatMap((a) => ["--network-alias", a])] : []),
             ...(i.volumes ?? []).flatMap((v) => {
-                const source = v.volumeName !== undefined ? this.volumes.get(v.volumeName) : v.hostPath;
-                if (!source) throw new Error(`${r.name} mounts volume ${v.volumeName}, which this rehearsal has not created`);
+                const source = v.volumeName !== undefined ? this.volumes.get(v.volumeName) ?? this.existingVolume(v.volumeName) : v.hostPath;
+                if (!source) throw new Error(`${r.name} mounts volume ${v.volumeName}, which this rehearsal has not created and which does not exist`);
                 return ["-v", `${source}:${v.containerPath}`];
             }),
             ...(i.ports ?? []).flatMap((p) => ["-p", `${p.ip ? `${p.ip}:` : ""}${p.external ?? ""}:${p.internal}`]),
@@ -301,6 +339,16 @@ export class RehearsalEngine {
         for (const n of others) docker(["network", "connect", ...(n.aliases ?? []).flatMap((a) => ["--alias", a]), network(n.name), name]);
         if (health && i.wait) await this.waitHealthy(name, (i.waitTimeout ?? 60) * 1000);
         return `docker run ${name}${(i.ports ?? []).length ? ` -p ${(i.ports ?? []).map((p) => `${p.ip}:${p.external}:${p.internal}`).join(" ")}` : ""}${health ? " (healthy)" : ""}`;
+    }
+
+    /** A volume the stack only names (adopted): used as it is when it exists, never created by `docker run`. */
+    private existingVolume(name: string): string | undefined {
+        try {
+            docker(["volume", "inspect", name]);
+            return name;
+        } catch {
+            return undefined;
+        }
     }
 
     private async waitHealthy(name: string, timeoutMs: number): Promise<void> {

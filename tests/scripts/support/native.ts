@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT, Rendered, RenderedResource, renderStack } from "../../../tools/render";
+import { PROJECT_ROOT, Rendered, RenderedInvoke, RenderedResource, renderStack } from "../../../tools/render";
 import { scriptResults } from "../../../components/ollama/scripts";
 
 export { scriptResults };
@@ -27,6 +27,8 @@ export interface NativeRender {
     server: RenderedResource;
     model: RenderedResource;
     gpu: RenderedResource;
+    /** The holder check the program runs at every preview and `up` (a `command:local:run` invoke). */
+    check: RenderedInvoke;
 }
 
 /** Renders dev with the native server pointed at placeholders (and the stand-in as binary). */
@@ -50,7 +52,9 @@ export async function renderNative(overrides: Record<string, unknown> = {}): Pro
         if (found.length !== 1) throw new Error(`expected one command ending in ${suffix}: ${commands.map((c) => c.name).join(", ")}`);
         return found[0];
     };
-    return { rendered, server: pick("-server"), model: pick("-model"), gpu: pick("-gpu") };
+    const checks = (rendered.result.invokes ?? []).filter((i) => i.token === "command:local:run" && String(i.args.command).endsWith("native-check.sh"));
+    if (checks.length !== 1) throw new Error(`expected one native-check.sh invoke, found ${checks.length}`);
+    return { rendered, server: pick("-server"), model: pick("-model"), gpu: pick("-gpu"), check: checks[0] };
 }
 
 /** One test's world: a free port, a temp HOME/state/models, and the processes it started. */
@@ -89,9 +93,9 @@ export class Sandbox {
         return path.join(this.state, "ollama.pid");
     }
 
-    /** The resource's rendered environment with this sandbox's port and directories. */
-    envOf(resource: RenderedResource, extra: Record<string, string> = {}): Record<string, string> {
-        const rendered = (resource.inputs.environment ?? {}) as Record<string, string>;
+    /** The resource's (or invoke's) rendered environment with this sandbox's port and directories. */
+    envOf(resource: RenderedResource | RenderedInvoke, extra: Record<string, string> = {}): Record<string, string> {
+        const rendered = (("inputs" in resource ? resource.inputs.environment : resource.args.environment) ?? {}) as Record<string, string>;
         const env: Record<string, string> = {};
         for (const [k, v] of Object.entries(rendered)) {
             env[k] = String(v)
