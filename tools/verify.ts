@@ -3,7 +3,8 @@
  * deployed stack. Reads the stack outputs (Pulumi CLI or --outputs file), runs the checks in
  * tools/verify/run.ts, prints a table (or --json). Exit 0 only when every check that ran passed.
  */
-import { parseArgs, UsageError, USAGE, VerifyOptions } from "./verify/args";
+import { reportUsage, UsageError } from "./cli/command-line";
+import { parseArgs, USAGE, VerifyOptions } from "./verify/args";
 import { DockerCli } from "./verify/docker";
 import { isKubernetesOutputs, verifyScale } from "./verify/kubernetes";
 import { OutputsError, parseStackOutputs, readRawOutputsFile, readRawPulumiOutputs, StackOutputs } from "./verify/outputs";
@@ -17,16 +18,10 @@ export async function main(argv: string[]): Promise<number> {
     try {
         options = parseArgs(argv);
     } catch (err) {
-        if (err instanceof UsageError) {
-            process.stderr.write(`verify: ${err.message}\n\n${USAGE}\n`);
-            return 2;
-        }
+        if (err instanceof UsageError) return reportUsage("verify", USAGE, err);
         throw err;
     }
-    if (!options) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
+    if (!options) return reportUsage("verify", USAGE);
     const progress = new Progress(options.quiet);
     let outputs: StackOutputs;
     const source = options.outputsFile ? `outputs file ${options.outputsFile}` : `stack ${options.stack}`;
