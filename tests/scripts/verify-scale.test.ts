@@ -8,6 +8,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -63,7 +64,8 @@ function startApi(): Promise<void> {
         }
         const url = new URL(req.url ?? "/", "http://api");
         const p = url.pathname;
-        if (p === "/version") return json(res, 200, { gitVersion: "v1.33.1" });
+        // The API server answers /version and /version/ (the OpenAPI path, which @kubernetes/client-node asks).
+        if (p === "/version" || p === "/version/") return json(res, 200, { gitVersion: "v1.33.1" });
         if (p === `/apis/apps/v1/namespaces/${NS}/statefulsets/ollama`) {
             return json(res, 200, { spec: { replicas: replicas.length }, status: { replicas: replicas.length, readyReplicas: replicas.filter((r) => r.ready).length } });
         }
@@ -189,14 +191,22 @@ test("a replica that is not Ready fails the replicas row; two replicas on one no
     expect(shared.code).toBe(1);
 });
 
-test("kubeconfigs: DigitalOcean's shape (base64 CA, token) parses; one without a server is refused by name", () => {
+test("kubeconfigs: DigitalOcean's shape (base64 CA, token) parses; one without a server is refused by name", async () => {
     const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
     const access = parseKubeconfig([
         "apiVersion: v1", "clusters:", "- cluster:", `    certificate-authority-data: ${ca}`, "    server: https://abc.k8s.ondigitalocean.com",
         "  name: do-tor1-x", "contexts:", "- context:", "    cluster: do-tor1-x", "    user: do-tor1-x-admin", "  name: do-tor1-x",
         "current-context: do-tor1-x", "kind: Config", "users:", "- name: do-tor1-x-admin", "  user:", "    token: dop_v1_abc",
     ].join("\n"));
-    expect(access).toEqual({ server: "https://abc.k8s.ondigitalocean.com", ca: expect.stringContaining("BEGIN CERTIFICATE"), token: "dop_v1_abc", clientCert: undefined, clientKey: undefined, insecure: false });
+    expect(access.server).toBe("https://abc.k8s.ondigitalocean.com");
+    // What every request to the API server carries (KubeConfig.applyToHTTPSOptions): the CA, the token, TLS checked.
+    const options: https.RequestOptions = {};
+    await access.kubeConfig.applyToHTTPSOptions(options);
+    expect(String(options.ca)).toContain("BEGIN CERTIFICATE");
+    expect(options.headers).toEqual({ Authorization: "Bearer dop_v1_abc" });
+    expect(options.cert).toBeUndefined();
+    expect(options.key).toBeUndefined();
+    expect(options.rejectUnauthorized).toBeUndefined();
     expect(() => parseKubeconfig("apiVersion: v1\nclusters:\n- name: x\n  cluster: {}\n")).toThrow("the kubeconfig's cluster has no server URL");
 });
 
