@@ -7,7 +7,7 @@ import * as fs from "fs";
 import { reportUsage, UsageError } from "./cli/command-line";
 import { parseArgs, PlanCommand, USAGE } from "./plan/args";
 import { formatCapacity } from "./plan/capacity";
-import { checkExitCode, checkSide, formatCheck } from "./plan/check";
+import { checkExitCode, checkSide, formatCheck } from "./plan/policy-check";
 import { diffPlans } from "./plan/diff";
 import { formatDiff } from "./plan/diff-report";
 import { renderPlan, renderPlanInChild } from "./plan/render-side";

@@ -1,7 +1,9 @@
 /**
- * `npm run verify -- --stack dev`: the seed's Phase 11 checklist, automated and measured, against a
- * deployed stack. Reads the stack outputs (Pulumi CLI or --outputs file), runs the checks in
- * tools/verify/run.ts, prints a table (or --json). Exit 0 only when every check that ran passed.
+ * `npm run verify -- --stack dev`: checks a deployed stack end to end and measures it (Ollama from
+ * the host and from the backend, the model and its share in VRAM, a benchmark, Neo4j, the app's
+ * endpoints, the GPU, the front door). Reads the stack outputs (Pulumi CLI or --outputs file), runs
+ * the checks in tools/verify/run-checks.ts, prints a table (or --json). Exit 0 only when every
+ * check that ran passed.
  */
 import { reportUsage, UsageError } from "./cli/command-line";
 import { parseArgs, USAGE, VerifyOptions } from "./verify/args";
@@ -11,7 +13,7 @@ import { OutputsError, parseStackOutputs, readRawOutputsFile, readRawPulumiOutpu
 import { renderParkedJson, renderParkedTable, StackIsParked } from "./verify/parked";
 import { Progress } from "./verify/progress";
 import { allPassed, renderJson, renderTable } from "./verify/report";
-import { runChecks } from "./verify/run";
+import { runChecks } from "./verify/run-checks";
 
 export async function main(argv: string[]): Promise<number> {
     let options: VerifyOptions | undefined;

@@ -5,7 +5,7 @@
  * it arrives. The fetch here answers from memory; the real routes are tested in
  * tests/scripts/verify-container-fetch.test.ts, verify-sweep.test.ts and verify-scale.test.ts.
  */
-import { Fetch } from "../../tools/verify/http";
+import { Fetch } from "../../tools/verify/http-fetch";
 import { OllamaApi } from "../../tools/verify/ollama-client";
 import { ApiShapeError } from "../../tools/verify/ollama-api";
 import { ReachError } from "../../tools/verify/reach-error";

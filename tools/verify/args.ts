@@ -95,7 +95,8 @@ const FLAGS: FlagSpecs = {
     "skip": { type: "string" },
 };
 
-function positiveNumber(flag: string, raw: string, integer: boolean, min: number): number {
+/** `raw` as a number (an integer when asked) of at least `min`, or a UsageError naming the flag. */
+function numberAtLeast(flag: string, raw: string, integer: boolean, min: number): number {
     const n = Number(raw);
     if (raw.trim() === "" || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
         throw new UsageError(`${flag} ${raw}: expected ${integer ? "an integer" : "a number"} >= ${min}`);
@@ -122,25 +123,25 @@ export function parseArgs(argv: readonly string[]): VerifyOptions | undefined {
             case "help": return undefined;
             case "stack": options.stack = value; break;
             case "outputs": options.outputsFile = value; break;
-            case "bench": options.bench = positiveNumber(flag, value, true, 0); break;
+            case "bench": options.bench = numberAtLeast(flag, value, true, 0); break;
             case "gpu": options.gpu = value; break;
             case "json": options.json = true; break;
             case "quiet": options.quiet = true; break;
             case "docker-host": options.dockerHost = value; break;
-            case "timeout": options.timeoutMs = positiveNumber(flag, value, false, 0.1) * 1000; break;
-            case "generate-timeout": options.generateTimeoutMs = positiveNumber(flag, value, false, 1) * 1000; break;
+            case "timeout": options.timeoutMs = numberAtLeast(flag, value, false, 0.1) * 1000; break;
+            case "generate-timeout": options.generateTimeoutMs = numberAtLeast(flag, value, false, 1) * 1000; break;
             case "concurrency":
             case "sweep": {
                 if (levels) throw new UsageError(`${flag}: give one of --concurrency or --sweep, once`);
                 levels = token.name === "concurrency"
-                    ? [positiveNumber(flag, value, true, 1)]
-                    : value.split(",").map((x) => positiveNumber(flag, x.trim(), true, 1));
+                    ? [numberAtLeast(flag, value, true, 1)]
+                    : value.split(",").map((x) => numberAtLeast(flag, x.trim(), true, 1));
                 if (levels.some((n) => n > 256)) throw new UsageError(`${flag} ${value}: at most 256 streams at once`);
                 levelsFlag = flag;
                 break;
             }
-            case "rounds": rounds = positiveNumber(flag, value, true, 1); break;
-            case "load-tokens": tokensPerRequest = positiveNumber(flag, value, true, 1); break;
+            case "rounds": rounds = numberAtLeast(flag, value, true, 1); break;
+            case "load-tokens": tokensPerRequest = numberAtLeast(flag, value, true, 1); break;
             case "chart": chartFile = value; break;
             case "skip":
                 for (const group of value.split(",").map((s) => s.trim()).filter(Boolean)) {

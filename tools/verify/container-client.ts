@@ -13,7 +13,7 @@
  * timeout...); a client that is missing or crashes says so, and the next one is tried.
  */
 import { DockerCli } from "./docker";
-import { Fetch } from "./http";
+import { Fetch } from "./http-fetch";
 import { classifyFailureText, ReachError, ReachFailureKind } from "./reach-error";
 
 export const CLIENTS = ["curl", "wget", "python3", "python", "node"] as const;

@@ -1,6 +1,6 @@
 /**
  * Ollama's API through its official client (ollama-js, the `ollama` npm package, pinned in
- * package.json) over whichever `fetch` reaches it: from this machine (http.ts), from inside a
+ * package.json) over whichever `fetch` reaches it: from this machine (http-fetch.ts), from inside a
  * container through `docker exec` (container-client.ts), or through the Kubernetes API server's
  * pod proxy (kubernetes/kube-api.ts). Checks use OllamaApi and never care which.
  *
@@ -15,7 +15,7 @@
 import { Ollama, Options } from "ollama";
 import { CLIENTS, ClientAttempt, ContainerClient, ContainerClientError, containerFetch, NETWORK_KINDS } from "./container-client";
 import { DockerCli } from "./docker";
-import { Fetch, httpFetch } from "./http";
+import { Fetch, httpFetch } from "./http-fetch";
 import { ApiShapeError, GenerateStats, OllamaModelEntry, parseGenerateChunk, parsePs, parseTags, parseVersion } from "./ollama-api";
 import { ReachError, toReachError } from "./reach-error";
 

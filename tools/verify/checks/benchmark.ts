@@ -5,7 +5,7 @@
  */
 import { AcceleratorSpec, bandwidthCeiling, detectLocalAccelerator, findAccelerator } from "../bandwidth";
 import { BenchSample, benchRequest, formatSpread, sampleFromStats, summarize } from "../bench";
-import { CheckResult, fail, pass, skip, VerifyContext } from "../check";
+import { CheckResult, fail, pass, skip, VerifyContext } from "../check-result";
 import { humanBytes } from "../ollama-api";
 import { OllamaApi } from "../ollama-client";
 import { toReachError } from "../reach-error";

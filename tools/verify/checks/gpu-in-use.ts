@@ -6,7 +6,7 @@
  * `nvidia-smi -L` run now inside the container, the processor of whatever /api/ps lists as loaded,
  * and what the droplet's heal timer did: its last heal, or that it gave up.
  */
-import { CheckResult, fail, pass, skip, VerifyContext } from "../check";
+import { CheckResult, fail, pass, skip, VerifyContext } from "../check-result";
 import { ContainerHealth, readContainerHealth } from "../container-health";
 import { HealState, healsWithinHour, readHealState } from "../heal-state";
 import { OllamaModelEntry, processorLabel } from "../ollama-api";

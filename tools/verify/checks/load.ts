@@ -3,7 +3,7 @@
  * ../load.ts); the row prints the table, the JSON carries the same numbers, and a sweep writes the
  * SVG chart of aggregate tokens/s and p95 time to first token against concurrency.
  */
-import { CheckResult, fail, pass, skip, VerifyContext } from "../check";
+import { CheckResult, fail, pass, skip, VerifyContext } from "../check-result";
 import { LevelResult, runLevel } from "../load";
 import { formatLoadTable } from "../load-report";
 import { OllamaApi } from "../ollama-client";

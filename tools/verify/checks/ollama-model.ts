@@ -3,7 +3,7 @@
  * model is loaded, /api/ps says how much of it sits in VRAM (as `ollama ps` prints it).
  */
 import { adviseGpuShare, adviseModelMissing } from "../advice";
-import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check";
+import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check-result";
 import { findModel, humanBytes, OllamaModelEntry, processorLabel, vramShare } from "../ollama-api";
 import { OllamaApi } from "../ollama-client";
 import { toReachError } from "../reach-error";

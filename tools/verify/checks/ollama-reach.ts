@@ -3,7 +3,7 @@
  * backend's own OLLAMA_BASE_URL. Each returns the way to Ollama later rows can use.
  */
 import { adviseNoClientInContainer, adviseOllamaFromContainer, adviseOllamaFromHost } from "../advice";
-import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check";
+import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check-result";
 import { CLIENTS } from "../container-client";
 import { findClientInContainer, OllamaApi, ollamaFromContainer, ollamaFromHere } from "../ollama-client";
 import { toReachError } from "../reach-error";

@@ -8,13 +8,13 @@
  * Pods and Services are reached through the API server's proxy subresources
  * (`pods/<name>:<port>/proxy/<path>`, `services/<name>:<port>/proxy/<path>`), plain HTTPS: nothing
  * to port-forward, no websocket. The generated client reads those answers whole (and encodes a `/`
- * in the path as %2F), so they go through http.ts's streaming fetch instead, with the same
+ * in the path as %2F), so they go through http-fetch.ts's streaming fetch instead, with the same
  * credentials (KubeConfig.applyToHTTPSOptions): Ollama's NDJSON arrives line by line, through the
  * Ollama client (ollama-client.ts).
  */
 import type { AppsV1Api, CoreV1Api, V1Pod, V1Service, V1StatefulSet, VersionApi } from "@kubernetes/client-node";
 import * as https from "https";
-import { Fetch, httpFetch } from "../http";
+import { Fetch, httpFetch } from "../http-fetch";
 import { OllamaApi } from "../ollama-client";
 import { ClusterAccess } from "./kubeconfig";
 import { kubernetesClient } from "./library";

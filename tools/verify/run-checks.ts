@@ -2,7 +2,7 @@
  * Runs the checks in order; later rows reuse what earlier rows proved (a way to reach Ollama, the
  * model's size). A row that cannot run because an earlier one failed says so instead of failing twice.
  */
-import { CheckResult, skip, VerifyContext } from "./check";
+import { CheckResult, skip, VerifyContext } from "./check-result";
 import { checkBenchmark } from "./checks/benchmark";
 import { checkClosedPorts, checkHttpRedirect, checkHttpsCertificate } from "./checks/front-door";
 import { checkBackendHealth, checkFrontend } from "./checks/http-endpoints";
