@@ -165,4 +165,22 @@ describe("containerFetch: a Request through docker exec, a Response that streams
         expect(failure).toBeInstanceOf(ReachError);
         expect(failure).toMatchObject({ kind: "timeout", detail: expect.stringContaining("mid-answer") });
     });
+
+    test("a body the reader gives up on: the docker command is killed, and what it still prints goes nowhere", async () => {
+        const docker = new FakeDocker({ chunks: [[5, `${HEAD}{"response":"a"}\n`], [40, '{"response":"b"}\n'], [60, '{"response":"c","done":true}\n']], code: null });
+        let killed = false;
+        const run = docker.run.bind(docker);
+        docker.run = (args, options) => {
+            options.signal?.addEventListener("abort", () => { killed = true; });
+            return run(args, options);
+        };
+        const res = await containerFetch(docker, "backend", "curl", 5000)("http://ollama:11434/api/generate", { method: "POST", body: "{}" });
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        await reader.read();
+        await reader.cancel();
+        expect(killed).toBe(true);
+        // The later chunks and the exit arrive after the cancel without an error.
+        await new Promise((r) => setTimeout(r, 100));
+    });
 });
+

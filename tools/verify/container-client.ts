@@ -196,13 +196,18 @@ export function containerFetch(docker: DockerCli, container: string, client: Con
             let text = "";
             let head: AnswerHead | undefined;
             let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+            /** The reader cancelled the body: nothing more goes into it. */
+            let cancelled = false;
             const kill = new AbortController();
             /** Resolves the fetch with the answer's head; its body streams through the returned controller. */
             const answer = (status: number, statusText: string, headers: [string, string][], first: string): ReadableStreamDefaultController<Uint8Array> => {
                 let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
                 const body = new ReadableStream<Uint8Array>({
                     start(c) { controller = c; },
-                    cancel() { kill.abort(); },
+                    cancel() {
+                        cancelled = true;
+                        kill.abort();
+                    },
                 });
                 if (!controller) throw new Error("ReadableStream did not start");
                 if (first) controller.enqueue(encoder.encode(first));
@@ -217,7 +222,7 @@ export function containerFetch(docker: DockerCli, container: string, client: Con
                 signal: kill.signal,
                 onData: (chunk) => {
                     if (stream) {
-                        stream.enqueue(encoder.encode(chunk));
+                        if (!cancelled) stream.enqueue(encoder.encode(chunk));
                         return;
                     }
                     text += chunk;
@@ -231,6 +236,7 @@ export function containerFetch(docker: DockerCli, container: string, client: Con
             }).then((run) => {
                 if (stream) {
                     // The answer had begun: the run's end is the body's end, or the failure that cut it short.
+                    if (cancelled) return;
                     if (run.code === 0) stream.close();
                     else {
                         const cut = interpretClientRun(client, run.code, "", run.stderr, run.timedOut, run.elapsedMs);

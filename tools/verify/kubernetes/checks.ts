@@ -5,8 +5,8 @@
  * spread over the replicas and each one's throughput; the backend's health and the frontend
  * through their Services; the front door's load balancer has its public address.
  */
+import type { V1Pod } from "@kubernetes/client-node";
 import { findModel, GenerateStats, humanBytes, processorLabel, vramShare } from "../ollama-api";
-import { V1Pod } from "@kubernetes/client-node";
 import { toReachError } from "../reach-error";
 import { KubeApi } from "./kube-api";
 
