@@ -84,18 +84,6 @@ export function readCommandLine(argv: readonly string[], flags: FlagSpecs, style
     return out;
 }
 
-/** The value of the last occurrence of a string flag, or undefined. */
-export function lastValue(tokens: readonly CommandLineToken[], name: string): string | undefined {
-    let value: string | undefined;
-    for (const t of tokens) if (t.kind === "flag" && t.name === name) value = t.value;
-    return value;
-}
-
-/** True when a boolean flag was given. */
-export function hasFlag(tokens: readonly CommandLineToken[], name: string): boolean {
-    return tokens.some((t) => t.kind === "flag" && t.name === name);
-}
-
 /** Help on stdout (exit 0), or a usage error and the usage on stderr (exit 2): the exit code to return. */
 export function reportUsage(tool: string, usage: string, error?: UsageError): number {
     if (error) {
