@@ -4,18 +4,17 @@
  * See tools/plan/args.ts for the command line, tools/plan/document.ts and diff.ts for the JSON.
  */
 import * as fs from "fs";
-import { parseArgs, PlanCommand, USAGE, UsageError } from "./plan/args";
+import { reportUsage, UsageError } from "./cli/command-line";
+import { parseArgs, PlanCommand, USAGE } from "./plan/args";
 import { formatCapacity } from "./plan/capacity";
-import { checkExitCode, checkSide, formatCheck } from "./plan/check";
+import { checkExitCode, checkSide, formatCheck } from "./plan/policy-check";
 import { diffPlans } from "./plan/diff";
 import { formatDiff } from "./plan/diff-report";
 import { renderPlan, renderPlanInChild } from "./plan/render-side";
 import { formatTree } from "./plan/tree";
 
-async function run(command: PlanCommand): Promise<{ text: string; code: number }> {
+async function run(command: Exclude<PlanCommand, { kind: "help" }>): Promise<{ text: string; code: number }> {
     switch (command.kind) {
-        case "help":
-            return { text: USAGE, code: 0 };
         case "show": {
             const doc = await renderPlan(command.side);
             return { text: command.json ? JSON.stringify(doc, null, 2) : `${formatTree(doc)}\n\n${formatCapacity(command.side)}`, code: 0 };
@@ -39,13 +38,12 @@ async function main(argv: string[]): Promise<number> {
         command = parseArgs(argv);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        process.stderr.write(`plan: ${e.message}\n\n${USAGE}\n`);
-        return 2;
+        return reportUsage("plan", USAGE, e);
     }
+    if (command.kind === "help") return reportUsage("plan", USAGE);
     try {
         const { text, code } = await run(command);
-        const out = command.kind === "help" ? undefined : command.out;
-        if (out) fs.writeFileSync(out, `${text}\n`);
+        if (command.out) fs.writeFileSync(command.out, `${text}\n`);
         else process.stdout.write(`${text}\n`);
         return code;
     } catch (e) {

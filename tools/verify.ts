@@ -1,32 +1,29 @@
 /**
- * `npm run verify -- --stack dev`: the seed's Phase 11 checklist, automated and measured, against a
- * deployed stack. Reads the stack outputs (Pulumi CLI or --outputs file), runs the checks in
- * tools/verify/run.ts, prints a table (or --json). Exit 0 only when every check that ran passed.
+ * `npm run verify -- --stack dev`: checks a deployed stack end to end and measures it (Ollama from
+ * the host and from the backend, the model and its share in VRAM, a benchmark, Neo4j, the app's
+ * endpoints, the GPU, the front door). Reads the stack outputs (Pulumi CLI or --outputs file), runs
+ * the checks in tools/verify/run-checks.ts, prints a table (or --json). Exit 0 only when every
+ * check that ran passed.
  */
-import { parseArgs, UsageError, USAGE, VerifyOptions } from "./verify/args";
+import { reportUsage, UsageError } from "./cli/command-line";
+import { parseArgs, USAGE, VerifyOptions } from "./verify/args";
 import { DockerCli } from "./verify/docker";
 import { isKubernetesOutputs, verifyScale } from "./verify/kubernetes";
 import { OutputsError, parseStackOutputs, readRawOutputsFile, readRawPulumiOutputs, StackOutputs } from "./verify/outputs";
 import { renderParkedJson, renderParkedTable, StackIsParked } from "./verify/parked";
 import { Progress } from "./verify/progress";
 import { allPassed, renderJson, renderTable } from "./verify/report";
-import { runChecks } from "./verify/run";
+import { runChecks } from "./verify/run-checks";
 
 export async function main(argv: string[]): Promise<number> {
     let options: VerifyOptions | undefined;
     try {
         options = parseArgs(argv);
     } catch (err) {
-        if (err instanceof UsageError) {
-            process.stderr.write(`verify: ${err.message}\n\n${USAGE}\n`);
-            return 2;
-        }
+        if (err instanceof UsageError) return reportUsage("verify", USAGE, err);
         throw err;
     }
-    if (!options) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
+    if (!options) return reportUsage("verify", USAGE);
     const progress = new Progress(options.quiet);
     let outputs: StackOutputs;
     const source = options.outputsFile ? `outputs file ${options.outputsFile}` : `stack ${options.stack}`;

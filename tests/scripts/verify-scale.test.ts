@@ -8,6 +8,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -63,7 +64,8 @@ function startApi(): Promise<void> {
         }
         const url = new URL(req.url ?? "/", "http://api");
         const p = url.pathname;
-        if (p === "/version") return json(res, 200, { gitVersion: "v1.33.1" });
+        // The API server answers /version and /version/ (the OpenAPI path, which @kubernetes/client-node asks).
+        if (p === "/version" || p === "/version/") return json(res, 200, { gitVersion: "v1.33.1" });
         if (p === `/apis/apps/v1/namespaces/${NS}/statefulsets/ollama`) {
             return json(res, 200, { spec: { replicas: replicas.length }, status: { replicas: replicas.length, readyReplicas: replicas.filter((r) => r.ready).length } });
         }
@@ -97,12 +99,12 @@ function startApi(): Promise<void> {
     }));
 }
 
-function outputsFile(): string {
+function outputsFile(server = `http://127.0.0.1:${apiPort}`, token = TOKEN): string {
     const kubeconfig = [
         "apiVersion: v1", "kind: Config", "current-context: do-tor1-rag-stack-scale",
-        "clusters:", "- name: do-tor1-rag-stack-scale", "  cluster:", `    server: http://127.0.0.1:${apiPort}`,
+        "clusters:", "- name: do-tor1-rag-stack-scale", "  cluster:", `    server: ${server}`,
         "contexts:", "- name: do-tor1-rag-stack-scale", "  context:", "    cluster: do-tor1-rag-stack-scale", "    user: do-tor1-rag-stack-scale-admin",
-        "users:", "- name: do-tor1-rag-stack-scale-admin", "  user:", `    token: ${TOKEN}`, "",
+        "users:", "- name: do-tor1-rag-stack-scale-admin", "  user:", `    token: ${token}`, "",
     ].join("\n");
     const file = path.join(dir, "outputs.json");
     fs.writeFileSync(file, JSON.stringify({
@@ -114,13 +116,17 @@ function outputsFile(): string {
 }
 
 async function verify(...args: string[]): Promise<{ code: number; out: string }> {
+    return verifyWith(outputsFile(), ...args);
+}
+
+async function verifyWith(outputs: string, ...args: string[]): Promise<{ code: number; out: string }> {
     let out = "";
     const spy = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
         out += String(chunk);
         return true;
     });
     try {
-        const code = await main(["--outputs", outputsFile(), "--quiet", "--timeout", "5", "--generate-timeout", "20", ...args]);
+        const code = await main(["--outputs", outputs, "--quiet", "--timeout", "5", "--generate-timeout", "20", ...args]);
         return { code, out };
     } finally {
         spy.mockRestore();
@@ -189,14 +195,22 @@ test("a replica that is not Ready fails the replicas row; two replicas on one no
     expect(shared.code).toBe(1);
 });
 
-test("kubeconfigs: DigitalOcean's shape (base64 CA, token) parses; one without a server is refused by name", () => {
+test("kubeconfigs: DigitalOcean's shape (base64 CA, token) parses; one without a server is refused by name", async () => {
     const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
     const access = parseKubeconfig([
         "apiVersion: v1", "clusters:", "- cluster:", `    certificate-authority-data: ${ca}`, "    server: https://abc.k8s.ondigitalocean.com",
         "  name: do-tor1-x", "contexts:", "- context:", "    cluster: do-tor1-x", "    user: do-tor1-x-admin", "  name: do-tor1-x",
         "current-context: do-tor1-x", "kind: Config", "users:", "- name: do-tor1-x-admin", "  user:", "    token: dop_v1_abc",
     ].join("\n"));
-    expect(access).toEqual({ server: "https://abc.k8s.ondigitalocean.com", ca: expect.stringContaining("BEGIN CERTIFICATE"), token: "dop_v1_abc", clientCert: undefined, clientKey: undefined, insecure: false });
+    expect(access.server).toBe("https://abc.k8s.ondigitalocean.com");
+    // What every request to the API server carries (KubeConfig.applyToHTTPSOptions): the CA, the token, TLS checked.
+    const options: https.RequestOptions = {};
+    await access.kubeConfig.applyToHTTPSOptions(options);
+    expect(String(options.ca)).toContain("BEGIN CERTIFICATE");
+    expect(options.headers).toEqual({ Authorization: "Bearer dop_v1_abc" });
+    expect(options.cert).toBeUndefined();
+    expect(options.key).toBeUndefined();
+    expect(options.rejectUnauthorized).toBeUndefined();
     expect(() => parseKubeconfig("apiVersion: v1\nclusters:\n- name: x\n  cluster: {}\n")).toThrow("the kubeconfig's cluster has no server URL");
 });
 
@@ -215,4 +229,26 @@ test("outputs without the kubeconfig (read without --show-secrets) are refused w
     }
     expect(err).toContain('kubeconfig is hidden ("[secret]"); read the outputs with --show-secrets');
     expect(err).toContain("kubernetesApp.namespace is missing");
+});
+
+test("an API server that refuses the token, and one that never answers: row 1 says which, and the others do not run", async () => {
+    const refused = await verifyWith(outputsFile(undefined, "expired-token"));
+    expect(refused.out).toMatch(/Kubernetes API answers\s+FAIL\s+GET \/version: HTTP 401 Unauthorized/);
+    expect(refused.out).toContain("not run: the Kubernetes API did not answer (row 1)");
+    expect(refused.code).toBe(1);
+
+    // Accepts connections, answers nothing: the client's timeout (--timeout) ends the call.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => { held.push(socket); /* never answers */ });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    try {
+        const port = (silent.address() as net.AddressInfo).port;
+        const started = Date.now();
+        const hung = await verifyWith(outputsFile(`http://127.0.0.1:${port}`), "--timeout", "1");
+        expect(hung.out).toMatch(/Kubernetes API answers\s+FAIL\s+no answer from the Kubernetes API within 1 s \(GET \/version\)/);
+        expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+        for (const socket of held) socket.destroy();
+        await new Promise((r) => silent.close(r));
+    }
 });

@@ -34,6 +34,17 @@ describe("plan command line", () => {
         expect(parseOverrideValue("qwen2.5:7b")).toBe("qwen2.5:7b");
     });
 
+    test("parseArgs' forms: --flag=value, -s, and help before anything else", () => {
+        expect(parseArgs(["--stack=prod", "--out=plan.json"])).toMatchObject({ kind: "show", side: { stack: "prod" }, out: "plan.json" });
+        expect(parseArgs(["-s", "dev"])).toMatchObject({ kind: "show", side: { stack: "dev" } });
+        expect(parseArgs(["--diff=dev", "prod"])).toMatchObject({ kind: "diff", before: { stack: "dev" }, after: { stack: "prod" } });
+        expect(parseArgs(["--help", "--frobnicate"])).toEqual({ kind: "help" });
+        expect(() => parseArgs(["--frobnicate", "--help"])).toThrow('unknown argument "--frobnicate"');
+        expect(() => parseArgs(["--stack", "dev", "--json=yes"])).toThrow("--json takes no value (--json=yes)");
+        expect(() => parseArgs(["--stack", "dev", "--", "--json"])).toThrow('unknown argument "--"');
+        expect(() => parseArgs(["--diff", "dev", "--json", "prod"])).toThrow("--diff needs a value");
+    });
+
     test("mistakes are usage errors that say what to write", () => {
         expect(() => parseArgs([])).toThrow(/--stack dev/);
         expect(() => parseArgs(["--stack", "dev", "--set", "mode"])).toThrow(UsageError);

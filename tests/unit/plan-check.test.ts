@@ -1,6 +1,6 @@
 /** `npm run plan -- --check`: the policy pack offline on a rendered stack (one render in this file). */
 import { parseArgs } from "../../tools/plan/args";
-import { checkExitCode, checkSide, formatCheck, PolicyCheck } from "../../tools/plan/check";
+import { checkExitCode, checkSide, formatCheck, PolicyCheck } from "../../tools/plan/policy-check";
 
 let check: PolicyCheck;
 

@@ -2,13 +2,13 @@ import { parseHostsEntry } from "../../tools/verify/checks/ollama-reach";
 import { adviseGpuShare, adviseModelMissing, adviseNeo4j, adviseOllamaFromContainer, adviseOllamaFromHost } from "../../tools/verify/advice";
 
 describe("causes and fixes", () => {
-    test("lesson 4: answers on the host's loopback, refused from the container -> bind it where containers reach it", () => {
+    test("answers on the host's loopback, refused from the container -> bind it where containers reach it", () => {
         const a = adviseOllamaFromContainer({
             container: "rag-stack-dev-backend", url: "http://host.docker.internal:11434", kind: "refused", detail: "ECONNREFUSED",
             hostUrlAnswered: "http://127.0.0.1:11434", extraHosts: ["host.docker.internal:host-gateway"],
         });
         expect(a.cause).toContain("bound to 127.0.0.1 only");
-        expect(a.cause).toContain("lesson 4");
+        expect(a.cause).toContain("the host's loopback is not the container's");
         expect(a.fix).toContain("bindAddress");
         expect(a.fix).toContain("Docker bridge gateway");
         expect(a.fix).toContain("e.g. OLLAMA_HOST=172.17.0.1:11434");
@@ -34,7 +34,7 @@ describe("causes and fixes", () => {
         expect(a.cause).toContain("not on the backend's network");
     });
 
-    test("the seed's trap: Ollama as a container on a Mac runs on the CPU", () => {
+    test("Ollama as a container on a Mac runs on the CPU", () => {
         const a = adviseGpuShare({ placement: "container", accelerator: "metal", size: 100, sizeVram: 0, dockerOnMac: true });
         expect(a.cause).toContain("Linux VM");
         expect(a.cause).toContain("0.5-0.7 tok/s");
@@ -50,7 +50,7 @@ describe("causes and fixes", () => {
     test("model missing names what is there and the separate stores", () => {
         const a = adviseModelMissing("qwen2.5:7b", ["llama3:latest"], "native");
         expect(a.cause).toContain("llama3:latest");
-        expect(a.cause).toContain("lesson 3");
+        expect(a.cause).toContain("not visible to a native Ollama, which keeps its own store");
         expect(a.fix).toContain("ollama pull qwen2.5:7b");
     });
 

@@ -30,6 +30,11 @@ describe("verify command line", () => {
         [["--stack", "dev", "--skip", "ollama,dns"], "--skip dns: unknown group"],
         [["--stack", "dev", "--verbose"], "unknown argument --verbose"],
         [["--stack", "dev", "--timeout", "0"], "--timeout 0"],
+        [["--stack", "dev", "--json=1"], "--json takes no value (--json=1)"],
+        [["--stack", "dev", "--bench="], "--bench : expected an integer >= 0"],
+        [["--stack", "--json"], "--stack needs a value"],
+        [["--stack", "dev", "extra"], "unknown argument extra"],
+        [["--stack", "dev", "-qx"], "unknown argument -qx"],
     ])("%j is refused with a sentence saying why", (argv, message) => {
         expect(() => parseArgs(argv as string[])).toThrow(UsageError);
         expect(() => parseArgs(argv as string[])).toThrow(message);

@@ -1,4 +1,4 @@
-import { fail, pass, skip } from "../../tools/verify/check";
+import { fail, pass, skip } from "../../tools/verify/check-result";
 import { parseStackOutputs } from "../../tools/verify/outputs";
 import { allPassed, renderJson, renderTable } from "../../tools/verify/report";
 

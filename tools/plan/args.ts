@@ -10,6 +10,9 @@
  * (`11434` is a number, `true` a boolean, `[a, b]` a list); anything else is a string.
  */
 import { parse as parseYaml } from "yaml";
+import { FlagSpecs, readCommandLine, UsageError } from "../cli/command-line";
+
+export { UsageError };
 
 /** A stack to render and the config overrides to render it with. */
 export interface PlanSide {
@@ -24,13 +27,6 @@ export type PlanCommand =
     | { kind: "show"; side: PlanSide; json: boolean; out?: string }
     | { kind: "check"; side: PlanSide; json: boolean; out?: string }
     | { kind: "diff"; before: PlanSide; after: PlanSide; json: boolean; out?: string };
-
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
 
 export const USAGE = `Usage:
   npm run plan -- --stack <stack> [--set key.path=value ...] [--json] [--out FILE]
@@ -82,46 +78,54 @@ export function parseSide(text: string, common: Record<string, unknown> = {}): P
     return { stack, overrides: { ...common, ...parsed }, label: text };
 }
 
+const FLAGS: FlagSpecs = {
+    help: { type: "boolean", short: "h" },
+    stack: { type: "string", short: "s" },
+    set: { type: "string" },
+    json: { type: "boolean" },
+    check: { type: "boolean" },
+    out: { type: "string" },
+    diff: { type: "string" },
+};
+
 export function parseArgs(argv: readonly string[]): PlanCommand {
+    const tokens = readCommandLine(argv, FLAGS, { unknown: (arg) => `unknown argument "${arg}"`, help: "help" });
     let stack: string | undefined;
     let diff: [string, string] | undefined;
     let json = false;
     let check = false;
     let out: string | undefined;
     const sets: [string, unknown][] = [];
-    const need = (i: number, flag: string): string => {
-        const value = argv[i];
-        if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-        return value;
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        switch (arg) {
-            case "-h":
-            case "--help":
+    for (let i = 0; i < tokens.length; i++) {
+        const token = tokens[i];
+        if (token.kind === "word") throw new UsageError(`unknown argument "${token.value}"`);
+        const value = token.value ?? "";
+        switch (token.name) {
+            case "help":
                 return { kind: "help" };
-            case "--stack":
-            case "-s":
-                stack = need(++i, arg);
+            case "stack":
+                stack = value;
                 break;
-            case "--set":
-                sets.push(parseOverride(need(++i, arg)));
+            case "set":
+                sets.push(parseOverride(value));
                 break;
-            case "--json":
+            case "json":
                 json = true;
                 break;
-            case "--check":
+            case "check":
                 check = true;
                 break;
-            case "--out":
-                out = need(++i, arg);
+            case "out":
+                out = value;
                 break;
-            case "--diff":
-                diff = [need(i + 1, arg), need(i + 2, arg)];
-                i += 2;
+            case "diff": {
+                // `--diff A B`: B is the word right after A.
+                const next = tokens[i + 1];
+                if (next?.kind !== "word") throw new UsageError(`${token.rawName} needs a value`);
+                diff = [value, next.value];
+                i++;
                 break;
-            default:
-                throw new UsageError(`unknown argument "${arg}"`);
+            }
         }
     }
     const common = Object.fromEntries(sets);

@@ -1,6 +1,8 @@
 /**
  * The likely cause of each failure and what to do about it: pure functions of what was measured,
- * so every sentence is unit tested. The seed's lessons are named where they apply.
+ * so every sentence is unit tested. Where a failure is one of the known traps of running Ollama
+ * beside a containerized app (a loopback-only bind, a model store the other Ollama cannot see,
+ * Ollama in Docker on a Mac), the cause says so in plain words.
  */
 import { OllamaAccelerator, OllamaPlacement } from "./outputs";
 import { ReachFailureKind } from "./reach-error";
@@ -62,7 +64,7 @@ export function adviseOllamaFromContainer(f: FromContainerFacts): Advice {
             case "refused":
                 return {
                     cause: (f.hostUrlAnswered
-                        ? `Ollama answers at ${f.hostUrlAnswered} from this machine but refuses connections from ${f.container}: it is bound to 127.0.0.1 only, which a container cannot reach on Linux (the seed's lesson 4)`
+                        ? `Ollama answers at ${f.hostUrlAnswered} from this machine but refuses connections from ${f.container}: it is bound to 127.0.0.1 only, which a container cannot reach on Linux (the host's loopback is not the container's)`
                         : `nothing accepts connections on the Docker host's gateway address port ${port} as ${f.container} sees it: Ollama is not running there, or is bound to 127.0.0.1 only`),
                     fix: `bind Ollama where containers can reach it: on Linux the Docker bridge gateway (ollama.bindAddress: auto binds docker0's address${f.gatewayAddress ? `, here OLLAMA_HOST=${f.gatewayAddress}:${port}` : `, e.g. OLLAMA_HOST=172.17.0.1:${port}`}), or 0.0.0.0 behind a firewall; on Docker Desktop (Mac) 127.0.0.1 is enough. Then pulumi up and rerun verify`,
                 };
@@ -124,7 +126,7 @@ export function adviseGpuShare(f: GpuFacts): Advice {
     const none = f.sizeVram === 0;
     if (f.placement === "container" && (f.accelerator === "metal" || f.dockerOnMac)) {
         return {
-            cause: "Ollama runs as a container on a Mac: Docker Desktop runs containers in a Linux VM that cannot reach the Metal GPU, so the model runs on the CPU (the seed's trap: 0.5-0.7 tok/s instead of 7-14)",
+            cause: "Ollama runs as a container on a Mac: Docker Desktop runs containers in a Linux VM that cannot reach the Metal GPU, so the model runs on the CPU (0.5-0.7 tok/s instead of 7-14 on the Metal GPU)",
             fix: "run Ollama natively: set rag-stack:ollama.mode: native (accelerator: metal) and pulumi up; the backend then uses http://host.docker.internal:<port>",
         };
     }
@@ -156,7 +158,7 @@ export function adviseGpuShare(f: GpuFacts): Advice {
 export function adviseModelMissing(model: string, present: string[], placement: OllamaPlacement): Advice {
     return {
         cause: `${model} is not in this Ollama's store (it has: ${present.length ? present.join(", ") : "no models"})` +
-            (placement === "native" ? "; models pulled into a Docker volume are not visible to a native Ollama (the seed's lesson 3)" : ""),
+            (placement === "native" ? "; models pulled into a Docker volume are not visible to a native Ollama, which keeps its own store (~/.ollama/models unless OLLAMA_MODELS says otherwise)" : ""),
         fix: `pulumi up pulls it; by hand: ollama pull ${model}` + (placement === "container" ? " inside the Ollama container (docker exec <ollama container> ollama pull ...)" : ""),
     };
 }

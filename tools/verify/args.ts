@@ -1,7 +1,11 @@
 /**
- * Command line of `npm run verify`: flags in, a typed VerifyOptions out (or a UsageError saying
- * what is wrong). Pure, so it is unit tested.
+ * Command line of `npm run verify`: flags in (read by node:util's parseArgs, see
+ * ../cli/command-line.ts), a typed VerifyOptions out, or a UsageError saying what is wrong. Pure,
+ * so it is unit tested.
  */
+import { FlagSpecs, readCommandLine, UsageError } from "../cli/command-line";
+
+export { UsageError };
 
 /** Groups of checks that `--skip` can leave out. */
 export const SKIPPABLE = ["ollama", "backend-exec", "gpu", "neo4j", "http", "front-door"] as const;
@@ -43,13 +47,6 @@ export interface LoadSettings {
     chartFile?: string;
 }
 
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
-
 export const USAGE = `Usage: npm run verify -- (--stack <name> | --outputs <file.json>) [options]
 
 Checks a deployed stack: Ollama from the host and from inside the backend container, the model,
@@ -79,81 +76,88 @@ front door) the HTTPS certificate, the HTTP redirect and that no other port answ
 
 Exit code: 0 when every check that ran passed, 1 when one failed, 2 on a usage or outputs error.`;
 
-function positiveNumber(flag: string, raw: string | undefined, integer: boolean, min: number): number {
-    if (raw === undefined || raw.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+const FLAGS: FlagSpecs = {
+    "help": { type: "boolean", short: "h" },
+    "stack": { type: "string" },
+    "outputs": { type: "string" },
+    "bench": { type: "string" },
+    "gpu": { type: "string" },
+    "json": { type: "boolean" },
+    "quiet": { type: "boolean" },
+    "docker-host": { type: "string" },
+    "timeout": { type: "string" },
+    "generate-timeout": { type: "string" },
+    "concurrency": { type: "string" },
+    "sweep": { type: "string" },
+    "rounds": { type: "string" },
+    "load-tokens": { type: "string" },
+    "chart": { type: "string" },
+    "skip": { type: "string" },
+};
+
+/** `raw` as a number (an integer when asked) of at least `min`, or a UsageError naming the flag. */
+function numberAtLeast(flag: string, raw: string, integer: boolean, min: number): number {
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    if (raw.trim() === "" || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
         throw new UsageError(`${flag} ${raw}: expected ${integer ? "an integer" : "a number"} >= ${min}`);
     }
     return n;
 }
 
 /** Parses argv (without node and script). Returns undefined when help was asked for. */
-export function parseArgs(argv: string[]): VerifyOptions | undefined {
+export function parseArgs(argv: readonly string[]): VerifyOptions | undefined {
+    const tokens = readCommandLine(argv, FLAGS, { unknown: (arg) => `unknown argument ${arg}`, help: "help" });
     const options: VerifyOptions = {
         bench: 0, json: false, skip: [], timeoutMs: 10_000, generateTimeoutMs: 300_000, quiet: false,
-    };
-    const value = (i: number, flag: string): string => {
-        const v = argv[i + 1];
-        if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-        return v;
     };
     let levels: number[] | undefined;
     let levelsFlag = "";
     let rounds = 2;
-    let tokens = 64;
+    let tokensPerRequest = 64;
     let chartFile: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const raw = argv[i];
-        const eq = raw.indexOf("=");
-        const [flag, inline] = raw.startsWith("--") && eq > 0 ? [raw.slice(0, eq), raw.slice(eq + 1)] : [raw, undefined];
-        const take = (): string => {
-            if (inline !== undefined) return inline;
-            const v = value(i, flag);
-            i++;
-            return v;
-        };
-        switch (flag) {
-            case "-h": case "--help": return undefined;
-            case "--stack": options.stack = take(); break;
-            case "--outputs": options.outputsFile = take(); break;
-            case "--bench": options.bench = positiveNumber(flag, take(), true, 0); break;
-            case "--gpu": options.gpu = take(); break;
-            case "--json": options.json = true; break;
-            case "--quiet": options.quiet = true; break;
-            case "--docker-host": options.dockerHost = take(); break;
-            case "--timeout": options.timeoutMs = positiveNumber(flag, take(), false, 0.1) * 1000; break;
-            case "--generate-timeout": options.generateTimeoutMs = positiveNumber(flag, take(), false, 1) * 1000; break;
-            case "--concurrency":
-            case "--sweep": {
+    for (const token of tokens) {
+        if (token.kind === "word") throw new UsageError(`unknown argument ${token.value}`);
+        const flag = `--${token.name}`;
+        const value = token.value ?? "";
+        switch (token.name) {
+            case "help": return undefined;
+            case "stack": options.stack = value; break;
+            case "outputs": options.outputsFile = value; break;
+            case "bench": options.bench = numberAtLeast(flag, value, true, 0); break;
+            case "gpu": options.gpu = value; break;
+            case "json": options.json = true; break;
+            case "quiet": options.quiet = true; break;
+            case "docker-host": options.dockerHost = value; break;
+            case "timeout": options.timeoutMs = numberAtLeast(flag, value, false, 0.1) * 1000; break;
+            case "generate-timeout": options.generateTimeoutMs = numberAtLeast(flag, value, false, 1) * 1000; break;
+            case "concurrency":
+            case "sweep": {
                 if (levels) throw new UsageError(`${flag}: give one of --concurrency or --sweep, once`);
-                const text = take();
-                if (flag === "--concurrency") levels = [positiveNumber(flag, text, true, 1)];
-                else levels = text.split(",").map((x) => positiveNumber(flag, x.trim(), true, 1));
-                if (levels.some((n) => n > 256)) throw new UsageError(`${flag} ${text}: at most 256 streams at once`);
+                levels = token.name === "concurrency"
+                    ? [numberAtLeast(flag, value, true, 1)]
+                    : value.split(",").map((x) => numberAtLeast(flag, x.trim(), true, 1));
+                if (levels.some((n) => n > 256)) throw new UsageError(`${flag} ${value}: at most 256 streams at once`);
                 levelsFlag = flag;
                 break;
             }
-            case "--rounds": rounds = positiveNumber(flag, take(), true, 1); break;
-            case "--load-tokens": tokens = positiveNumber(flag, take(), true, 1); break;
-            case "--chart": chartFile = take(); break;
-            case "--skip":
-                for (const group of take().split(",").map((s) => s.trim()).filter(Boolean)) {
+            case "rounds": rounds = numberAtLeast(flag, value, true, 1); break;
+            case "load-tokens": tokensPerRequest = numberAtLeast(flag, value, true, 1); break;
+            case "chart": chartFile = value; break;
+            case "skip":
+                for (const group of value.split(",").map((s) => s.trim()).filter(Boolean)) {
                     if (!(SKIPPABLE as readonly string[]).includes(group)) {
                         throw new UsageError(`--skip ${group}: unknown group; use ${SKIPPABLE.join(", ")}`);
                     }
                     if (!options.skip.includes(group as SkippableGroup)) options.skip.push(group as SkippableGroup);
                 }
                 break;
-            default:
-                throw new UsageError(`unknown argument ${raw}`);
         }
     }
     if (!options.stack && !options.outputsFile) throw new UsageError("give --stack <name> or --outputs <file.json>");
     if (options.stack && options.outputsFile) throw new UsageError("give --stack or --outputs, not both");
     if (chartFile && levelsFlag !== "--sweep") throw new UsageError("--chart goes with --sweep");
     if (levels) {
-        options.load = { levels, rounds, tokens, chartFile: levelsFlag === "--sweep" ? chartFile ?? "verify-sweep.svg" : undefined };
+        options.load = { levels, rounds, tokens: tokensPerRequest, chartFile: levelsFlag === "--sweep" ? chartFile ?? "verify-sweep.svg" : undefined };
     }
     return options;
 }

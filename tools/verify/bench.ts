@@ -3,7 +3,7 @@
  * of N of them. The prompt and options are fixed so runs compare across machines and days.
  */
 import { GenerateStats } from "./ollama-api";
-import { GenerateRequest } from "./ollama-transport";
+import { GenerateRequest } from "./ollama-client";
 
 export const BENCH_PROMPT =
     "Explain in about one hundred words why the speed of generating text with a large language model is limited by memory bandwidth.";

@@ -1,9 +1,9 @@
 /**
  * The docker CLI as verify uses it: against the stack's engine (DOCKER_HOST), with a timeout on
- * every command, optional stdin, and stdout read line by line as it arrives.
+ * every command, optional stdin, and stdout handed on as it arrives (container-client.ts streams
+ * an HTTP answer out of `docker exec` that way).
  */
 import { spawn } from "child_process";
-import { LineHandler } from "./http";
 
 export interface DockerResult {
     /** Exit code; null when the command was killed (timeout). */
@@ -19,7 +19,10 @@ export interface DockerResult {
 export interface DockerRunOptions {
     timeoutMs: number;
     input?: string;
-    onLine?: LineHandler;
+    /** Sees stdout as it arrives, in chunks. */
+    onData?: (chunk: string) => void;
+    /** Kills the command (as a timeout does) when aborted. */
+    signal?: AbortSignal;
 }
 
 /** What `docker inspect` tells about one container. */
@@ -44,7 +47,6 @@ export class DockerCli {
             const child = spawn("docker", args, { env, stdio: ["pipe", "pipe", "pipe"] });
             let stdout = "";
             let stderr = "";
-            let pending = "";
             let timedOut = false;
             let missingCli = false;
             let done = false;
@@ -54,23 +56,18 @@ export class DockerCli {
             }, options.timeoutMs);
             child.stdout.setEncoding("utf8");
             child.stderr.setEncoding("utf8");
+            const abort = () => child.kill("SIGKILL");
+            options.signal?.addEventListener("abort", abort, { once: true });
             child.stdout.on("data", (chunk: string) => {
                 stdout += chunk;
-                if (!options.onLine) return;
-                pending += chunk;
-                let nl: number;
-                while ((nl = pending.indexOf("\n")) >= 0) {
-                    const line = pending.slice(0, nl).trim();
-                    pending = pending.slice(nl + 1);
-                    if (line) options.onLine(line, sinceStart());
-                }
+                options.onData?.(chunk);
             });
             child.stderr.on("data", (chunk: string) => { stderr += chunk; });
             const finish = (code: number | null) => {
                 if (done) return;
                 done = true;
                 clearTimeout(timer);
-                if (options.onLine && pending.trim()) options.onLine(pending.trim(), sinceStart());
+                options.signal?.removeEventListener("abort", abort);
                 resolve({ code, stdout, stderr, timedOut, missingCli, elapsedMs: sinceStart() });
             };
             child.on("error", (err: NodeJS.ErrnoException) => {

@@ -11,8 +11,7 @@
  * token by far less than that.
  */
 import { BENCH_PROMPT } from "./bench";
-import { parseGenerateLine } from "./ollama-api";
-import { OllamaTransport } from "./ollama-transport";
+import { OllamaApi } from "./ollama-client";
 import { toReachError } from "./reach-error";
 
 export interface LoadOptions {
@@ -95,27 +94,20 @@ export function summarizeLevel(concurrency: number, samples: RequestSample[]): L
     };
 }
 
-async function oneRequest(transport: OllamaTransport, o: LoadOptions, stream: number, levelStart: number): Promise<RequestSample> {
+async function oneRequest(ollama: OllamaApi, o: LoadOptions, stream: number, levelStart: number): Promise<RequestSample> {
     const sentAtMs = Date.now() - levelStart;
     const sample: RequestSample = { stream, sentAtMs, doneAtMs: sentAtMs, status: 0 };
-    // A distinct prompt per request, so no answer comes from another's prompt cache.
-    const body = JSON.stringify({
-        model: o.model, prompt: `${BENCH_PROMPT} (stream ${stream}, ${sentAtMs})`, stream: true,
-        options: { temperature: 0, top_k: 1, seed: 42, num_predict: o.tokens },
-    });
     try {
-        const r = await transport.postStream("/api/generate", body, o.timeoutMs, (line, atMs) => {
-            let chunk;
-            try { chunk = parseGenerateLine(line); } catch { return; }
-            if (chunk.error) sample.error = chunk.error;
-            if (chunk.response && sample.firstTokenAtMs === undefined) sample.firstTokenAtMs = sentAtMs + atMs;
-            if (chunk.done && chunk.stats) {
-                sample.evalCount = chunk.stats.evalCount;
-                sample.evalDurationNs = chunk.stats.evalDurationNs;
-            }
-        });
-        sample.status = r.status;
-        if (r.status !== 200 && sample.error === undefined) sample.error = r.body.trim().slice(0, 200);
+        // A distinct prompt per request, so no answer comes from another's prompt cache.
+        const g = await ollama.generate({
+            model: o.model, prompt: `${BENCH_PROMPT} (stream ${stream}, ${sentAtMs})`,
+            options: { temperature: 0, top_k: 1, seed: 42, num_predict: o.tokens },
+        }, o.timeoutMs);
+        // The client returns only after a 2xx answer; Ollama answers a streamed generation with 200.
+        sample.status = 200;
+        if (g.ttftMs !== undefined) sample.firstTokenAtMs = sentAtMs + g.ttftMs;
+        sample.evalCount = g.stats?.evalCount;
+        sample.evalDurationNs = g.stats?.evalDurationNs;
     } catch (err) {
         const e = toReachError(err);
         sample.status = e.status ?? 0;
@@ -126,11 +118,11 @@ async function oneRequest(transport: OllamaTransport, o: LoadOptions, stream: nu
 }
 
 /** Runs one level: `concurrency` streams at once, each `rounds` requests in a row. */
-export async function runLevel(transport: OllamaTransport, concurrency: number, o: LoadOptions): Promise<LevelResult> {
+export async function runLevel(ollama: OllamaApi, concurrency: number, o: LoadOptions): Promise<LevelResult> {
     const levelStart = Date.now();
     const streams = Array.from({ length: concurrency }, async (_, stream) => {
         const samples: RequestSample[] = [];
-        for (let i = 0; i < o.rounds; i++) samples.push(await oneRequest(transport, o, stream, levelStart));
+        for (let i = 0; i < o.rounds; i++) samples.push(await oneRequest(ollama, o, stream, levelStart));
         return samples;
     });
     return summarizeLevel(concurrency, (await Promise.all(streams)).flat());

@@ -1,6 +1,7 @@
 /**
  * Ollama's HTTP API as verify reads it (field names from ollama/ollama docs/api.md): parsers that
- * turn untrusted JSON into typed values, and the PROCESSOR column exactly as `ollama ps` prints it.
+ * turn what the ollama client returns (parsed JSON, typed by the client but never checked) into
+ * checked values, and the PROCESSOR column exactly as `ollama ps` prints it.
  */
 
 export interface OllamaModelEntry {
@@ -31,27 +32,23 @@ export class ApiShapeError extends Error {
 
 type Obj = Record<string, unknown>;
 
-function parseJson(text: string, what: string): Obj {
-    let v: unknown;
-    try {
-        v = JSON.parse(text);
-    } catch {
-        throw new ApiShapeError(`${what} did not return JSON: ${JSON.stringify(text.slice(0, 120))}`);
-    }
+/** An object from the client (which types what it returns but does not check it), or an ApiShapeError. */
+function asObject(v: unknown, what: string): Obj {
     if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ApiShapeError(`${what} returned ${JSON.stringify(v)}, not an object`);
     return v as Obj;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
-export function parseVersion(text: string): string {
-    const v = parseJson(text, "/api/version").version;
+/** The answer of /api/version (ollama-js `version()`). */
+export function parseVersion(value: unknown): string {
+    const v = asObject(value, "/api/version").version;
     if (typeof v !== "string" || !v) throw new ApiShapeError("/api/version has no version field");
     return v;
 }
 
-function parseModels(text: string, what: string): OllamaModelEntry[] {
-    const models = parseJson(text, what).models;
+function parseModels(value: unknown, what: string): OllamaModelEntry[] {
+    const models = asObject(value, what).models;
     if (!Array.isArray(models)) throw new ApiShapeError(`${what} has no models list`);
     return models.filter((m): m is Obj => typeof m === "object" && m !== null).map((m) => ({
         name: String(m.name ?? m.model ?? ""),
@@ -61,8 +58,10 @@ function parseModels(text: string, what: string): OllamaModelEntry[] {
     }));
 }
 
-export const parseTags = (text: string): OllamaModelEntry[] => parseModels(text, "/api/tags");
-export const parsePs = (text: string): OllamaModelEntry[] => parseModels(text, "/api/ps");
+/** The answer of /api/tags (ollama-js `list()`). */
+export const parseTags = (value: unknown): OllamaModelEntry[] => parseModels(value, "/api/tags");
+/** The answer of /api/ps (ollama-js `ps()`). */
+export const parsePs = (value: unknown): OllamaModelEntry[] => parseModels(value, "/api/ps");
 
 /** `qwen2.5` and `qwen2.5:latest` are the same model; registry prefixes of the default library too. */
 export function normalizeModelName(name: string): string {
@@ -90,17 +89,16 @@ export function vramShare(size: number, sizeVram: number): number {
     return size > 0 ? Math.min(1, sizeVram / size) : 0;
 }
 
-/** One NDJSON line of /api/generate: text so far, whether it is the last, an error. */
+/** One chunk of a streamed /api/generate: the text it adds, whether it is the last. */
 export interface GenerateChunk {
     response: string;
     done: boolean;
-    error?: string;
     stats?: GenerateStats;
 }
 
-export function parseGenerateLine(line: string): GenerateChunk {
-    const o = parseJson(line, "/api/generate");
-    if (typeof o.error === "string") return { response: "", done: true, error: o.error };
+/** One streamed /api/generate chunk (ollama-js yields them parsed, one per NDJSON line). */
+export function parseGenerateChunk(value: unknown): GenerateChunk {
+    const o = asObject(value, "/api/generate");
     const done = o.done === true;
     const chunk: GenerateChunk = { response: typeof o.response === "string" ? o.response : "", done };
     if (done) {

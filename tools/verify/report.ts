@@ -2,7 +2,7 @@
  * The report: a table for people (failures followed by their cause and fix) or JSON for machines.
  * The Neo4j password never appears in either.
  */
-import { CHECK_ORDER, CheckResult } from "./check";
+import { CHECK_ORDER, CheckResult } from "./check-result";
 import { StackOutputs } from "./outputs";
 
 export interface ReportHeader {

@@ -5,9 +5,9 @@
  */
 import { AcceleratorSpec, bandwidthCeiling, detectLocalAccelerator, findAccelerator } from "../bandwidth";
 import { BenchSample, benchRequest, formatSpread, sampleFromStats, summarize } from "../bench";
-import { CheckResult, fail, pass, skip, VerifyContext } from "../check";
+import { CheckResult, fail, pass, skip, VerifyContext } from "../check-result";
 import { humanBytes } from "../ollama-api";
-import { generate, OllamaTransport } from "../ollama-transport";
+import { OllamaApi } from "../ollama-client";
 import { toReachError } from "../reach-error";
 
 /** Where the accelerator's name comes from: --gpu, this machine, or nvidia-smi inside the Ollama container. */
@@ -26,14 +26,14 @@ async function acceleratorName(ctx: VerifyContext): Promise<{ name?: string; sou
     return { source: "no nvidia-smi answer" };
 }
 
-export async function checkBenchmark(ctx: VerifyContext, transport: OllamaTransport, modelBytes: number | undefined): Promise<CheckResult> {
+export async function checkBenchmark(ctx: VerifyContext, ollama: OllamaApi, modelBytes: number | undefined): Promise<CheckResult> {
     const { options, outputs } = ctx;
     const runs = options.bench;
     if (runs === 0) return skip("benchmark", "not requested (--bench N)");
     const samples: BenchSample[] = [];
     for (let i = 1; i <= runs; i++) {
         try {
-            const g = await ctx.progress.during(`benchmark run ${i}/${runs}`, generate(transport, benchRequest(outputs.ollamaModel), options.generateTimeoutMs));
+            const g = await ctx.progress.during(`benchmark run ${i}/${runs}`, ollama.generate(benchRequest(outputs.ollamaModel), options.generateTimeoutMs));
             const sample = g.stats && sampleFromStats(g.stats, g.ttftMs);
             if (!sample) {
                 return fail("benchmark", `run ${i}/${runs}: the final chunk has no eval_count/eval_duration`, {
@@ -55,7 +55,7 @@ export async function checkBenchmark(ctx: VerifyContext, transport: OllamaTransp
     const measured = [
         `decode ${formatSpread(summary.decodeTokensPerSecond, "tok/s")} over ${summary.runs} run(s), ${samples[0].evalCount} tokens each`,
         summary.promptTokensPerSecond ? `prompt ${formatSpread(summary.promptTokensPerSecond, "tok/s")}` : "prompt: served from cache (no prompt_eval timing)",
-        ...(summary.ttftMs ? [`time to first token ${formatSpread(summary.ttftMs, "ms")} (${transport.via})`] : []),
+        ...(summary.ttftMs ? [`time to first token ${formatSpread(summary.ttftMs, "ms")} (${ollama.via})`] : []),
         ...(summary.loadMs ? [`load ${formatSpread(summary.loadMs, "ms")}`] : []),
     ];
     const data: Record<string, unknown> = { summary, samples };

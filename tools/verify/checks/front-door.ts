@@ -3,7 +3,7 @@
  * valid for publicHost that does not expire within 14 days; HTTP redirects to HTTPS; and every
  * other port of the app, Neo4j and Ollama refuses or times out on the public address.
  */
-import { CheckResult, fail, ms, pass, skip } from "../check";
+import { CheckResult, fail, ms, pass, skip } from "../check-result";
 import { httpHead, probeCertificate, probeTcpPort, PortState } from "../net-probes";
 import { toReachError } from "../reach-error";
 

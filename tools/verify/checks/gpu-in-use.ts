@@ -6,11 +6,11 @@
  * `nvidia-smi -L` run now inside the container, the processor of whatever /api/ps lists as loaded,
  * and what the droplet's heal timer did: its last heal, or that it gave up.
  */
-import { CheckResult, fail, pass, skip, VerifyContext } from "../check";
+import { CheckResult, fail, pass, skip, VerifyContext } from "../check-result";
 import { ContainerHealth, readContainerHealth } from "../container-health";
 import { HealState, healsWithinHour, readHealState } from "../heal-state";
-import { OllamaModelEntry, parsePs, processorLabel } from "../ollama-api";
-import { OllamaTransport } from "../ollama-transport";
+import { OllamaModelEntry, processorLabel } from "../ollama-api";
+import { OllamaApi } from "../ollama-client";
 
 const HEAL_TAG = "rag-stack-ollama-heal";
 
@@ -38,7 +38,7 @@ function healthLine(name: string, h: ContainerHealth): string {
     return h.health === "none" ? `${name} has no health check` : `${name} is ${h.health}${h.failingStreak ? ` (${h.failingStreak} failed checks in a row)` : ""}${last}`;
 }
 
-export async function checkGpuInUse(ctx: VerifyContext, transport: OllamaTransport | undefined): Promise<CheckResult> {
+export async function checkGpuInUse(ctx: VerifyContext, ollama: OllamaApi | undefined): Promise<CheckResult> {
     const { outputs, options, docker } = ctx;
     if (outputs.ollamaPlacement !== "container") return skip("gpu-in-use", "Ollama runs natively: no container to lose the GPU (row 4 shows its share)");
     const name = outputs.containers.ollama;
@@ -69,9 +69,9 @@ export async function checkGpuInUse(ctx: VerifyContext, transport: OllamaTranspo
     measured.push(...gpuLines, ...(gpuLost ? [gpuLost] : []));
 
     let loaded: OllamaModelEntry[] | undefined;
-    if (transport && health.running) {
+    if (ollama && health.running) {
         try {
-            loaded = parsePs(await transport.get("/api/ps", options.timeoutMs));
+            loaded = await ollama.ps(options.timeoutMs);
         } catch {
             loaded = undefined; // rows 1-4 already report an unreachable Ollama
         }

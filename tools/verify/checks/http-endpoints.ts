@@ -2,8 +2,8 @@
  * Rows 7 and 8: the backend's health endpoint and the frontend answer HTTP 200 (URLs from the stack).
  */
 import { adviseHttpEndpoint } from "../advice";
-import { CheckId, CheckResult, fail, ms, pass, VerifyContext } from "../check";
-import { httpGet } from "../http";
+import { CheckId, CheckResult, fail, ms, pass, VerifyContext } from "../check-result";
+import { httpGet } from "../http-fetch";
 import { toReachError } from "../reach-error";
 
 async function checkEndpoint(ctx: VerifyContext, id: CheckId, what: string, url: string, container: string): Promise<CheckResult> {

@@ -3,23 +3,23 @@
  * ../load.ts); the row prints the table, the JSON carries the same numbers, and a sweep writes the
  * SVG chart of aggregate tokens/s and p95 time to first token against concurrency.
  */
-import { CheckResult, fail, pass, skip, VerifyContext } from "../check";
+import { CheckResult, fail, pass, skip, VerifyContext } from "../check-result";
 import { LevelResult, runLevel } from "../load";
 import { formatLoadTable } from "../load-report";
-import { OllamaTransport } from "../ollama-transport";
+import { OllamaApi } from "../ollama-client";
 import { writeSweepChart } from "../sweep-chart";
 
-export async function checkLoad(ctx: VerifyContext, transport: OllamaTransport): Promise<CheckResult> {
+export async function checkLoad(ctx: VerifyContext, ollama: OllamaApi): Promise<CheckResult> {
     const { options, outputs } = ctx;
     const load = options.load;
     if (!load) return skip("load", "not requested (--concurrency N or --sweep 1,2,4,8)");
     const levels: LevelResult[] = [];
     for (const concurrency of load.levels) {
         levels.push(await ctx.progress.during(`load: ${concurrency} stream(s) at once, ${load.rounds} request(s) each, ${load.tokens} tokens`,
-            runLevel(transport, concurrency, { model: outputs.ollamaModel, rounds: load.rounds, tokens: load.tokens, timeoutMs: options.generateTimeoutMs })));
+            runLevel(ollama, concurrency, { model: outputs.ollamaModel, rounds: load.rounds, tokens: load.tokens, timeoutMs: options.generateTimeoutMs })));
     }
     const measured = [
-        `${load.rounds} request(s) per stream, ${load.tokens} tokens each, ${transport.via}`,
+        `${load.rounds} request(s) per stream, ${load.tokens} tokens each, ${ollama.via}`,
         ...formatLoadTable(levels),
         "queued: waited for a free slot (Ollama serves OLLAMA_NUM_PARALLEL at once); 503: turned away, its queue (OLLAMA_MAX_QUEUE) was full",
     ];

@@ -3,7 +3,7 @@
  */
 import neo4j from "neo4j-driver";
 import { adviseNeo4j } from "../advice";
-import { CheckResult, fail, ms, pass, VerifyContext } from "../check";
+import { CheckResult, fail, ms, pass, VerifyContext } from "../check-result";
 
 export async function checkNeo4j(ctx: VerifyContext): Promise<CheckResult> {
     const { outputs, options } = ctx;

@@ -3,9 +3,9 @@
  * model is loaded, /api/ps says how much of it sits in VRAM (as `ollama ps` prints it).
  */
 import { adviseGpuShare, adviseModelMissing } from "../advice";
-import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check";
-import { findModel, humanBytes, OllamaModelEntry, parsePs, parseTags, processorLabel, vramShare } from "../ollama-api";
-import { generate, OllamaTransport } from "../ollama-transport";
+import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check-result";
+import { findModel, humanBytes, OllamaModelEntry, processorLabel, vramShare } from "../ollama-api";
+import { OllamaApi } from "../ollama-client";
 import { toReachError } from "../reach-error";
 import { tokensPerSecond } from "../bench";
 
@@ -26,14 +26,14 @@ function unreachable(id: "model-present" | "gpu-share", err: unknown, via: strin
 }
 
 /** Row 3. */
-export async function checkModelPresent(ctx: VerifyContext, transport: OllamaTransport): Promise<ModelOutcome> {
+export async function checkModelPresent(ctx: VerifyContext, ollama: OllamaApi): Promise<ModelOutcome> {
     const wanted = ctx.outputs.ollamaModel;
     ctx.progress.step(`/api/tags: is ${wanted} present?`);
     let models: OllamaModelEntry[];
     try {
-        models = parseTags(await transport.get("/api/tags", ctx.options.timeoutMs));
+        models = await ollama.tags(ctx.options.timeoutMs);
     } catch (err) {
-        return { result: unreachable("model-present", err, transport.via) };
+        return { result: unreachable("model-present", err, ollama.via) };
     }
     const model = findModel(models, wanted);
     if (!model) {
@@ -44,15 +44,15 @@ export async function checkModelPresent(ctx: VerifyContext, transport: OllamaTra
 }
 
 /** Row 4. Warm-up generation, then /api/ps. */
-export async function checkGpuShare(ctx: VerifyContext, transport: OllamaTransport, modelPresent: boolean): Promise<CheckResult> {
+export async function checkGpuShare(ctx: VerifyContext, ollama: OllamaApi, modelPresent: boolean): Promise<CheckResult> {
     const { outputs, options } = ctx;
     if (!modelPresent) return skip("gpu-share", "not run: the model is missing (row 3)");
     let warm;
     try {
         warm = await ctx.progress.during(`warm-up generation with ${outputs.ollamaModel} (loads the model; up to ${Math.round(options.generateTimeoutMs / 1000)} s)`,
-            generate(transport, { model: outputs.ollamaModel, prompt: "Reply with the single word OK.", options: { ...WARMUP_REQUEST_OPTIONS } }, options.generateTimeoutMs));
+            ollama.generate({ model: outputs.ollamaModel, prompt: "Reply with the single word OK.", options: { ...WARMUP_REQUEST_OPTIONS } }, options.generateTimeoutMs));
     } catch (err) {
-        return unreachable("gpu-share", err, `warm-up generation (${transport.via})`);
+        return unreachable("gpu-share", err, `warm-up generation (${ollama.via})`);
     }
     const tps = tokensPerSecond(warm.stats?.evalCount, warm.stats?.evalDurationNs);
     const warmLine = `warm-up: ${warm.stats?.evalCount ?? "?"} tokens${tps ? ` at ${tps.toFixed(1)} tok/s` : ""}, ${ms(warm.elapsedMs)}` +
@@ -61,9 +61,9 @@ export async function checkGpuShare(ctx: VerifyContext, transport: OllamaTranspo
     ctx.progress.step("/api/ps: share of the model in VRAM");
     let loaded;
     try {
-        loaded = findModel(parsePs(await transport.get("/api/ps", options.timeoutMs)), outputs.ollamaModel);
+        loaded = findModel(await ollama.ps(options.timeoutMs), outputs.ollamaModel);
     } catch (err) {
-        return unreachable("gpu-share", err, `/api/ps (${transport.via})`);
+        return unreachable("gpu-share", err, `/api/ps (${ollama.via})`);
     }
     if (!loaded || loaded.sizeVram === undefined) {
         return fail("gpu-share", [warmLine, `${outputs.ollamaModel} is not listed by /api/ps right after the warm-up`], {

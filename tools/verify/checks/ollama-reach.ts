@@ -1,18 +1,17 @@
 /**
  * Rows 1 and 2: Ollama answers from this machine, and from inside the backend container at the
- * backend's own OLLAMA_BASE_URL. Each returns the transport later rows can use.
+ * backend's own OLLAMA_BASE_URL. Each returns the way to Ollama later rows can use.
  */
 import { adviseNoClientInContainer, adviseOllamaFromContainer, adviseOllamaFromHost } from "../advice";
-import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check";
-import { CLIENTS, findWorkingClient } from "../container-client";
-import { parseVersion } from "../ollama-api";
-import { directTransport, inContainerTransport, OllamaTransport } from "../ollama-transport";
+import { CheckResult, fail, ms, pass, skip, VerifyContext } from "../check-result";
+import { CLIENTS } from "../container-client";
+import { findClientInContainer, OllamaApi, ollamaFromContainer, ollamaFromHere } from "../ollama-client";
 import { toReachError } from "../reach-error";
 
 export interface ReachOutcome {
     result: CheckResult;
     /** Set when this row proved a way to talk to Ollama. */
-    transport?: OllamaTransport;
+    ollama?: OllamaApi;
 }
 
 /** Row 1. From the host URL when the stack gives one; else `ollama --version` inside the Ollama container. */
@@ -21,11 +20,11 @@ export async function checkOllamaFromHost(ctx: VerifyContext): Promise<ReachOutc
     const url = outputs.ollamaUrlFromHost;
     if (url) {
         ctx.progress.step(`Ollama at ${url}/api/version`);
-        const transport = directTransport(url);
+        const ollama = ollamaFromHere(url);
         const started = Date.now();
         try {
-            const version = parseVersion(await transport.get("/api/version", options.timeoutMs));
-            return { result: pass("ollama-host", `${version} at ${url} (${ms(Date.now() - started)})`, { version, url }), transport };
+            const version = await ollama.version(options.timeoutMs);
+            return { result: pass("ollama-host", `${version} at ${url} (${ms(Date.now() - started)})`, { version, url }), ollama };
         } catch (err) {
             const e = toReachError(err);
             return { result: fail("ollama-host", `${url}: ${e.detail}`, adviseOllamaFromHost(e.kind, url, e.detail), { url, error: e.kind }) };
@@ -79,23 +78,19 @@ export async function checkOllamaFromBackend(ctx: VerifyContext, hostUrlAnswered
             }, { url }),
         };
     }
-    const search = await findWorkingClient(docker, container, `${url.replace(/\/+$/, "")}/api/version`, options.timeoutMs);
+    const search = await findClientInContainer(docker, container, url.replace(/\/+$/, ""), options.timeoutMs);
     const tried = search.attempts.map((a) => a.detail).join("; ");
     if (search.working && search.answer) {
         const via = `${search.working} inside ${container}`;
-        let version: string | undefined;
-        try {
-            version = parseVersion(search.answer.body ?? "");
-        } catch { /* reported below */ }
-        if (search.answer.status === 200 && version) {
+        if (search.version) {
             const skipped = search.attempts.filter((a) => a.client !== search.working).map((a) => a.detail);
             return {
-                result: pass("ollama-from-backend", [`${version} at ${url} via ${via} (${ms(search.answer.elapsedMs)})`, ...(skipped.length ? [`tried first: ${skipped.join("; ")}`] : [])],
-                    { url, client: search.working, version, attempts: search.attempts.map(({ body: _b, ...a }) => a) }),
-                transport: inContainerTransport(docker, container, search.working, url),
+                result: pass("ollama-from-backend", [`${search.version} at ${url} via ${via} (${ms(search.answer.elapsedMs)})`, ...(skipped.length ? [`tried first: ${skipped.join("; ")}`] : [])],
+                    { url, client: search.working, version: search.version, attempts: search.attempts }),
+                ollama: ollamaFromContainer(docker, container, search.working, url),
             };
         }
-        const detail = `HTTP ${search.answer.status}: ${(search.answer.body ?? "").slice(0, 80)}`;
+        const detail = search.answerError?.detail ?? `HTTP ${search.answer.status}`;
         return { result: fail("ollama-from-backend", `${url} via ${via}: ${detail}`, adviseOllamaFromContainer({ container, url, kind: "http", detail, hostUrlAnswered, extraHosts: facts.extraHosts })) };
     }
     const failed = search.attempts.find((a) => a.outcome === "failed");

@@ -5,7 +5,9 @@
  * spread over the replicas and each one's throughput; the backend's health and the frontend
  * through their Services; the front door's load balancer has its public address.
  */
-import { ApiShapeError, GenerateStats, humanBytes, parseGenerateLine, parsePs, findModel, processorLabel, vramShare } from "../ollama-api";
+import type { V1Pod } from "@kubernetes/client-node";
+import { findModel, GenerateStats, humanBytes, processorLabel, vramShare } from "../ollama-api";
+import { toReachError } from "../reach-error";
 import { KubeApi } from "./kube-api";
 
 export type ScaleCheckId = "cluster" | "ollama-replicas" | "gpu-share" | "load-spread" | "backend-health" | "frontend" | "front-door";
@@ -49,40 +51,31 @@ export interface ScaleOptions {
     /** Tokens each stream generates. */
     numPredict: number;
     generateTimeoutMs: number;
+    /** Timeout of every short call (/api/ps). */
+    timeoutMs: number;
 }
 
 const row = (id: ScaleCheckId, status: ScaleCheckResult["status"], measured: string | string[], extra: Partial<ScaleCheckResult> = {}): ScaleCheckResult =>
     ({ id, title: SCALE_CHECK_TITLES[id], status, measured: [measured].flat(), ...extra });
 
-interface PodList { items: { metadata: { name: string }; spec?: { nodeName?: string }; status?: { conditions?: { type: string; status: string }[] } }[] }
-interface StatefulSetStatus { spec?: { replicas?: number }; status?: { readyReplicas?: number; replicas?: number } }
-
-async function generate(api: KubeApi, path: string, model: string, numPredict: number, timeoutMs: number): Promise<{ stats?: GenerateStats; ttftMs?: number; error?: string }> {
-    const started = Date.now();
-    let ttftMs: number | undefined;
-    let stats: GenerateStats | undefined;
-    let error: string | undefined;
-    const r = await api.request("POST", path, { model, prompt: "Say OK.", stream: true, options: { num_predict: numPredict, temperature: 0 } }, (line) => {
-        try {
-            const chunk = parseGenerateLine(line);
-            if (chunk.error) error = chunk.error;
-            if (chunk.response && ttftMs === undefined) ttftMs = Date.now() - started;
-            if (chunk.stats) stats = chunk.stats;
-        } catch (e) {
-            if (!(e instanceof ApiShapeError)) throw e;
-            error = e.message;
-        }
-    }, timeoutMs);
-    if (r.status !== 200 && !error) error = `HTTP ${r.status} ${r.text.slice(0, 200)}`;
-    return { stats, ttftMs, error };
+/** One generation on a pod, through its proxy: Ollama's counters, or what went wrong. */
+async function generate(api: KubeApi, ns: string, pod: string, port: number, model: string, numPredict: number, timeoutMs: number): Promise<{ stats?: GenerateStats; ttftMs?: number; error?: string }> {
+    try {
+        const g = await api.ollamaInPod(ns, pod, port).generate({ model, prompt: "Say OK.", options: { num_predict: numPredict, temperature: 0 } }, timeoutMs);
+        return { stats: g.stats, ttftMs: g.ttftMs };
+    } catch (err) {
+        return { error: toReachError(err).detail };
+    }
 }
+
+const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptions): Promise<ScaleCheckResult[]> {
     const results: ScaleCheckResult[] = [];
     const ns = t.namespace;
     try {
-        const v = await api.getJson<{ gitVersion?: string }>("/version");
-        results.push(row("cluster", "pass", `Kubernetes ${v.gitVersion ?? "(version not reported)"}`));
+        const version = await api.serverVersion();
+        results.push(row("cluster", "pass", `Kubernetes ${version ?? "(version not reported)"}`));
     } catch (err) {
         results.push(row("cluster", "fail", (err as Error).message, {
             cause: "the API server did not answer with the stack's kubeconfig (cluster down, credentials expired after 7 days, or no network)",
@@ -96,14 +89,13 @@ export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptio
     // Row 2: the StatefulSet's own count, and where each pod runs.
     let pods: string[] = [];
     try {
-        const set = await api.getJson<StatefulSetStatus>(`/apis/apps/v1/namespaces/${ns}/statefulsets/ollama`);
-        const list = await api.getJson<PodList>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent("app.kubernetes.io/name=ollama")}`);
-        const ready = list.items.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-        pods = ready.map((p) => p.metadata.name).sort();
+        const set = await api.statefulSet(ns, "ollama");
+        const ready = (await api.pods(ns, "app.kubernetes.io/name=ollama")).filter(isReady);
+        pods = ready.map((p) => p.metadata?.name ?? "?").sort();
         const nodes = ready.map((p) => p.spec?.nodeName ?? "?");
         const distinct = new Set(nodes).size === nodes.length;
         const wanted = set.spec?.replicas ?? t.replicas;
-        const measured = [`${set.status?.readyReplicas ?? 0}/${wanted} Ready`, ...ready.map((p) => `${p.metadata.name} on ${p.spec?.nodeName ?? "?"}`)];
+        const measured = [`${set.status?.readyReplicas ?? 0}/${wanted} Ready`, ...ready.map((p) => `${p.metadata?.name ?? "?"} on ${p.spec?.nodeName ?? "?"}`)];
         if ((set.status?.readyReplicas ?? 0) < wanted || ready.length < wanted) {
             results.push(row("ollama-replicas", "fail", measured, {
                 cause: "a replica is not Ready: its model is still being pulled or loaded, no GPU node is free yet (the autoscaler adds one in minutes), or the model does not sit 100% on the GPU",
@@ -127,14 +119,13 @@ export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptio
         const shares: Record<string, number> = {};
         let failed = false;
         for (const pod of pods) {
-            const warm = await generate(api, KubeApi.podProxy(ns, pod, t.ollamaPodPort, "/api/generate"), t.model, 1, o.generateTimeoutMs);
+            const warm = await generate(api, ns, pod, t.ollamaPodPort, t.model, 1, o.generateTimeoutMs);
             if (warm.error) {
                 failed = true;
                 lines.push(`${pod}: warm-up failed: ${warm.error}`);
                 continue;
             }
-            const ps = await api.request("GET", KubeApi.podProxy(ns, pod, t.ollamaPodPort, "/api/ps"));
-            const entry = ps.status === 200 ? findModel(parsePs(ps.text), t.model) : undefined;
+            const entry = await api.ollamaInPod(ns, pod, t.ollamaPodPort).ps(o.timeoutMs).then((models) => findModel(models, t.model), () => undefined);
             if (!entry || entry.sizeVram === undefined) {
                 failed = true;
                 lines.push(`${pod}: ${t.model} not loaded after the warm-up`);
@@ -160,8 +151,7 @@ export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptio
         const started = Date.now();
         const runs = await Promise.all(Array.from({ length: o.concurrency }, (_, i) => {
             const pod = pods[i % pods.length];
-            return generate(api, KubeApi.podProxy(ns, pod, t.ollamaPodPort, "/api/generate"), t.model, o.numPredict, o.generateTimeoutMs)
-                .then((r) => ({ pod, ...r }));
+            return generate(api, ns, pod, t.ollamaPodPort, t.model, o.numPredict, o.generateTimeoutMs).then((r) => ({ pod, ...r }));
         }));
         const wallS = (Date.now() - started) / 1000;
         const perPod: Record<string, { requests: number; tokens: number; errors: number }> = {};
@@ -190,16 +180,16 @@ export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptio
         ["frontend", "frontend", "http", "/"],
     ] as const) {
         try {
-            const r = await api.request("GET", KubeApi.serviceProxy(ns, service, port, path));
-            results.push(row(id, r.status >= 200 && r.status < 300 ? "pass" : "fail", `HTTP ${r.status} from service ${service}${path}`,
-                r.status >= 200 && r.status < 300 ? {} : { cause: `the ${service} Service has no Ready pod, or it answers an error`, fix: `look at the ${service} Deployment's pods and their readiness` }));
+            const status = await api.serviceProxyGet(ns, service, port, path);
+            results.push(row(id, status >= 200 && status < 300 ? "pass" : "fail", `HTTP ${status} from service ${service}${path}`,
+                status >= 200 && status < 300 ? {} : { cause: `the ${service} Service has no Ready pod, or it answers an error`, fix: `look at the ${service} Deployment's pods and their readiness` }));
         } catch (err) {
             results.push(row(id, "fail", (err as Error).message, { cause: `service ${service} could not be reached through the API server`, fix: `check the ${service} Deployment` }));
         }
     }
 
     try {
-        const svc = await api.getJson<{ status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } }>(`/api/v1/namespaces/${ns}/services/front-door`);
+        const svc = await api.service(ns, "front-door");
         const ingress = svc.status?.loadBalancer?.ingress?.[0];
         const address = ingress?.ip ?? ingress?.hostname;
         results.push(address

@@ -66,7 +66,7 @@ export interface ScaleVerifyOptions {
 export async function verifyScale(raw: unknown, source: string, options: ScaleVerifyOptions): Promise<{ code: number; text: string; results: ScaleCheckResult[] }> {
     const { access, target } = parseScaleOutputs(raw, source);
     const api = new KubeApi(access, options.timeoutMs);
-    const results = await runScaleChecks(api, target, { concurrency: options.concurrency, numPredict: 64, generateTimeoutMs: options.generateTimeoutMs });
+    const results = await runScaleChecks(api, target, { concurrency: options.concurrency, numPredict: 64, generateTimeoutMs: options.generateTimeoutMs, timeoutMs: options.timeoutMs });
     const ok = results.every((r) => r.status !== "fail");
     const heading = `rag-stack verify: ${source}\nOllama on Kubernetes: ${target.replicas} replica(s) of ${target.model} in namespace ${target.namespace}, API ${access.server}`;
     const text = options.json

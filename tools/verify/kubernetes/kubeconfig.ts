@@ -1,19 +1,20 @@
 /**
- * The parts of a kubeconfig (the `kubeconfig` stack output of the scale stack, or a file) that a
- * client needs: the current context's server, its CA, and the user's token or client certificate.
+ * The kubeconfig of the scale stack (its `kubeconfig` output, or a file), read by
+ * @kubernetes/client-node's KubeConfig: the current context's cluster (server, CA, TLS settings)
+ * and user (bearer token, client certificate, or an exec/auth-provider plugin the library runs).
  * DOKS kubeconfigs carry a bearer token and the cluster's CA, base64-encoded.
+ *
+ * Checked here so a bad kubeconfig is a sentence naming what is wrong before anything is sent.
+ * As before the library came in: without a current-context, the first context is used; without
+ * contexts, the first cluster with the first user.
  */
-import { parse as parseYaml } from "yaml";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { kubernetesClient } from "./library";
 
 export interface ClusterAccess {
+    kubeConfig: KubeConfig;
+    /** The current cluster's API server URL, without a trailing slash. */
     server: string;
-    /** PEM of the cluster's CA, when the kubeconfig pins one. */
-    ca?: string;
-    token?: string;
-    clientCert?: string;
-    clientKey?: string;
-    /** insecure-skip-tls-verify in the kubeconfig. */
-    insecure: boolean;
 }
 
 export class KubeconfigError extends Error {
@@ -23,40 +24,33 @@ export class KubeconfigError extends Error {
     }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const b64 = (v: unknown): string | undefined => (typeof v === "string" && v ? Buffer.from(v, "base64").toString("utf8") : undefined);
-
-function named(list: unknown, name: string | undefined, what: string): Obj {
-    if (!Array.isArray(list) || list.length === 0) throw new KubeconfigError(`the kubeconfig lists no ${what}s`);
-    const found = name === undefined ? list[0] : list.find((e) => isObj(e) && e.name === name);
-    if (!isObj(found)) throw new KubeconfigError(`the kubeconfig has no ${what} named ${JSON.stringify(name)}`);
-    return found;
-}
-
+/** Reads and checks a kubeconfig text. */
 export function parseKubeconfig(text: string): ClusterAccess {
-    let doc: unknown;
+    const kc = new (kubernetesClient().KubeConfig)();
     try {
-        doc = parseYaml(text);
+        kc.loadFromString(text);
     } catch (err) {
-        throw new KubeconfigError(`the kubeconfig is not YAML: ${(err as Error).message}`);
+        if (!(err instanceof Error)) throw err;
+        if (err.name === "YAMLException") throw new KubeconfigError(`the kubeconfig is not YAML: ${err.message}`);
+        // js-yaml reads an empty text as undefined, and loadFromString then reads its fields.
+        if (err instanceof TypeError) throw new KubeconfigError("the kubeconfig is empty");
+        // client-node 0.22.3 names the bad entry (src/config_types.ts): "clusters[0].cluster.server is missing".
+        if (/^clusters\[\d+\]\.cluster\.server is missing$/.test(err.message)) throw new KubeconfigError("the kubeconfig's cluster has no server URL");
+        throw new KubeconfigError(`the kubeconfig is not usable: ${err.message}`);
     }
-    if (!isObj(doc)) throw new KubeconfigError("the kubeconfig is empty");
-    const currentName = typeof doc["current-context"] === "string" ? doc["current-context"] : undefined;
-    const context = Array.isArray(doc.contexts) && doc.contexts.length > 0 ? named(doc.contexts, currentName, "context") : undefined;
-    const ctx = isObj(context?.context) ? context.context : {};
-    const cluster = named(doc.clusters, typeof ctx.cluster === "string" ? ctx.cluster : undefined, "cluster").cluster;
-    if (!isObj(cluster) || typeof cluster.server !== "string" || !/^https?:\/\//.test(cluster.server)) {
-        throw new KubeconfigError("the kubeconfig's cluster has no server URL");
+    if (kc.getClusters().length === 0) throw new KubeconfigError("the kubeconfig lists no clusters");
+    const contexts = kc.getContexts();
+    if (contexts.length === 0) {
+        kc.addContext({ name: "rag-stack-verify", cluster: kc.getClusters()[0].name, user: kc.getUsers()[0]?.name ?? "" });
+        kc.setCurrentContext("rag-stack-verify");
+    } else if (!kc.getCurrentContext()) {
+        kc.setCurrentContext(contexts[0].name);
     }
-    const user = Array.isArray(doc.users) && doc.users.length > 0 ? named(doc.users, typeof ctx.user === "string" ? ctx.user : undefined, "user").user : {};
-    const u = isObj(user) ? user : {};
-    return {
-        server: cluster.server.replace(/\/+$/, ""),
-        ca: b64(cluster["certificate-authority-data"]),
-        token: typeof u.token === "string" ? u.token : undefined,
-        clientCert: b64(u["client-certificate-data"]),
-        clientKey: b64(u["client-key-data"]),
-        insecure: cluster["insecure-skip-tls-verify"] === true,
-    };
+    const context = kc.getContextObject(kc.getCurrentContext());
+    if (!context) throw new KubeconfigError(`the kubeconfig has no context named ${JSON.stringify(kc.getCurrentContext())}`);
+    const cluster = kc.getCluster(context.cluster);
+    if (!cluster) throw new KubeconfigError(`the kubeconfig has no cluster named ${JSON.stringify(context.cluster)}`);
+    if (!/^https?:\/\//.test(cluster.server)) throw new KubeconfigError("the kubeconfig's cluster has no server URL");
+    if (context.user && !kc.getUser(context.user)) throw new KubeconfigError(`the kubeconfig has no user named ${JSON.stringify(context.user)}`);
+    return { kubeConfig: kc, server: cluster.server.replace(/\/+$/, "") };
 }

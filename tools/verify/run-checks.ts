@@ -2,7 +2,7 @@
  * Runs the checks in order; later rows reuse what earlier rows proved (a way to reach Ollama, the
  * model's size). A row that cannot run because an earlier one failed says so instead of failing twice.
  */
-import { CheckResult, skip, VerifyContext } from "./check";
+import { CheckResult, skip, VerifyContext } from "./check-result";
 import { checkBenchmark } from "./checks/benchmark";
 import { checkClosedPorts, checkHttpRedirect, checkHttpsCertificate } from "./checks/front-door";
 import { checkBackendHealth, checkFrontend } from "./checks/http-endpoints";
@@ -17,34 +17,34 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
     const skipped = (group: (typeof options.skip)[number]) => options.skip.includes(group);
     const results: CheckResult[] = [];
 
-    const fromHost = skipped("ollama") ? { result: skip("ollama-host", "skipped (--skip ollama)"), transport: undefined } : await checkOllamaFromHost(ctx);
+    const fromHost = skipped("ollama") ? { result: skip("ollama-host", "skipped (--skip ollama)"), ollama: undefined } : await checkOllamaFromHost(ctx);
     results.push(fromHost.result);
-    const hostUrlAnswered = fromHost.result.status === "pass" && fromHost.transport ? outputs.ollamaUrlFromHost : undefined;
+    const hostUrlAnswered = fromHost.result.status === "pass" && fromHost.ollama ? outputs.ollamaUrlFromHost : undefined;
     const fromBackend = skipped("backend-exec")
-        ? { result: skip("ollama-from-backend", "skipped (--skip backend-exec)"), transport: undefined }
+        ? { result: skip("ollama-from-backend", "skipped (--skip backend-exec)"), ollama: undefined }
         : await checkOllamaFromBackend(ctx, hostUrlAnswered);
     results.push(fromBackend.result);
 
-    const transport = fromHost.transport ?? fromBackend.transport;
+    const ollama = fromHost.ollama ?? fromBackend.ollama;
     // Why the load row (only with --concurrency/--sweep, last: the others keep their numbers) cannot run.
     let loadBlocked: string | undefined = skipped("ollama") ? "skipped (--skip ollama)" : undefined;
     if (skipped("ollama")) {
         results.push(skip("model-present", "skipped (--skip ollama)"), skip("gpu-share", "skipped (--skip ollama)"), skip("benchmark", "skipped (--skip ollama)"));
-    } else if (!transport) {
+    } else if (!ollama) {
         const why = "not run: Ollama could not be reached (rows 1-2)";
         loadBlocked = why;
         results.push(skip("model-present", why), skip("gpu-share", why), skip("benchmark", why));
     } else {
-        const model = await checkModelPresent(ctx, transport);
+        const model = await checkModelPresent(ctx, ollama);
         results.push(model.result);
         if (!model.model) loadBlocked = "not run: the model is missing (row 3)";
-        const gpu = await checkGpuShare(ctx, transport, model.model !== undefined);
+        const gpu = await checkGpuShare(ctx, ollama, model.model !== undefined);
         results.push(gpu);
         results.push(!model.model
             ? skip("benchmark", "not run: the model is missing (row 3)")
             : gpu.status === "fail" && gpu.data?.vramShare === undefined
                 ? skip("benchmark", "not run: the warm-up generation failed (row 4)")
-                : await checkBenchmark(ctx, transport, model.model.size));
+                : await checkBenchmark(ctx, ollama, model.model.size));
     }
 
     results.push(skipped("neo4j") ? skip("neo4j", "skipped (--skip neo4j)") : await checkNeo4j(ctx));
@@ -55,7 +55,7 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
     }
     results.push(skipped("ollama") || skipped("gpu")
         ? skip("gpu-in-use", `skipped (--skip ${skipped("ollama") ? "ollama" : "gpu"})`)
-        : await checkGpuInUse(ctx, transport));
+        : await checkGpuInUse(ctx, ollama));
     const door = outputs.frontDoor;
     if (skipped("front-door") || !door) {
         const why = door ? "skipped (--skip front-door)" : "no front door in this stack (services.proxy off)";
@@ -66,7 +66,7 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
         results.push(await checkHttpsCertificate(door, o), await checkHttpRedirect(door, o), await checkClosedPorts(door, o));
     }
     if (options.load) {
-        results.push(loadBlocked !== undefined || !transport ? skip("load", loadBlocked ?? "not run") : await checkLoad(ctx, transport));
+        results.push(loadBlocked !== undefined || !ollama ? skip("load", loadBlocked ?? "not run") : await checkLoad(ctx, ollama));
     }
     return results;
 }
