@@ -40,6 +40,7 @@ test("GitHub's heading slugs: lower case, punctuation dropped, spaces to hyphens
     expect(githubSlug("Ollama.app and Homebrew's service")).toBe("ollamaapp-and-homebrews-service");
     expect(githubSlug("1. See the change offline")).toBe("1-see-the-change-offline");
     expect(githubSlug("snake_case stays")).toBe("snake_case-stays");
+    expect(githubSlug("Über 2² → ½ done")).toBe("über-2---done");
     const anchors = anchorsOf([
         "# Title",
         "## How many at once? `verify --sweep`",

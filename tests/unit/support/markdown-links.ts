@@ -2,11 +2,13 @@
  * Relative links in Markdown files, and whether each one lands: the target file exists inside the
  * repository, and a `#fragment` names a heading of the target as GitHub renders it.
  *
- * GitHub's heading ids are github-slugger's (github/github-slugger, index.js `slug` and regex.js):
- * the heading's text, lower-cased, with every character removed that is not a letter, a mark, a
- * number, a connector (`_`), a space or `-`, then each space turned into `-`; a repeated slug gets
- * `-1`, `-2`... The text is the rendered one: code spans keep their content without the backticks,
- * links keep their text, emphasis loses its markers.
+ * GitHub's heading ids are github-slugger's (Flet/github-slugger 2.x, script/generate-regex.mjs
+ * and index.js): the heading's text, lower-cased, with every character of the general categories
+ * Other_Number, punctuation except `-` and `_` (connector punctuation is kept), symbols, controls,
+ * format, private-use, unassigned and separators except the space removed (alphabetic characters
+ * always kept), then each space turned into `-`; a repeated slug gets `-1`, `-2`... The text is the
+ * rendered one: code spans keep their content without the backticks, links keep their text,
+ * emphasis loses its markers.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -56,7 +58,7 @@ function headingText(source: string): string {
 
 /** github-slugger's slug of one heading text (before duplicates are numbered). */
 export function githubSlug(text: string): string {
-    return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "").replace(/ /g, "-");
+    return text.toLowerCase().replace(/[^\p{Alphabetic}\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc} -]/gu, "").replace(/ /g, "-");
 }
 
 /** Every anchor GitHub gives the file: heading slugs (duplicates numbered) and explicit `<a id|name>`. */
