@@ -26,7 +26,7 @@ export const dockerHostReason = out.dockerHostReason;
 export const publicIp = out.publicIp;
 /** The GPU droplet this stack created: size, GPU, list price per hour, and the readiness check's GPU line. */
 export const gpuHost = out.gpuHost;
-/** `running`, or `parked`: the GPU droplet removed, its data and address kept (README, "Park the GPU"). */
+/** `running`, or `parked`: the GPU droplet removed, its data and address kept (docs/parking.md). */
 export const state = out.state;
 /** What the stack's DigitalOcean resources cost now (list prices, components/hosts/digitalocean-cost.ts). */
 export const costPerHourUsd = out.costPerHourUsd;

@@ -138,14 +138,14 @@ if [ -x "$launcher" ]; then
     package_version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$root/node_modules/pulumi/package.json" | head -n 1)
     version=${PULUMI_VERSION:-$package_version}
     [ -z "$wanted" ] || require_version "the CLI the pulumi npm package runs" "${version#v}" "$wanted" \
-        "Unset PULUMI_VERSION (the launcher then runs its own v$package_version), or install a newer CLI (see README \"First run\")"
+        "Unset PULUMI_VERSION (the launcher then runs its own v$package_version), or install a newer CLI (see docs/pulumi-cli.md)"
     if [ ! -x "${PULUMI_HOME:-$HOME/.pulumi}/versions/$version/bin/pulumi" ]; then
         echo "rag-stack: no pulumi CLI on PATH; the pulumi npm package will now download CLI v$version from get.pulumi.com" \
             "into ${PULUMI_HOME:-$HOME/.pulumi}/versions (needs the network: offline it fails with \"fetch failed\";" \
-            "then install the CLI some other way, see README \"First run\")" >&2
+            "then install the CLI some other way, see docs/pulumi-cli.md)" >&2
     fi
     exec "$launcher" "$@"
 fi
 
-echo "rag-stack: no pulumi CLI found: none on PATH and no node_modules/.bin/pulumi (run npm install, or install the CLI: see README \"First run\")" >&2
+echo "rag-stack: no pulumi CLI found: none on PATH and no node_modules/.bin/pulumi (run npm install, or install the CLI: see docs/pulumi-cli.md)" >&2
 exit 127

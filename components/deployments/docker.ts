@@ -89,7 +89,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
         gpuCheck: gpu.gpuCheck,
         ollamaHealStateDir: gpu.ollamaHealStateDir,
     };
-    /** `running`, or `parked`: the GPU droplet removed, its data and address kept (README, "Park the GPU"). */
+    /** `running`, or `parked`: the GPU droplet removed, its data and address kept (docs/parking.md). */
     const state = host.state;
     /** What the stack's DigitalOcean resources cost now (list prices, components/hosts/digitalocean-cost.ts). */
     const costPerHourUsd = host.billing?.cost.perHourUsd;

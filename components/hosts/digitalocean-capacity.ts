@@ -6,8 +6,8 @@
  * (`GET /v2/sizes`: each size's `regions` and `available`) before the droplet is created, and
  * fails with the advice below instead. It runs when the droplet is about to be created (first
  * `up`, unparking, a new size or region), never on an unrelated update. Capacity taken between
- * that check and the create still shows as the provider's 422: the same advice applies (README,
- * "Park the GPU").
+ * that check and the create still shows as the provider's 422: the same advice applies
+ * (docs/parking.md, "No GPU capacity").
  */
 import { DIGITALOCEAN_GPU_DATA_DATE, DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 
@@ -27,7 +27,7 @@ export function capacityAdvice(size: string, region: string): string {
         otherRegions.length > 0
             ? `- Another region that sells ${size} (sizes table, ${DIGITALOCEAN_GPU_DATA_DATE}): ${otherRegions.join(", ")}. Switch: pulumi config set --path digitalocean.region <region>. ` +
                 "Volumes, reserved IPs and VPCs belong to one region: a new region means NEW, EMPTY volumes (the model is pulled again, the Neo4j graph starts empty unless you restore it), a new address (update DNS) and a new VPC; " +
-                "the old volumes are protected, so `pulumi up` refuses to replace them until you decide what happens to them (README, \"Park the GPU\", capacity)."
+                "the old volumes are protected, so `pulumi up` refuses to replace them until you decide what happens to them (docs/parking.md, \"No GPU capacity\")."
             : `- The sizes table lists no other region for ${size}.`,
         "- Or stay parked until then: pulumi config set --path digitalocean.parked true && pulumi up",
         "Live lists: doctl compute size list; doctl compute region list.",

@@ -160,7 +160,7 @@ export class DoksCluster extends pulumi.ComponentResource {
         // autoscaler had added on any pool edit. Without it the pool is created at minNodes (the
         // provider's own autoscaling example and TestAccDigitalOceanKubernetesNodePool_MinNodesZero
         // create it so). What the update still sends is the count in state, which only a create, an
-        // update or a refresh of the pool reads: README, "Past one GPU", says to refresh before an edit.
+        // update or a refresh of the pool reads: docs/scale.md, "The GPU pool", says to refresh before an edit.
         // The taint DOKS puts on GPU nodes is declared: the update always sends the pool's whole taint
         // list (`_, newTaint := d.GetChange("taint")`, an empty one clears them; DigitalOcean's API:
         // "When a taint is removed, it is removed from all nodes in the pool"), so a pool edit must

@@ -48,7 +48,7 @@ export function frontDoorAuth(_context: PolicyContext): ResourceValidationPolicy
                 reportViolation(
                     `The front door "${args.name}" for ${config.hosts.join(", ") || "its host"} has no access control: ` +
                         "anyone who finds the address can use the app (and through it the GPU). " +
-                        "Add users in rag-stack:services.auth.users with bcrypt hashes in the secret authPasswordHashes (README), or accept this knowingly.",
+                        "Add users in rag-stack:services.auth.users with bcrypt hashes in the secret authPasswordHashes (docs/front-door.md, \"Access control\"), or accept this knowingly.",
                 );
             }
         },

@@ -284,6 +284,20 @@ test("delete twice: the first stops our server and removes the pidfile, the seco
     expect(second.stdout).toContain("already stopped");
 });
 
+test("delete with a previous output it cannot read: exit 2, stops nothing, and says where the manual stop is written down", async () => {
+    const start = await create();
+    expectOk(start);
+    const pid = pidOf(start);
+    const res = await del({ ...start, stdout: "@ollama managed=something-else\n" });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe(
+        'ollama-native: error: stop: unknown record "something-else" in the previous output; stop the server by hand (see docs/native-ollama.md, "Stopping it by hand")',
+    );
+    expect(fs.readFileSync(path.join(__dirname, "..", "..", "docs", "native-ollama.md"), "utf8")).toContain("\n## Stopping it by hand (never `pkill`)\n");
+    expect(alive(pid)).toBe(true);
+    expectOk(await del(start));
+});
+
 test("listening off loopback while another Ollama answers on 127.0.0.1 with the same port: refused (no second server on the GPU)", async () => {
     const foreign = sb.spawn(STANDIN, ["serve"], { OLLAMA_HOST: `127.0.0.1:${sb.port}`, OLLAMA_MODELS: sb.models });
     expect(await waitFor(() => answers(sb.url), 5000)).toBe(true);

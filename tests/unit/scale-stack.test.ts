@@ -182,10 +182,13 @@ test("a bigger volume grows each existing claim and replaces no StatefulSet (the
     expect((r.named("cluster-retained-storage", "kubernetes:storage.k8s.io/v1:StorageClass").inputs as Obj).allowVolumeExpansion).toBe(true);
 });
 
-test("the README says what destroy keeps: each claim's fate is its storage class's reclaim policy", () => {
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## Past one GPU"), readme.indexOf("\n## ", readme.indexOf("## Past one GPU") + 1));
-    const data = section.slice(section.indexOf("**Data.**"), section.indexOf("\n\n", section.indexOf("**Data.**")));
+test("docs/scale.md says what destroy keeps: each claim's fate is its storage class's reclaim policy", () => {
+    const page = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "scale.md"), "utf8");
+    const heading = "\n## Data: what destroy keeps\n";
+    expect(page).toContain(heading);
+    const start = page.indexOf(heading) + heading.length;
+    const next = page.indexOf("\n## ", start);
+    const data = page.slice(start, next === -1 ? undefined : next);
     // DOKS's own class, from digitalocean/csi-digitalocean deploy/kubernetes/releases/*/driver.yaml (no reclaimPolicy: Delete).
     const builtIn: Record<string, string> = { "do-block-storage": "Delete", "do-block-storage-retain": "Retain" };
     const reclaim = (cls: string) => {

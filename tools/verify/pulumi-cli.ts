@@ -26,11 +26,11 @@ export function describePulumiFailure(stack: string, run: CliRun): string {
     const stderr = run.stderr.trim();
     const last = stderr.split("\n").filter((l) => l.trim() !== "").slice(-3).join(" ");
     if (run.errno === "ENOENT" || run.code === 127) {
-        return "the Pulumi CLI is not installed here (none on PATH, no npm launcher); install it (README, \"First run\") " + OUTPUTS_FILE_HINT;
+        return "the Pulumi CLI is not installed here (none on PATH, no npm launcher); install it (docs/pulumi-cli.md) " + OUTPUTS_FILE_HINT;
     }
     if (/fetch failed|ENOTFOUND|EAI_AGAIN|getaddrinfo|Downloading pulumi v/i.test(stderr) && !/no stack named/.test(stderr)) {
         return "the Pulumi CLI is not installed and the pulumi npm package could not download it (no network?): " +
-            `${last}; install the CLI (README, "First run") and run again, ` + OUTPUTS_FILE_HINT;
+            `${last}; install the CLI (docs/pulumi-cli.md) and run again, ` + OUTPUTS_FILE_HINT;
     }
     const noStack = /no stack named '([^']+)' found/.exec(stderr);
     if (noStack) {

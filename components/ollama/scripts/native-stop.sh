@@ -81,6 +81,6 @@ case "$managed" in
         say "stop: removed ${PIDFILE}; log and models kept"
         ;;
     *)
-        die 2 "stop: unknown record \"${managed}\" in the previous output; stop the server by hand (see README, Native Ollama lifecycle)"
+        die 2 "stop: unknown record \"${managed}\" in the previous output; stop the server by hand (see docs/native-ollama.md, \"Stopping it by hand\")"
         ;;
 esac
