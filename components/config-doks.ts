@@ -15,8 +15,7 @@
  */
 import { HostProvider, OllamaSettings, Reader } from "./config";
 import { checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
-
-const PROJECT = "rag-stack";
+import { PROJECT } from "./project";
 
 /** GPU droplet sizes DOKS sells as GPU node pools. */
 export const DOKS_GPU_SIZES: readonly string[] = [

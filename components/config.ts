@@ -14,6 +14,7 @@ import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from
 import { LOCAL_PROBE, resolveDockerHost } from "./hosts/docker-endpoint";
 import { DoksSettings, readDoks } from "./config-doks";
 import { isPinnedImage } from "./images";
+import { isProductionStack, PROJECT } from "./project";
 import { capacityProblems, capacityWarnings } from "./capacity/validate";
 import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "./proxy/validation";
 
@@ -31,7 +32,7 @@ import { unknownKeyProblems } from "./validation/unknown-keys";
 
 export { isPinnedImage } from "./images";
 
-export const PROJECT = "rag-stack";
+export { PROJECT } from "./project";
 
 export type OllamaMode = "native" | "container" | "kubernetes";
 export type Accelerator = "metal" | "nvidia" | "cpu";
@@ -450,11 +451,6 @@ function listenAddress(r: Reader, name: string, fallback: string, keywords: read
 
 function expandHome(p: string): string {
     return p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
-}
-
-/** `prod`, `prod-*`, `scale`, `scale-*`: pinned images required, policy mandatory (policy/context.ts says the same). */
-function isProductionStack(stack: string): boolean {
-    return /^(prod|scale)(-.+)?$/.test(stack);
 }
 
 /** `ollama.keepAlive`: a duration or seconds as Ollama reads them (validation/keep-alive.ts); YAML's `-1` arrives as a number. */
