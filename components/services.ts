@@ -11,7 +11,7 @@ import { appHealthcheck } from "./app/health";
 import { hostPrecheck } from "./app/host-precheck";
 import { neo4jPasswordCheck, neo4jPasswordSync } from "./app/neo4j-password";
 import { backendEnvEntries, BackendStackEnv } from "./app/backend-env";
-import { AppImage, ServicesSettings } from "./config";
+import type { AppImage, ServicesSettings } from "./config/services";
 import { boundToMachine, networkBoundToMachine } from "./hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
 import { containerOptions, goDuration, stopSettings } from "./docker-lifecycle";

@@ -20,7 +20,7 @@
  * - Defaults when unset, Ollama 0.12.6's: OLLAMA_NUM_PARALLEL 1, OLLAMA_CONTEXT_LENGTH 4096
  *   (envconfig; later versions pick 4k/32k/256k by VRAM), OLLAMA_KV_CACHE_TYPE f16.
  */
-import type { KvCacheType } from "../config";
+import type { KvCacheType } from "../config/ollama";
 import { ModelGeometry } from "./models";
 
 export const OLLAMA_DEFAULT_NUM_PARALLEL = 1;

@@ -4,7 +4,7 @@
  * app containers and, with a front door, the HTTPS proxy in front of them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Profile } from "../config";
+import type { Profile } from "../config/profile";
 import { createHost, DockerHost } from "../hosts";
 import { Ollama } from "../ollama";
 import { FrontDoor } from "../proxy";

@@ -4,7 +4,7 @@
  * load balancer in front. The backend still takes Ollama only through the OllamaEndpoint interface.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Profile } from "../config";
+import type { Profile } from "../config/profile";
 import { DoksCluster } from "../hosts/doks";
 import { gpuMemoryFor } from "../capacity/validate";
 import { publicHostRecord } from "../hosts/doks-dns";

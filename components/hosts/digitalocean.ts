@@ -25,7 +25,7 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DigitalOceanSettings } from "../config";
+import type { DigitalOceanSettings } from "../config/digitalocean";
 import { CloudInitArgs, digitalOceanVolumeDevice, renderCloudInit } from "./cloud-init";
 import { capacityAdvice } from "./digitalocean-capacity";
 import { firewallRules } from "./digitalocean-firewall";

@@ -23,7 +23,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DoksSettings } from "../config";
+import type { DoksSettings } from "../config/doks";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { lookupZone } from "./doks-dns";
 import { chooseDoksVersion, isClusterNotFound } from "./doks-version";

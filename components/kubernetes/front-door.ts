@@ -20,7 +20,7 @@
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PROXY_IMAGE } from "../config";
+import { DEFAULT_PROXY_IMAGE } from "../config/services";
 import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";
 import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
 

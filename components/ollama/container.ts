@@ -20,7 +20,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { containerCapacityCheck } from "../capacity/deploy-check";
 import { boundToMachine } from "../hosts/machine-bound";
-import { OllamaSettings } from "../config";
+import type { OllamaSettings } from "../config/ollama";
 import { remoteScript } from "../hosts/remote-script";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
 import { ollamaServerEnvironment } from "./environment";

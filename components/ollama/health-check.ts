@@ -9,7 +9,7 @@
  * container is restarted by the droplet's heal timer (components/hosts/droplet/).
  */
 import * as docker from "@pulumi/docker";
-import { OllamaSettings } from "../config";
+import type { OllamaSettings } from "../config/ollama";
 import { goDuration } from "../docker-lifecycle";
 
 export type Accelerator = OllamaSettings["accelerator"];

@@ -3,7 +3,8 @@
  * ignored, which misleads. Warned about (pulumi.log.warn at program start), not refused: switching
  * placement back and forth with the other placement's keys left in the file is normal.
  */
-import type { HostProvider, OllamaMode } from "../config";
+import type { HostProvider } from "../config/host";
+import type { OllamaMode } from "../config/ollama";
 
 export interface PlacementFacts {
     mode: OllamaMode;

@@ -3,7 +3,8 @@
  * what is allowed; all problems are reported at once.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, isPinnedImage, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { ConfigError, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { isPinnedImage } from "../../components/images";
 
 const password: RawSecrets = { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } };
 

@@ -1,7 +1,7 @@
 /**
  * `rag-stack:doks`: the DigitalOcean Kubernetes cluster of the `scale` stack (host.provider: doks).
- * Read by components/config.ts with the same Reader, so messages name the key, the bad value and
- * what is allowed, and every problem is reported at once before any resource registers.
+ * Read with the same Reader as every section (reader.ts), so messages name the key, the bad value
+ * and what is allowed, and every problem is reported at once before any resource registers.
  *
  * Facts behind the checks:
  * - DOKS GPU node pools are sold in the sizes below (DigitalOcean, "GPU worker nodes" in DOKS,
@@ -13,9 +13,11 @@
  *   (digitalocean.getKubernetesVersions, versionPrefix). DOKS supports the newest three minors.
  * - A cluster needs a CPU node pool besides the GPU pool (its default pool is inline in the cluster).
  */
-import { HostProvider, OllamaSettings, Reader } from "./config";
-import { checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
-import { PROJECT } from "./project";
+import { checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "../hosts/digitalocean-sizes";
+import { PROJECT } from "../project";
+import type { HostProvider } from "./host";
+import type { OllamaSettings } from "./ollama";
+import { Reader, show } from "./reader";
 
 /** GPU droplet sizes DOKS sells as GPU node pools. */
 export const DOKS_GPU_SIZES: readonly string[] = [
@@ -84,14 +86,8 @@ const VERSION = /^1\.(\d+)(\.\d+-do\.\d+)?$/;
 const CPU_SIZE = /^(s|c|c2|g|gd|m|m3|m6|so|so1_5)-\d+vcpu-\d+gb(-intel|-amd)?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-function show(value: unknown): string {
-    return JSON.stringify(value);
-}
-
 /** Validates `rag-stack:doks` (only with host.provider doks) and its cross-checks with the Ollama settings. */
 export function readDoks(problems: string[], raw: unknown, provider: HostProvider, ollama: OllamaSettings, publicHost: string): DoksSettings | undefined {
-    // components/config.ts imports this file and calls this function once both are loaded: the
-    // circular import is resolved by then.
     if (provider !== "doks") {
         if (raw !== undefined) problems.push(`${PROJECT}:doks is set but ${PROJECT}:host.provider is ${show(provider)}; set host.provider: doks or remove it`);
         return undefined;
