@@ -5,52 +5,49 @@ import { baseImageFor, checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from
 import { PROJECT } from "../project";
 import { checkAdminSources, normaliseCidrs } from "../validation/addresses";
 import type { HostProvider } from "./host";
-import { expandHome, Obj, Reader } from "./reader";
-
-export interface DigitalOceanSettings {
-    /** Region slug (tor1, nyc2...): must offer `size` (see components/hosts/digitalocean-sizes.ts). */
-    region: string;
-    /** GPU droplet size slug, e.g. gpu-4000adax1-20gb. */
-    size: string;
-    /** Droplet image; defaults to the size's AI/ML-ready NVIDIA base image (gpu-h100x1-base for one GPU). */
-    image: string;
-    /** Public key text to register, or existing key fingerprints (at least one of the two). */
-    sshPublicKey?: string;
-    sshKeyFingerprints: string[];
-    /** Path of the private key the Docker provider and remote commands use (ssh-agent when unset). */
-    sshPrivateKeyPath?: string;
-    /** CIDRs allowed to reach SSH. */
-    adminCidrs: string[];
-    /** Allow 0.0.0.0/0 or ::/0 in adminCidrs (refused otherwise). */
-    allowSshFromAnywhere: boolean;
-    /**
-     * Private IPv4 range of the stack's VPC, when chosen by hand. Unset (the default): DigitalOcean
-     * picks a range that does not overlap the account's other VPCs, and the firewall opens Ollama
-     * and Neo4j to the range the VPC really got.
-     */
-    vpcIpRange?: string;
-    /** Size of the block volume holding the Ollama models, GB. */
-    modelsVolumeGb: number;
-    /** Size of the block volume holding the Neo4j data, GB. */
-    neo4jVolumeGb: number;
-    /** Tags put on the droplet and volumes. */
-    tags: string[];
-    /**
-     * Park the GPU: no droplet (nor anything on it) while true; the volumes, reserved IP, VPC,
-     * firewall and SSH key stay. See README, "Park the GPU".
-     */
-    parked: boolean;
-    /**
-     * DigitalOcean ids of retained block volumes to adopt instead of creating new ones (Pulumi's
-     * `import` option): after the stack lost them from its state but they still hold the data.
-     */
-    importVolumeIds?: { models?: string; neo4j?: string };
-}
+import { localPath, Obj, Reader } from "./reader";
+import { boolean, integer, list, section, SettingsOf, string } from "./schema";
 
 /** Ports the droplet's firewall never opens to the internet: Ollama, Neo4j bolt and browser. */
 export const DIGITALOCEAN_PRIVATE_PORTS: readonly number[] = [11434, 7687, 7474];
 
 const PRIVATE_IPV4_CIDR = /^(10\.\d{1,3}\.\d{1,3}\.\d{1,3}|172\.(1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3})\/(1[6-9]|2[0-8])$/;
+const VOLUME_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const VOLUME_ID_ALLOWED = "use the volume's ID from `doctl compute volume list --format ID,Name`";
+const TAGS = { pattern: /^[A-Za-z0-9:\-_]{1,255}$/, allowed: "tags are letters, digits, : - _" } as const;
+
+export const DIGITALOCEAN = section({
+    region: string({ required: true, pattern: /^[a-z]{3}\d$/, allowed: "use a region slug such as tor1, nyc2, atl1, ams3",
+        doc: "The region slug; it must sell `size` (components/hosts/digitalocean-sizes.ts)." }),
+    size: string({ required: true, pattern: /^\S+$/, allowed: `use one of the DigitalOcean NVIDIA GPU sizes: ${Object.keys(DIGITALOCEAN_GPU_SIZES).join(", ")}`,
+        doc: "The GPU droplet size slug, e.g. gpu-4000adax1-20gb." }),
+    image: string({ derived: "the size's AI/ML-ready NVIDIA base image (gpu-h100x1-base for one GPU)", pattern: /^\S+$/,
+        allowed: "use a DigitalOcean image slug such as gpu-h100x1-base", doc: "The droplet image." }),
+    sshPublicKey: string({ optional: true, pattern: /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/,
+        allowed: "paste the public key line (ssh-ed25519 AAAA... comment)",
+        doc: "A public key line to register for the droplet; this or sshKeyFingerprints." }),
+    sshKeyFingerprints: list({ default: [], pattern: /^([0-9a-f]{2}:){15}[0-9a-f]{2}$|^\d+$/,
+        allowed: "each item must be an MD5 fingerprint (aa:bb:...) or a numeric key id",
+        doc: "Keys already in the DigitalOcean account (`doctl compute ssh-key list`)." }),
+    sshPrivateKeyPath: localPath({ optional: true, doc: "The private key the Docker provider and remote commands use; unset: ssh-agent." }),
+    adminCidrs: list({ default: [], doc: "The CIDRs allowed to reach SSH: /32 addresses or ranges of /16 (IPv6 /32) or narrower." }),
+    allowSshFromAnywhere: boolean({ default: false, doc: "Allow 0.0.0.0/0 or ::/0 in adminCidrs (refused otherwise)." }),
+    vpcIpRange: string({ optional: true, pattern: PRIVATE_IPV4_CIDR, type: "CIDR",
+        allowed: "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no other VPC of the account uses, or remove it to let DigitalOcean choose",
+        doc: "The VPC's private range, chosen by hand; unset: DigitalOcean picks one that overlaps no other VPC of the account." }),
+    modelsVolumeGb: integer({ default: 100, min: 10, max: 16384, doc: "GB of the block volume holding the Ollama models." }),
+    neo4jVolumeGb: integer({ default: 20, min: 1, max: 16384, doc: "GB of the block volume holding the Neo4j data." }),
+    tags: list({ default: [PROJECT], ...TAGS, doc: "Tags put on the droplet and volumes." }),
+    parked: boolean({ default: false,
+        doc: "Park the GPU: no droplet (nor anything on it) while true; the volumes, reserved IP, VPC, firewall and SSH key stay." }),
+    importVolumeIds: section({
+        models: string({ optional: true, pattern: VOLUME_ID, allowed: VOLUME_ID_ALLOWED, type: "volume ID", doc: "The models volume's ID." }),
+        neo4j: string({ optional: true, pattern: VOLUME_ID, allowed: VOLUME_ID_ALLOWED, type: "volume ID", doc: "The Neo4j volume's ID." }),
+    }, { optional: true,
+        doc: "Retained block volumes to adopt instead of creating new ones (Pulumi's `import`): after the stack lost them from its state but they still hold the data." }),
+}, { appliesTo: { providers: ["digitalocean"] }, doc: "The GPU droplet of host.provider digitalocean." });
+
+export type DigitalOceanSettings = SettingsOf<typeof DIGITALOCEAN.keys>;
 
 export function readDigitalOcean(problems: string[], raw: unknown, provider: HostProvider, publicPorts: number[]): DigitalOceanSettings | undefined {
     if (provider !== "digitalocean") {
@@ -67,33 +64,25 @@ export function readDigitalOcean(problems: string[], raw: unknown, provider: Hos
     if (raw === undefined) {
         problems.push(`${PROJECT}:digitalocean is missing; host.provider "digitalocean" needs region, size, adminCidrs and an ssh key`);
     }
-    const r = Reader.of(problems, "digitalocean", raw);
-    r.rejectUnknown([
-        "region", "size", "image", "sshPublicKey", "sshKeyFingerprints", "sshPrivateKeyPath", "adminCidrs",
-        "allowSshFromAnywhere", "vpcIpRange", "modelsVolumeGb", "neo4jVolumeGb", "tags", "parked", "importVolumeIds",
-    ]);
-    const sizeSlugs = Object.keys(DIGITALOCEAN_GPU_SIZES);
-    const size = r.string("size", undefined, /^\S+$/, `use one of the DigitalOcean NVIDIA GPU sizes: ${sizeSlugs.join(", ")}`);
+    const r = Reader.of(problems, "digitalocean", raw, DIGITALOCEAN.keys);
+    r.rejectUnknown();
+    const size = r.get("size");
     const settings: DigitalOceanSettings = {
-        region: r.string("region", undefined, /^[a-z]{3}\d$/, "use a region slug such as tor1, nyc2, atl1, ams3"),
+        region: r.get("region"),
         size,
-        image: r.string("image", baseImageFor(size), /^\S+$/, "use a DigitalOcean image slug such as gpu-h100x1-base"),
-        sshPublicKey: r.optionalString("sshPublicKey", /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/,
-            "paste the public key line (ssh-ed25519 AAAA... comment)"),
-        sshKeyFingerprints: r.stringList("sshKeyFingerprints", [], /^([0-9a-f]{2}:){15}[0-9a-f]{2}$|^\d+$/,
-            "each item must be an MD5 fingerprint (aa:bb:...) or a numeric key id"),
-        sshPrivateKeyPath: r.optionalString("sshPrivateKeyPath", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/"),
-        adminCidrs: r.stringList("adminCidrs", []),
-        allowSshFromAnywhere: r.boolean("allowSshFromAnywhere", false),
-        vpcIpRange: r.optionalString("vpcIpRange", PRIVATE_IPV4_CIDR,
-            "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no other VPC of the account uses, or remove it to let DigitalOcean choose"),
-        modelsVolumeGb: r.integer("modelsVolumeGb", 100, 10, 16384),
-        neo4jVolumeGb: r.integer("neo4jVolumeGb", 20, 1, 16384),
-        tags: r.stringList("tags", ["rag-stack"], /^[A-Za-z0-9:\-_]{1,255}$/, "tags are letters, digits, : - _"),
-        parked: r.boolean("parked", false),
+        image: r.get("image", baseImageFor(size)),
+        sshPublicKey: r.get("sshPublicKey"),
+        sshKeyFingerprints: r.get("sshKeyFingerprints"),
+        sshPrivateKeyPath: r.get("sshPrivateKeyPath"),
+        adminCidrs: r.get("adminCidrs"),
+        allowSshFromAnywhere: r.get("allowSshFromAnywhere"),
+        vpcIpRange: r.get("vpcIpRange"),
+        modelsVolumeGb: r.get("modelsVolumeGb"),
+        neo4jVolumeGb: r.get("neo4jVolumeGb"),
+        tags: r.get("tags"),
+        parked: r.get("parked"),
         importVolumeIds: readImportVolumeIds(r),
     };
-    if (settings.sshPrivateKeyPath) settings.sshPrivateKeyPath = expandHome(settings.sshPrivateKeyPath);
     if (!settings.sshPublicKey && settings.sshKeyFingerprints.length === 0) {
         problems.push(`${PROJECT}:digitalocean.sshPublicKey is missing; set it (the public key line) or list existing keys in ${PROJECT}:digitalocean.sshKeyFingerprints`);
     }
@@ -119,11 +108,9 @@ export function readDigitalOcean(problems: string[], raw: unknown, provider: Hos
 }
 
 /** `digitalocean.importVolumeIds: {models, neo4j}`: volume ids as `doctl compute volume list` prints them. */
-function readImportVolumeIds(r: Reader): { models?: string; neo4j?: string } {
+function readImportVolumeIds(r: Reader<typeof DIGITALOCEAN.keys>): DigitalOceanSettings["importVolumeIds"] {
     if (!r.has("importVolumeIds")) return {};
     const ids = r.child("importVolumeIds");
-    ids.rejectUnknown(["models", "neo4j"]);
-    const VOLUME_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-    const allowed = "use the volume's ID from `doctl compute volume list --format ID,Name`";
-    return { models: ids.optionalString("models", VOLUME_ID, allowed), neo4j: ids.optionalString("neo4j", VOLUME_ID, allowed) };
+    ids.rejectUnknown();
+    return { models: ids.get("models"), neo4j: ids.get("neo4j") };
 }

@@ -1,128 +1,108 @@
 /**
- * `rag-stack:ollama`: where and how Ollama runs (components/ollama/ takes these settings).
+ * `rag-stack:ollama`: where and how Ollama runs. components/ollama/ takes `OllamaSettings`.
+ *
+ * To add a key: declare it in OLLAMA_KEYS (its kind, default, allowed values, doc, and where it
+ * has an effect: `appliesTo`), read it in readOllama with `r.get(name)`; its type, its refusal
+ * messages and its line in docs/configuration.md follow from the declaration
+ * (`npm run docs:config` rewrites the page).
  */
 import * as os from "os";
 import { PROJECT } from "../project";
 import { parseKeepAlive } from "../validation/keep-alive";
 import { modelsDirNameProblem, MODELS_DIR_ALLOWED } from "../validation/models-dir";
 import { ORIGIN_ALLOWED, originProblem } from "../validation/origins";
-import { expandHome, imageReference, listenAddress, Obj, Reader, show } from "./reader";
+import { imageReference, listenAddress, localPath, Reader, show } from "./reader";
+import { boolean, integer, list, number, oneOf, parsed, section, SettingsOf, string } from "./schema";
 
-export type OllamaMode = "native" | "container" | "kubernetes";
-export type Accelerator = "metal" | "nvidia" | "cpu";
-export type KvCacheType = "f16" | "q8_0" | "q4_0";
+export const OLLAMA_MODES = ["native", "container", "kubernetes"] as const;
+export const ACCELERATORS = ["metal", "nvidia", "cpu"] as const;
+export const KV_CACHE_TYPES = ["f16", "q8_0", "q4_0"] as const;
+export type OllamaMode = (typeof OLLAMA_MODES)[number];
+export type Accelerator = (typeof ACCELERATORS)[number];
+export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
 
-export const OLLAMA_MODES: readonly OllamaMode[] = ["native", "container", "kubernetes"];
-export const ACCELERATORS: readonly Accelerator[] = ["metal", "nvidia", "cpu"];
-export const KV_CACHE_TYPES: readonly KvCacheType[] = ["f16", "q8_0", "q4_0"];
 export const DEFAULT_OLLAMA_IMAGE = "ollama/ollama:0.12.6";
-
-/** Where and how Ollama runs. */
-export interface OllamaSettings {
-    /** `native`: a process on the Docker host itself (Metal on a Mac); `container`: a container on the app network. */
-    mode: OllamaMode;
-    /** Model to pull and serve, always `name:tag`. */
-    model: string;
-    /** Port Ollama listens on. */
-    port: number;
-    /** What verify and the GPU check demand: the model must sit 100% in VRAM unless `cpu`. */
-    accelerator: Accelerator;
-    /** OLLAMA_KEEP_ALIVE: how long a model stays loaded after a request. */
-    keepAlive: string;
-    /** Container placement: the pinned `ollama/ollama` image. */
-    image: string;
-    /**
-     * Native placement: the address `ollama serve` binds to. `auto` picks the narrowest one the
-     * backend container can reach: 127.0.0.1 on macOS (Docker Desktop forwards host.docker.internal
-     * to the host's loopback), the Docker bridge gateway on Linux (where host-gateway points).
-     */
-    bindAddress: string;
-    /** OLLAMA_ORIGINS; defaults to the frontend's own origin, never `*`. */
-    origins: string[];
-    /** Model store: OLLAMA_MODELS for native, a bind-backed volume for a local container. Absolute, `~` expanded. */
-    modelsDir?: string;
-    /** Native placement: path of the `ollama` executable; otherwise looked up on a PATH with Homebrew's directories. */
-    binary?: string;
-    /** Native placement: adopt an Ollama already answering on the port (and never stop it). */
-    adoptExisting: boolean;
-    /** OLLAMA_FLASH_ATTENTION */
-    flashAttention?: boolean;
-    /** OLLAMA_KV_CACHE_TYPE */
-    kvCacheType?: KvCacheType;
-    /** OLLAMA_NUM_PARALLEL */
-    numParallel?: number;
-    /** OLLAMA_CONTEXT_LENGTH */
-    contextLength?: number;
-    /** Seconds to wait for /api/version to answer after a start. */
-    readyTimeoutSeconds: number;
-    /** Directory for the native server's pidfile and log on Linux (per stack). */
-    stateDir: string;
-    /**
-     * GiB of memory the GPU may use, for the capacity check (components/capacity/): on a Mac the
-     * Metal working set (README, "How many users?"); unset on DigitalOcean (taken from the size).
-     */
-    gpuMemoryGb?: number;
-    /** Kubernetes placement: Ollama pods, one GPU and one GPU node each. */
-    replicas: number;
-}
 
 /** `name:tag`, optionally `namespace/name:tag` or `registry/namespace/name:tag`, as `ollama pull` accepts. */
 export const MODEL_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*){0,2}:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
-/** `ollama.keepAlive`: a duration or seconds as Ollama reads them (validation/keep-alive.ts); YAML's `-1` arrives as a number. */
-function readKeepAlive(r: Reader, raw: unknown): string {
-    if (!r.has("keepAlive")) return "24h";
-    const value = (raw as Obj).keepAlive;
-    const parsed = parseKeepAlive(value);
-    if (!parsed.ok) {
-        r.problem("keepAlive", value, parsed.reason);
-        return "24h";
-    }
-    return parsed.text;
-}
+const NATIVE = { modes: ["native"] } as const;
+
+export const OLLAMA = section({
+    mode: oneOf(OLLAMA_MODES, { required: true,
+        doc: "Where Ollama runs: `native` (a process on this machine, Metal on a Mac), `container` (a container next to the app), `kubernetes` (a StatefulSet on the cluster)." }),
+    model: string({ required: true, pattern: MODEL_PATTERN,
+        allowed: "use name:tag as `ollama pull` takes it, lower-case, e.g. qwen2.5:7b-instruct-q8_0 (a bare name means :latest, which changes under you)",
+        doc: "The model to pull and serve, always `name:tag`." }),
+    port: integer({ default: 11434, min: 1, max: 65535,
+        doc: "The port Ollama listens on (native), or the Ollama Service's port (kubernetes); on a droplet a port the firewall keeps closed." }),
+    accelerator: oneOf(ACCELERATORS, { required: true,
+        doc: "What the GPU check and verify demand: the model 100% in GPU memory with `metal` or `nvidia`; `cpu` accepts CPU speed." }),
+    keepAlive: parsed({ default: "24h", parse: parseKeepAlive, type: "duration",
+        allowed: "a duration such as 24h, 30m or 1h30m, a number of seconds, or -1 (loaded forever)",
+        doc: "OLLAMA_KEEP_ALIVE: how long a model stays loaded after a request." }),
+    image: imageReference("ollama/ollama:0.12.6", { default: DEFAULT_OLLAMA_IMAGE,
+        appliesTo: { modes: ["container", "kubernetes"] }, elsewhere: "the native server runs the installed ollama",
+        doc: "The pinned `ollama/ollama` image of the container and the Kubernetes pods (and of the droplet's GPU readiness check)." }),
+    bindAddress: listenAddress(["auto", "localhost"],
+        "use auto (narrowest address the backend container can reach), an IP address of this host (127.0.0.1, 172.17.0.1, ::1), or 0.0.0.0", {
+            default: "auto", appliesTo: NATIVE, elsewhere: "it sets the native server's listen address; a container listens inside its own network",
+            doc: "The address the native server binds to; `auto`: 127.0.0.1 on macOS, the Docker bridge gateway on Linux (what the backend container reaches)." }),
+    origins: list({ derived: "the frontend's origin (services.publicHost, with its port)",
+        // The default is derived from services.publicHost, whose own check names a bad host once.
+        item: (origin: string) => { const problem = originProblem(origin); return problem && `${problem}; ${ORIGIN_ALLOWED}`; },
+        doc: "OLLAMA_ORIGINS: the web origins allowed to call Ollama (`scheme://host[:port]`, never `*`)." }),
+    modelsDir: localPath({ optional: true,
+        appliesTo: { modes: ["native", "container"], providers: ["local"] }, elsewhere: "a directory on this machine cannot back a remote engine's model store",
+        doc: "The model store on this machine: OLLAMA_MODELS of the native server, the bind-mounted store of a local container. A directory of its own." }),
+    binary: string({ optional: true, pattern: /^\/\S*$/, allowed: "use an absolute path to the ollama executable", type: "path",
+        appliesTo: NATIVE, elsewhere: "it sets the ollama executable the native server runs",
+        doc: "The `ollama` executable the native server runs; unset: looked up on PATH and Homebrew's directories." }),
+    adoptExisting: boolean({ default: false, appliesTo: NATIVE, elsewhere: "it sets adopting an Ollama already running on this machine",
+        doc: "Adopt an Ollama already answering on the port instead of starting one (the stack then never stops it)." }),
+    flashAttention: boolean({ optional: true, doc: "OLLAMA_FLASH_ATTENTION; unset: Ollama's default." }),
+    kvCacheType: oneOf(KV_CACHE_TYPES, { optional: true, doc: "OLLAMA_KV_CACHE_TYPE; `q8_0` and `q4_0` need flashAttention: true." }),
+    numParallel: integer({ optional: true, min: 1, max: 64, doc: "OLLAMA_NUM_PARALLEL: requests served at once per model (each holds its own context in GPU memory)." }),
+    contextLength: integer({ optional: true, min: 256, max: 1048576, doc: "OLLAMA_CONTEXT_LENGTH: tokens of context per request." }),
+    readyTimeoutSeconds: integer({ default: 60, min: 1, max: 3600, appliesTo: { modes: ["native", "container"] },
+        doc: "Seconds `up` waits for Ollama to answer after a start." }),
+    stateDir: localPath({ derived: "~/.local/state/rag-stack/<stack>", appliesTo: NATIVE, elsewhere: "it sets the native server's pidfile and log directory",
+        doc: "The native server's pidfile and log directory on Linux, per stack." }),
+    gpuMemoryGb: number({ optional: true, above: 0, max: 4096,
+        allowed: "expected GiB of GPU memory, a number above 0, e.g. 21.3 (what Ollama's log prints as total)",
+        doc: "GiB the GPU may use, for the capacity check: on a Mac the Metal working set; unset on DigitalOcean (known from the size)." }),
+    replicas: integer({ default: 1, min: 1, max: 64, appliesTo: { modes: ["kubernetes"] },
+        doc: "Ollama pods on the cluster, one GPU and one GPU node each." }),
+}, { doc: "Where and how Ollama runs." });
+
+/** Where and how Ollama runs: `rag-stack:ollama`, validated. */
+export type OllamaSettings = SettingsOf<typeof OLLAMA.keys>;
 
 export function readOllama(problems: string[], raw: unknown, stack: string, frontendOrigin: string): OllamaSettings {
-    const r = Reader.of(problems, "ollama", raw);
-    r.rejectUnknown([
-        "mode", "model", "port", "accelerator", "keepAlive", "image", "bindAddress", "origins", "modelsDir",
-        "binary", "adoptExisting", "flashAttention", "kvCacheType", "numParallel", "contextLength",
-        "readyTimeoutSeconds", "stateDir", "gpuMemoryGb", "replicas",
-    ]);
-    const mode = r.oneOf("mode", OLLAMA_MODES);
-    const model = r.string("model", undefined, MODEL_PATTERN,
-        "use name:tag as `ollama pull` takes it, lower-case, e.g. qwen2.5:7b-instruct-q8_0 (a bare name means :latest, which changes under you)");
-    const port = r.integer("port", 11434, 1, 65535);
-    const accelerator = r.oneOf("accelerator", ACCELERATORS);
-    const keepAlive = readKeepAlive(r, raw);
-    const image = imageReference(r, "image", DEFAULT_OLLAMA_IMAGE, "ollama/ollama:0.12.6");
-    const bindAddress = listenAddress(r, "bindAddress", "auto", ["auto", "localhost"],
-        "use auto (narrowest address the backend container can reach), an IP address of this host (127.0.0.1, 172.17.0.1, ::1), or 0.0.0.0");
-    const origins = r.stringList("origins", [frontendOrigin]);
-    // The default is derived from services.publicHost, whose own check names a bad host once.
-    for (const origin of r.has("origins") ? origins : []) {
-        const problem = originProblem(origin);
-        if (problem) r.problem("origins", origin, `${problem}; ${ORIGIN_ALLOWED}`);
-    }
-    const modelsDirRaw = r.optionalString("modelsDir", /^(~|~\/.*|\/.*)$/, "use an absolute path or one starting with ~/");
-    const binary = r.optionalString("binary", /^\/\S*$/, "use an absolute path to the ollama executable");
-    const adoptExisting = r.boolean("adoptExisting", false);
-    const flashAttention = r.optionalBoolean("flashAttention");
-    const kvCacheType = r.has("kvCacheType") ? r.oneOf("kvCacheType", KV_CACHE_TYPES) : undefined;
-    const numParallel = r.optionalInteger("numParallel", 1, 64);
-    const contextLength = r.optionalInteger("contextLength", 256, 1048576);
-    const readyTimeoutSeconds = r.integer("readyTimeoutSeconds", 60, 1, 3600);
-    const gpuMemoryRaw: unknown = r.has("gpuMemoryGb") ? (raw as Obj).gpuMemoryGb : undefined;
-    const gpuMemoryGb = gpuMemoryRaw === undefined ? undefined : typeof gpuMemoryRaw === "number" ? gpuMemoryRaw
-        : typeof gpuMemoryRaw === "string" && /^\d+(\.\d+)?$/.test(gpuMemoryRaw) ? Number(gpuMemoryRaw) : NaN;
-    if (gpuMemoryGb !== undefined && !(Number.isFinite(gpuMemoryGb) && gpuMemoryGb > 0 && gpuMemoryGb <= 4096)) {
-        r.problem("gpuMemoryGb", gpuMemoryRaw, "expected GiB of GPU memory, a number above 0, e.g. 21.3 (what Ollama's log prints as total)");
-    }
-    const replicas = r.integer("replicas", 1, 1, 64);
+    const r = Reader.of(problems, "ollama", raw, OLLAMA.keys);
+    r.rejectUnknown();
+    const mode = r.get("mode");
+    const model = r.get("model");
+    const port = r.get("port");
+    const accelerator = r.get("accelerator");
+    const keepAlive = r.get("keepAlive");
+    const image = r.get("image");
+    const bindAddress = r.get("bindAddress");
+    const origins = r.get("origins", [frontendOrigin]);
+    const modelsDir = r.get("modelsDir");
+    const binary = r.get("binary");
+    const adoptExisting = r.get("adoptExisting");
+    const flashAttention = r.get("flashAttention");
+    const kvCacheType = r.get("kvCacheType");
+    const numParallel = r.get("numParallel");
+    const contextLength = r.get("contextLength");
+    const readyTimeoutSeconds = r.get("readyTimeoutSeconds");
+    const gpuMemoryGb = r.get("gpuMemoryGb");
+    const replicas = r.get("replicas");
     if (r.has("replicas") && mode !== "kubernetes") {
         r.problem("replicas", replicas, `only the kubernetes placement runs several Ollama servers; remove it or set ${PROJECT}:ollama.mode: kubernetes`);
     }
-    const stateDirRaw = r.string("stateDir", `~/.local/state/${PROJECT}/${stack}`, /^(~|~\/.*|\/.*)$/,
-        "use an absolute path or one starting with ~/");
+    const stateDir = r.get("stateDir", `~/.local/state/${PROJECT}/${stack}`);
 
     if (accelerator === "metal" && mode === "container") {
         problems.push(
@@ -131,10 +111,9 @@ export function readOllama(problems: string[], raw: unknown, stack: string, fron
                 "0.5-0.7 tok/s). Use mode: native for Metal, or accelerator: cpu to accept CPU speed knowingly",
         );
     }
-    const modelsDir = modelsDirRaw === undefined ? undefined : expandHome(modelsDirRaw);
     const modelsDirProblem = modelsDir === undefined ? undefined : modelsDirNameProblem(modelsDir, os.homedir());
     if (modelsDirProblem) {
-        r.problem("modelsDir", modelsDirRaw, `${modelsDirProblem}, and Ollama keeps blobs/ and manifests/ there and at every start deletes any file in blobs/ that is not one of its own; ${MODELS_DIR_ALLOWED}`);
+        r.problem("modelsDir", r.raw("modelsDir"), `${modelsDirProblem}, and Ollama keeps blobs/ and manifests/ there and at every start deletes any file in blobs/ that is not one of its own; ${MODELS_DIR_ALLOWED}`);
     }
     if (kvCacheType !== undefined && kvCacheType !== "f16" && flashAttention === false) {
         problems.push(`${PROJECT}:ollama.kvCacheType: ${show(kvCacheType)} needs flash attention; set ${PROJECT}:ollama.flashAttention: true`);
@@ -143,8 +122,8 @@ export function readOllama(problems: string[], raw: unknown, stack: string, fron
         mode, model, port, accelerator, keepAlive, image, bindAddress, origins,
         modelsDir,
         binary, adoptExisting, flashAttention, kvCacheType, numParallel, contextLength, readyTimeoutSeconds,
-        stateDir: expandHome(stateDirRaw),
-        gpuMemoryGb: gpuMemoryGb !== undefined && Number.isFinite(gpuMemoryGb) && gpuMemoryGb > 0 ? gpuMemoryGb : undefined,
+        stateDir,
+        gpuMemoryGb,
         replicas,
     };
 }

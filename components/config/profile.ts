@@ -14,6 +14,9 @@ import { DoksSettings, readDoks } from "./doks";
 import { HostSettings, readHost } from "./host";
 import { OllamaSettings, readOllama } from "./ollama";
 import { crossSectionProblems, digitaloceanTokenProblem } from "./rules";
+import type { RawConfig } from "./sections";
+
+export type { RawConfig };
 import { BasicAuthUser, RawSecrets, readBasicAuth, readNeo4jPassword, readSecret } from "./secrets";
 import { frontendOrigin, publishedAppPorts, readServices, ServicesSettings } from "./services";
 
@@ -33,16 +36,6 @@ export interface Profile {
     digitaloceanToken?: pulumi.Output<string>;
     /** Basic-auth users of the front door (services.auth.users with their hashes); empty: no auth. */
     basicAuth: BasicAuthUser[];
-}
-
-/** Raw values as they come from the stack file; secrets are passed separately. */
-export interface RawConfig {
-    ollama?: unknown;
-    host?: unknown;
-    docker?: unknown;
-    services?: unknown;
-    digitalocean?: unknown;
-    doks?: unknown;
 }
 
 /** Thrown when the stack's configuration is invalid; lists every problem found. */

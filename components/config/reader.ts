@@ -1,26 +1,33 @@
 /**
- * The shared reader of the config sections: collects every problem of one object of the stack file
- * (key fully qualified, the bad value, what is allowed) and hands back a fallback, so that one run
- * reports every problem at once.
+ * The shared reader of the config sections: reads one mapping of the stack file by its keys'
+ * declarations (schema.ts), collecting every problem (the key fully qualified, the bad value, what
+ * is allowed) and handing back a fallback, so that one run reports every problem at once.
+ *
+ *   const r = Reader.of(problems, "ollama", raw, OLLAMA_KEYS);
+ *   r.rejectUnknown();                    // keys nothing declares: almost always a typo
+ *   const port = r.get("port");           // typed from the declaration: number
+ *   const hostPort = b.get("hostPort", port);   // a derived default is passed by the caller
  */
 import * as os from "os";
 import * as path from "path";
 import { PROJECT } from "../project";
 import { parseListenAddress } from "../validation/addresses";
 import { parseImageReference } from "../validation/image-reference";
+import { Keys, SectionNames, Setting, string, StringSetting, Value, ValueNames, ValueOf } from "./schema";
 
 export type Obj = Record<string, unknown>;
 
 /** Collects problems while reading one object of the config; keys are reported fully qualified. */
-export class Reader {
-    constructor(private readonly problems: string[], private readonly prefix: string, private readonly obj: Obj) {}
+export class Reader<K extends Keys = Keys> {
+    constructor(private readonly problems: string[], private readonly prefix: string, private readonly obj: Obj, private readonly keys: K) {}
 
-    static of(problems: string[], key: string, value: unknown): Reader {
+    /** A reader of `value`, the mapping at `key` (`ollama`, `services.backend`) declared by `keys`. */
+    static of<K extends Keys>(problems: string[], key: string, value: unknown, keys: K): Reader<K> {
         if (value !== undefined && (typeof value !== "object" || value === null || Array.isArray(value))) {
             problems.push(`${PROJECT}:${key}: ${show(value)} is not an object; write it as a YAML mapping`);
-            return new Reader(problems, key, {});
+            return new Reader(problems, key, {}, keys);
         }
-        return new Reader(problems, key, (value ?? {}) as Obj);
+        return new Reader(problems, key, (value ?? {}) as Obj, keys);
     }
 
     key(name: string): string {
@@ -35,11 +42,92 @@ export class Reader {
         this.problems.push(`${this.key(name)}: ${show(value)} is not allowed; ${allowed}`);
     }
 
-    child(name: string): Reader {
-        return Reader.of(this.problems, `${this.prefix}.${name}`, this.obj[name]);
+    /** The value as written, before any check (for a message that quotes it). */
+    raw(name: string): unknown {
+        return this.obj[name];
     }
 
-    string(name: string, fallback?: string, pattern?: RegExp, allowed?: string): string {
+    /** A reader of the nested section `name` (`services` -> `services.backend`). */
+    child<N extends SectionNames<K>>(name: N): Reader<SectionKeys<K[N]>> {
+        const setting = this.keys[name] as Setting;
+        if (setting.kind !== "section") throw new Error(`${this.key(name)} is not declared as a section`);
+        return Reader.of(this.problems, `${this.prefix}.${name}`, this.obj[name], setting.keys as SectionKeys<K[N]>);
+    }
+
+    /**
+     * The value of key `name`, read by its declaration: its default (or the derived `fallback` the
+     * caller passes) when unset; when refused, one problem and the fallback.
+     */
+    get<N extends ValueNames<K>>(name: N, ...fallback: K[N] extends { derived: string } ? [fallback: ValueOf<K[N]>] : []): Value<K[N]> {
+        return this.read(name, this.keys[name] as Setting, fallback[0]) as Value<K[N]>;
+    }
+
+    private read(name: string, s: Setting, derived: unknown): unknown {
+        const optional = "optional" in s && s.optional === true;
+        switch (s.kind) {
+            case "string": {
+                if (optional && !this.has(name)) return undefined;
+                const fallback = s.derived !== undefined ? derived as string : s.default;
+                let value = this.string(name, fallback, s.pattern, s.allowed);
+                const written = this.obj[name];
+                // The refinement (image grammar, address) judges a written value that passed the basic checks.
+                if (s.refine && written !== undefined && value === written && (!s.pattern || s.pattern.test(value))) {
+                    const refined = s.refine(value);
+                    if (typeof refined === "string") value = refined;
+                    else this.problem(name, value, refined.problem);
+                }
+                return s.expandHome && value !== "" ? expandHome(value) : value;
+            }
+            case "enum":
+                if (optional && !this.has(name)) return undefined;
+                return this.oneOf(name, s.choices, s.derived !== undefined ? derived as string : s.default);
+            case "integer":
+                if (optional) return this.has(name) ? this.integer(name, s.min, s.min, s.max) : undefined;
+                return this.integer(name, s.derived !== undefined ? derived as number : s.default ?? s.min, s.min, s.max);
+            case "boolean":
+                if (optional) return this.has(name) ? this.boolean(name, false) : undefined;
+                return this.boolean(name, s.derived !== undefined ? derived as boolean : s.default ?? false);
+            case "list": {
+                const fallback = s.derived !== undefined ? derived as string[] : [...(s.default ?? [])];
+                if (optional && !this.has(name)) return undefined;
+                const items = this.stringList(name, fallback, s.pattern, s.allowed);
+                if (s.item && this.has(name) && items !== fallback) {
+                    for (const item of items) {
+                        const reason = s.item(item);
+                        if (reason) this.problem(name, item, reason);
+                    }
+                }
+                return items;
+            }
+            case "map":
+                if (optional && !this.has(name)) return undefined;
+                return this.stringMap(name);
+            case "number": {
+                if (!this.has(name)) return s.default;
+                const value = this.obj[name];
+                const n = typeof value === "number" ? value : typeof value === "string" && /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+                if (!(Number.isFinite(n) && n > s.above && n <= s.max)) {
+                    this.problem(name, value, s.allowed);
+                    return s.default;
+                }
+                return n;
+            }
+            case "parsed": {
+                if (!this.has(name)) return s.default;
+                const value = this.obj[name];
+                const result = s.parse(value);
+                if (!result.ok) {
+                    this.problem(name, value, result.reason);
+                    return s.default;
+                }
+                return result.text;
+            }
+            case "section":
+                throw new Error(`${this.key(name)} is a section: read it with child()`);
+        }
+    }
+
+    private string(name: string, fallback?: string, pattern?: RegExp, allowed?: string): string {
         const value = this.obj[name];
         if (value === undefined) {
             if (fallback === undefined) {
@@ -58,11 +146,7 @@ export class Reader {
         return value;
     }
 
-    optionalString(name: string, pattern?: RegExp, allowed?: string): string | undefined {
-        return this.has(name) ? this.string(name, undefined, pattern, allowed) : undefined;
-    }
-
-    oneOf<T extends string>(name: string, choices: readonly T[], fallback?: T): T {
+    private oneOf<T extends string>(name: string, choices: readonly T[], fallback?: T): T {
         const value = this.obj[name];
         if (value === undefined && fallback !== undefined) return fallback;
         if (value === undefined) {
@@ -76,7 +160,7 @@ export class Reader {
         return value as T;
     }
 
-    integer(name: string, fallback: number, min: number, max: number): number {
+    private integer(name: string, fallback: number, min: number, max: number): number {
         const value = this.obj[name];
         if (value === undefined) return fallback;
         const n = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value;
@@ -87,11 +171,7 @@ export class Reader {
         return n;
     }
 
-    optionalInteger(name: string, min: number, max: number): number | undefined {
-        return this.has(name) ? this.integer(name, min, min, max) : undefined;
-    }
-
-    boolean(name: string, fallback: boolean): boolean {
+    private boolean(name: string, fallback: boolean): boolean {
         const value = this.obj[name];
         if (value === undefined) return fallback;
         if (value === true || value === "true") return true;
@@ -100,11 +180,7 @@ export class Reader {
         return fallback;
     }
 
-    optionalBoolean(name: string): boolean | undefined {
-        return this.has(name) ? this.boolean(name, false) : undefined;
-    }
-
-    stringList(name: string, fallback: string[], pattern?: RegExp, allowed?: string): string[] {
+    private stringList(name: string, fallback: string[], pattern?: RegExp, allowed?: string): string[] {
         const value = this.obj[name];
         if (value === undefined) return fallback;
         if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v.trim() === "")) {
@@ -119,7 +195,7 @@ export class Reader {
         return value as string[];
     }
 
-    stringMap(name: string): Record<string, string> {
+    private stringMap(name: string): Record<string, string> {
         const value = this.obj[name];
         if (value === undefined) return {};
         if (typeof value !== "object" || value === null || Array.isArray(value) ||
@@ -130,8 +206,9 @@ export class Reader {
         return value as Record<string, string>;
     }
 
-    /** Keys present in the object that the schema does not know: almost always a typo. */
-    rejectUnknown(known: readonly string[]): void {
+    /** Keys present in the object that its declaration does not know: almost always a typo. */
+    rejectUnknown(): void {
+        const known = Object.keys(this.keys);
         for (const k of Object.keys(this.obj)) {
             if (!known.includes(k)) {
                 this.problems.push(`${this.key(k)} is not a known setting; known: ${known.join(", ")}`);
@@ -144,25 +221,31 @@ export function show(value: unknown): string {
     return value === undefined ? "(unset)" : JSON.stringify(value);
 }
 
-/** An image key, checked by the reference grammar (components/validation/image-reference.ts). */
-export function imageReference(r: Reader, name: string, fallback: string, example: string): string {
-    const value = r.string(name, fallback, undefined, `expected an image reference such as ${example}`);
-    const parsed = value === "" ? undefined : parseImageReference(value);
-    if (parsed && !parsed.ok) {
-        r.problem(name, value, `${parsed.reason}; expected an image reference such as ${example} (name[:tag][@sha256:<64 hex digits>])`);
-    }
-    return value;
+type SectionKeys<S> = S extends { kind: "section"; keys: infer K extends Keys } ? K : never;
+
+/** A string key holding an image reference, checked by its grammar (components/validation/image-reference.ts). */
+export function imageReference<const O extends Omit<StringSetting, "kind" | "allowed" | "refine">>(example: string, o: O) {
+    const allowed = `expected an image reference such as ${example}`;
+    return string({
+        ...o, allowed, type: "image reference",
+        refine: (value: string) => {
+            const parsed = parseImageReference(value);
+            return parsed.ok ? value : { problem: `${parsed.reason}; ${allowed} (name[:tag][@sha256:<64 hex digits>])` };
+        },
+    });
 }
 
-/** A listen/publish address key: a keyword or a strict IP address (components/validation/addresses.ts), normalised. */
-export function listenAddress(r: Reader, name: string, fallback: string, keywords: readonly string[], allowed: string): string {
-    const value = r.string(name, fallback, undefined, allowed);
-    const address = parseListenAddress(value, keywords);
-    if (address === undefined) {
-        if (value !== "") r.problem(name, value, `it is not an IP address; ${allowed}`);
-        return fallback;
-    }
-    return address;
+/** A string key holding a listen or publish address: a keyword or a strict IP address (components/validation/addresses.ts), normalised. */
+export function listenAddress<const O extends Omit<StringSetting, "kind" | "refine" | "allowed">>(keywords: readonly string[], allowed: string, o: O) {
+    return string({
+        ...o, allowed, type: "IP address",
+        refine: (value: string) => parseListenAddress(value, keywords) ?? { problem: `it is not an IP address; ${allowed}` },
+    });
+}
+
+/** A string key holding a path on this machine: absolute or from ~/, `~` expanded. */
+export function localPath<const O extends Omit<StringSetting, "kind" | "pattern" | "allowed" | "expandHome">>(o: O) {
+    return string({ ...o, pattern: /^(~|~\/.*|\/.*)$/, allowed: "use an absolute path or one starting with ~/", expandHome: true, type: "path" });
 }
 
 export function expandHome(p: string): string {

@@ -1,10 +1,23 @@
 /**
  * The secrets: `rag-stack:neo4jPassword`, `rag-stack:digitaloceanToken` and
- * `rag-stack:authPasswordHashes` (the front door's basic-auth users' bcrypt hashes).
+ * `rag-stack:authPasswordHashes` (the front door's basic-auth users' bcrypt hashes). Each is set
+ * with `pulumi config set --secret`, refused when stored in plain text, and never shown in a message.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../project";
 import { bcryptProblem } from "../proxy/validation";
+import { secret } from "./schema";
+
+/** The secret keys, in the order the loader reads them (and the unknown-key message lists them). */
+export const SECRETS = {
+    authPasswordHashes: secret({ value: "mapping", appliesTo: { providers: ["local", "existing", "digitalocean"] },
+        set: `pulumi config set --secret --path 'authPasswordHashes.<user>' "$(caddy hash-password)"`,
+        doc: "A bcrypt hash for each user of services.auth.users (user name to hash); plain-text passwords are refused." }),
+    neo4jPassword: secret({ value: "text", required: true, set: "pulumi config set --secret neo4jPassword <password>",
+        doc: "Neo4j's password (at least 8 characters): Neo4j is created with it and the backend logs in with it." }),
+    digitaloceanToken: secret({ value: "text", appliesTo: { providers: ["digitalocean", "doks"] }, set: "pulumi config set --secret digitaloceanToken <token>",
+        doc: "The DigitalOcean API token; unset: DIGITALOCEAN_TOKEN from the environment." }),
+};
 
 /** A basic-auth user with its bcrypt hash, kept secret. */
 export interface BasicAuthUser {

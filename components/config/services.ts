@@ -7,11 +7,15 @@ import { BACKEND_STACK_SOURCES, RESERVED_BACKEND_VARIABLES } from "../app/backen
 import { PROJECT } from "../project";
 import { isDnsName, isHostName, isIpAddress } from "../proxy/validation";
 import type { HostProvider } from "./host";
-import { expandHome, imageReference, listenAddress, Reader } from "./reader";
+import { imageReference, listenAddress, Reader } from "./reader";
+import { boolean, integer, list, map, oneOf, section, SettingsOf, string } from "./schema";
+
+/** What only a Docker host reads: host ports, builds, health probes, the front door container. */
+const ON_DOCKER = { providers: ["local", "existing", "digitalocean"] } as const;
 
 /** Who signs the front door's certificate: Let's Encrypt, its staging CA (for first tries), or Caddy's own local CA. */
-export type CertificateAuthority = "letsencrypt" | "letsencrypt-staging" | "internal";
-export const CERTIFICATE_AUTHORITIES: readonly CertificateAuthority[] = ["letsencrypt", "letsencrypt-staging", "internal"];
+export const CERTIFICATE_AUTHORITIES = ["letsencrypt", "letsencrypt-staging", "internal"] as const;
+export type CertificateAuthority = (typeof CERTIFICATE_AUTHORITIES)[number];
 /**
  * The official Caddy image, pinned by tag and digest. 2.11.4 is the current 2.x in
  * docker-library/official-images (library/caddy: "Tags: 2.11.4-alpine ... SharedTags: 2.11.4, 2.11,
@@ -20,113 +24,109 @@ export const CERTIFICATE_AUTHORITIES: readonly CertificateAuthority[] = ["letsen
  */
 export const DEFAULT_PROXY_IMAGE = "caddy:2.11.4@sha256:df7f1c2fb114453b951de51a98efc010db1655a92c2e86be6706714e2417a78d";
 
+const BUILD = section({
+    context: string({ required: true, allowed: "set the directory holding the Dockerfile", expandHome: true, type: "path",
+        doc: "The build context: the directory holding the Dockerfile (`~` expanded)." }),
+    dockerfile: string({ optional: true, doc: "The Dockerfile's path in the context; unset: `Dockerfile`." }),
+    args: map({ optional: true, doc: "Build arguments." }),
+}, { optional: true, appliesTo: ON_DOCKER, doc: "Build the image on the Docker host from this context instead of pulling it; `image` names the result." });
+
+/** Image keys of an app service: a name to run, or a build context that produces it. */
+const appImage = (fallback: string) => ({
+    image: imageReference("rag-backend:1.4.2", { default: fallback, doc: "The image to run (`name:tag`); with `build`, the tag of the built image." }),
+    build: BUILD,
+});
+
+const HEALTH_COMMAND = string({ optional: true, appliesTo: ON_DOCKER,
+    doc: "A health probe run inside the container instead of the default HTTP one (components/app/health.ts)." });
+const READY_TIMEOUT = integer({ default: 180, min: 10, max: 3600, appliesTo: ON_DOCKER,
+    doc: "Seconds `up` waits for the container to report healthy before it fails." });
+const PATH = /^\/\S*$/;
+
+export const SERVICES = section({
+    backend: section({
+        ...appImage("rag-backend:dev"),
+        port: integer({ default: 8000, min: 1, max: 65535, doc: "The port the backend listens on inside its container." }),
+        hostPort: integer({ derived: "services.backend.port", min: 1, max: 65535, appliesTo: ON_DOCKER,
+            doc: "The port published on the Docker host, without the front door (with it the backend publishes none)." }),
+        healthPath: string({ default: "/health", pattern: PATH, allowed: "expected a path starting with /", doc: "The path answering 200 when the backend is healthy." }),
+        env: map({ doc: "Extra, non-secret environment for the backend; the variables the stack sets itself are refused (components/app/backend-env.ts)." }),
+        healthCommand: HEALTH_COMMAND,
+        readyTimeoutSeconds: READY_TIMEOUT,
+    }, { doc: "The backend (the RAG API)." }),
+    frontend: section({
+        ...appImage("rag-frontend:dev"),
+        port: integer({ default: 3000, min: 1, max: 65535, doc: "The port the frontend listens on inside its container." }),
+        hostPort: integer({ derived: "services.frontend.port", min: 1, max: 65535, appliesTo: ON_DOCKER,
+            doc: "The port published on the Docker host, without the front door (with it the frontend publishes none)." }),
+        path: string({ default: "/", pattern: PATH, allowed: "expected a path starting with /", doc: "The path answering 200 on the frontend." }),
+        healthCommand: HEALTH_COMMAND,
+        readyTimeoutSeconds: READY_TIMEOUT,
+    }, { doc: "The frontend (the web app)." }),
+    neo4j: section({
+        image: imageReference("neo4j:5.26-community", { default: "neo4j:5.26-community", doc: "The Neo4j image." }),
+        user: string({ default: "neo4j", pattern: /^[A-Za-z][A-Za-z0-9_]*$/, allowed: "expected a user name of letters, digits and _", doc: "The Neo4j user the backend logs in as." }),
+        boltPort: integer({ default: 7687, min: 1, max: 65535, appliesTo: ON_DOCKER, doc: "The host port of Bolt, on 127.0.0.1 only." }),
+        httpPort: integer({ default: 7474, min: 1, max: 65535, appliesTo: ON_DOCKER, doc: "The host port of the Neo4j browser, on 127.0.0.1 only." }),
+        volumeName: string({ optional: true, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]+$/,
+            allowed: "expected a Docker volume name as `docker volume ls` lists it, e.g. docker_neo4j_data", appliesTo: { providers: ["local", "existing"] },
+            doc: "An existing Docker volume to keep Neo4j's data in (an old compose stack's): used, never created or deleted." }),
+    }, { doc: "Neo4j, the knowledge graph." }),
+    publishAddress: listenAddress([], "use an IP address of the Docker host: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)", {
+        default: "127.0.0.1", appliesTo: ON_DOCKER,
+        doc: "The host address the published ports are on (the front door's, or the backend's and frontend's without it); Neo4j stays on 127.0.0.1." }),
+    publicHost: string({ default: "localhost", type: "host name",
+        doc: "The DNS name or address users reach the frontend by: the front door's certificate, OLLAMA_ORIGINS and the URLs." }),
+    proxy: section({
+        enabled: boolean({ derived: "true with host.provider digitalocean, false elsewhere", doc: "The HTTPS front door (Caddy): the only container publishing ports when on." }),
+        image: string({ default: DEFAULT_PROXY_IMAGE, pattern: /^\S+$/, allowed: `expected an image reference such as ${DEFAULT_PROXY_IMAGE}`, type: "image reference",
+            doc: "The pinned official Caddy image." }),
+        ca: oneOf(CERTIFICATE_AUTHORITIES, { default: "letsencrypt",
+            doc: "Who signs the certificate for publicHost: start with letsencrypt-staging, then letsencrypt; internal is Caddy's own CA." }),
+        acmeEmail: string({ optional: true, pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, allowed: "expected an e-mail address such as ops@your-domain.org",
+            doc: "The Let's Encrypt account's contact (certificate notices); required with a Let's Encrypt CA." }),
+        apiPrefix: string({ default: "/api", pattern: /^(\/[A-Za-z0-9._~-]+)+$/, allowed: "expected a path prefix such as /api (no trailing slash, no wildcards)",
+            doc: "Requests under this prefix go to the backend, everything else to the frontend." }),
+        stripApiPrefix: boolean({ default: true, doc: "Remove the prefix before the backend sees the path (`/api/health` reaches it as `/health`)." }),
+        httpPort: integer({ default: 80, min: 1, max: 65535, doc: "The host port for HTTP (redirects to HTTPS, ACME challenges); 80 with Let's Encrypt." }),
+        httpsPort: integer({ default: 443, min: 1, max: 65535, doc: "The host port for HTTPS; 443 with Let's Encrypt." }),
+    }, { appliesTo: ON_DOCKER, doc: "The HTTPS front door on a Docker host (on Kubernetes the load balancer is the door)." }),
+    auth: section({
+        users: list({ default: [], pattern: /^[A-Za-z0-9._@-]{1,64}$/, allowed: "each user name is 1-64 letters, digits, . _ @ or -",
+            doc: "Basic-auth users of the front door; each needs a bcrypt hash in the secret authPasswordHashes. Empty: no auth." }),
+    }, { appliesTo: ON_DOCKER, doc: "Access control at the front door." }),
+}, { doc: "The app (backend, frontend, Neo4j), where it is published, and its HTTPS front door." });
+
+export type ServicesSettings = SettingsOf<typeof SERVICES.keys>;
+export type BackendSettings = ServicesSettings["backend"];
+export type FrontendSettings = ServicesSettings["frontend"];
+export type Neo4jSettings = ServicesSettings["neo4j"];
+export type ProxySettings = ServicesSettings["proxy"];
+export type AuthSettings = ServicesSettings["auth"];
 /** An application image: a name to run, or a build context that produces that name. */
-export interface AppImage {
-    /** Image reference (`name:tag`). When `build` is set, the tag given to the built image. */
-    image: string;
-    /** Build the image locally from this context instead of pulling it. */
-    build?: { context: string; dockerfile?: string; args?: Record<string, string> };
-}
+export type AppImage = Pick<BackendSettings, "image" | "build">;
 
-export interface BackendSettings extends AppImage {
-    /** Port the backend listens on inside its container. */
-    port: number;
-    /** Port published on the Docker host. */
-    hostPort: number;
-    /** Path answering 200 when the backend is healthy. */
-    healthPath: string;
-    /** Extra, non-secret environment for the backend. */
-    env: Record<string, string>;
-    /** Health probe run inside the container instead of the default HTTP one (components/app/health.ts). */
-    healthCommand?: string;
-    /** Seconds `up` waits for the container to report healthy before it fails. */
-    readyTimeoutSeconds: number;
-}
-
-export interface FrontendSettings extends AppImage {
-    port: number;
-    hostPort: number;
-    /** Path answering 200 on the frontend. */
-    path: string;
-    /** Health probe run inside the container instead of the default HTTP one (components/app/health.ts). */
-    healthCommand?: string;
-    /** Seconds `up` waits for the container to report healthy before it fails. */
-    readyTimeoutSeconds: number;
-}
-
-export interface Neo4jSettings {
-    image: string;
-    user: string;
-    boltPort: number;
-    httpPort: number;
-    /** An existing Docker volume to keep Neo4j's data in (an old compose stack's): used, never created or deleted. */
-    volumeName?: string;
-}
-
-/** The HTTPS front door: a Caddy container, the only one publishing ports when enabled. */
-export interface ProxySettings {
-    /** Default: on with host.provider digitalocean, off elsewhere (dev keeps its localhost ports). */
-    enabled: boolean;
-    /** Pinned official Caddy image. */
-    image: string;
-    /** Certificate authority for `publicHost`: start with letsencrypt-staging, then letsencrypt. */
-    ca: CertificateAuthority;
-    /** ACME account contact (Let's Encrypt); required with a Let's Encrypt CA. */
-    acmeEmail?: string;
-    /** Requests under this prefix go to the backend, everything else to the frontend. */
-    apiPrefix: string;
-    /** Remove the prefix before the backend sees the path (`/api/health` reaches it as `/health`). */
-    stripApiPrefix: boolean;
-    /** Host ports for HTTP (redirects to HTTPS, ACME challenges) and HTTPS; 80 and 443 with Let's Encrypt. */
-    httpPort: number;
-    httpsPort: number;
-}
-
-/** Access control at the front door. */
-export interface AuthSettings {
-    /** Basic-auth user names; each needs a bcrypt hash in the secret `authPasswordHashes`. Empty: no auth. */
-    users: string[];
-}
-
-export interface ServicesSettings {
-    backend: BackendSettings;
-    frontend: FrontendSettings;
-    neo4j: Neo4jSettings;
-    /** Host address the published ports are on (the proxy's, or the backend's and frontend's without it); Neo4j only ever on 127.0.0.1. */
-    publishAddress: string;
-    /** Public hostname or address users reach the frontend by; used for OLLAMA_ORIGINS, URLs and the certificate. */
-    publicHost: string;
-    proxy: ProxySettings;
-    auth: AuthSettings;
-}
-
-function readAppImage(r: Reader, fallbackImage: string): AppImage {
-    const image = imageReference(r, "image", fallbackImage, "rag-backend:1.4.2");
-    if (!r.has("build")) return { image };
-    const b = r.child("build");
-    b.rejectUnknown(["context", "dockerfile", "args"]);
-    const build = {
-        context: expandHome(b.string("context", undefined, undefined, "set the directory holding the Dockerfile")),
-        dockerfile: b.optionalString("dockerfile"),
-        args: b.has("args") ? b.stringMap("args") : undefined,
-    };
-    return { image, build };
+/** An app service's image, with its build when `build` is written. */
+function withBuild(image: string, b: Reader<typeof BUILD.keys> | undefined): AppImage {
+    if (!b) return { image };
+    b.rejectUnknown();
+    return { image, build: { context: b.get("context"), dockerfile: b.get("dockerfile"), args: b.get("args") } };
 }
 
 export function readServices(problems: string[], raw: unknown, provider: HostProvider): ServicesSettings {
-    const s = Reader.of(problems, "services", raw);
-    s.rejectUnknown(["backend", "frontend", "neo4j", "publishAddress", "publicHost", "proxy", "auth"]);
+    const s = Reader.of(problems, "services", raw, SERVICES.keys);
+    s.rejectUnknown();
     const b = s.child("backend");
-    b.rejectUnknown(["image", "build", "port", "hostPort", "healthPath", "env", "healthCommand", "readyTimeoutSeconds"]);
-    const backendPort = b.integer("port", 8000, 1, 65535);
+    b.rejectUnknown();
+    const backendPort = b.get("port");
     const backend: BackendSettings = {
-        ...readAppImage(b, "rag-backend:dev"),
+        ...withBuild(b.get("image"), b.has("build") ? b.child("build") : undefined),
         port: backendPort,
-        hostPort: b.integer("hostPort", backendPort, 1, 65535),
-        healthPath: b.string("healthPath", "/health", /^\/\S*$/, "expected a path starting with /"),
-        env: b.stringMap("env"),
-        healthCommand: b.optionalString("healthCommand"),
-        readyTimeoutSeconds: b.integer("readyTimeoutSeconds", 180, 10, 3600),
+        hostPort: b.get("hostPort", backendPort),
+        healthPath: b.get("healthPath"),
+        env: b.get("env"),
+        healthCommand: b.get("healthCommand"),
+        readyTimeoutSeconds: b.get("readyTimeoutSeconds"),
     };
     for (const name of invalidEnvNames(backend.env)) b.problem("env", name, `it is not a valid environment variable name; ${ENV_NAME_ALLOWED}`);
     // The names the stack sets for the backend itself, the one list both placements build from (app/backend-env.ts).
@@ -137,29 +137,27 @@ export function readServices(problems: string[], raw: unknown, provider: HostPro
         else b.problem(`env.${reserved}`, backend.env[reserved], why);
     }
     const f = s.child("frontend");
-    f.rejectUnknown(["image", "build", "port", "hostPort", "path", "healthCommand", "readyTimeoutSeconds"]);
-    const frontendPort = f.integer("port", 3000, 1, 65535);
+    f.rejectUnknown();
+    const frontendPort = f.get("port");
     const frontend: FrontendSettings = {
-        ...readAppImage(f, "rag-frontend:dev"),
+        ...withBuild(f.get("image"), f.has("build") ? f.child("build") : undefined),
         port: frontendPort,
-        hostPort: f.integer("hostPort", frontendPort, 1, 65535),
-        path: f.string("path", "/", /^\/\S*$/, "expected a path starting with /"),
-        healthCommand: f.optionalString("healthCommand"),
-        readyTimeoutSeconds: f.integer("readyTimeoutSeconds", 180, 10, 3600),
+        hostPort: f.get("hostPort", frontendPort),
+        path: f.get("path"),
+        healthCommand: f.get("healthCommand"),
+        readyTimeoutSeconds: f.get("readyTimeoutSeconds"),
     };
     const n = s.child("neo4j");
-    n.rejectUnknown(["image", "user", "boltPort", "httpPort", "volumeName"]);
+    n.rejectUnknown();
     const neo4j: Neo4jSettings = {
-        image: imageReference(n, "image", "neo4j:5.26-community", "neo4j:5.26-community"),
-        user: n.string("user", "neo4j", /^[A-Za-z][A-Za-z0-9_]*$/, "expected a user name of letters, digits and _"),
-        boltPort: n.integer("boltPort", 7687, 1, 65535),
-        httpPort: n.integer("httpPort", 7474, 1, 65535),
-        volumeName: n.optionalString("volumeName", /^[A-Za-z0-9][A-Za-z0-9_.-]+$/,
-            "expected a Docker volume name as `docker volume ls` lists it, e.g. docker_neo4j_data"),
+        image: n.get("image"),
+        user: n.get("user"),
+        boltPort: n.get("boltPort"),
+        httpPort: n.get("httpPort"),
+        volumeName: n.get("volumeName"),
     };
-    const publishAddress = listenAddress(s, "publishAddress", "127.0.0.1", [],
-        "use an IP address of the Docker host: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)");
-    const publicHost = s.string("publicHost", "localhost");
+    const publishAddress = s.get("publishAddress");
+    const publicHost = s.get("publicHost");
     const proxy = readProxy(s.child("proxy"), provider);
     checkPublicHost(s, publicHost, proxy);
     if (proxy.enabled && !proxy.stripApiPrefix && !backend.healthPath.startsWith(`${proxy.apiPrefix}/`)) {
@@ -167,16 +165,12 @@ export function readServices(problems: string[], raw: unknown, provider: HostPro
             `with ${PROJECT}:services.proxy.stripApiPrefix false the backend is only reached under ${proxy.apiPrefix}/; use a health path there, or strip the prefix`);
     }
     if (proxy.enabled) {
-        for (const [reader, role] of [[b, "backend"], [f, "frontend"]] as const) {
-            if (reader.has("hostPort")) {
-                reader.problem("hostPort", role === "backend" ? backend.hostPort : frontend.hostPort,
-                    `the ${role} publishes no port while ${PROJECT}:services.proxy is enabled (the proxy is the only door); remove it`);
-            }
-        }
+        if (b.has("hostPort")) b.problem("hostPort", backend.hostPort, hostPortBehindProxy("backend"));
+        if (f.has("hostPort")) f.problem("hostPort", frontend.hostPort, hostPortBehindProxy("frontend"));
     }
     const a = s.child("auth");
-    a.rejectUnknown(["users"]);
-    const users = a.stringList("users", [], /^[A-Za-z0-9._@-]{1,64}$/, "each user name is 1-64 letters, digits, . _ @ or -");
+    a.rejectUnknown();
+    const users = a.get("users");
     for (const dup of users.filter((u, i) => users.indexOf(u) !== i)) a.problem("users", dup, "each user name once");
     if (users.length > 0 && !proxy.enabled) {
         a.problem("users", users, `basic auth is enforced by the front door; enable ${PROJECT}:services.proxy or remove the users`);
@@ -184,17 +178,20 @@ export function readServices(problems: string[], raw: unknown, provider: HostPro
     return { backend, frontend, neo4j, publishAddress, publicHost, proxy, auth: { users } };
 }
 
-function readProxy(p: Reader, provider: HostProvider): ProxySettings {
-    p.rejectUnknown(["enabled", "image", "ca", "acmeEmail", "apiPrefix", "stripApiPrefix", "httpPort", "httpsPort"]);
+const hostPortBehindProxy = (role: string) =>
+    `the ${role} publishes no port while ${PROJECT}:services.proxy is enabled (the proxy is the only door); remove it`;
+
+function readProxy(p: Reader<typeof SERVICES.keys.proxy.keys>, provider: HostProvider): ProxySettings {
+    p.rejectUnknown();
     const proxy: ProxySettings = {
-        enabled: p.boolean("enabled", provider === "digitalocean"),
-        image: p.string("image", DEFAULT_PROXY_IMAGE, /^\S+$/, `expected an image reference such as ${DEFAULT_PROXY_IMAGE}`),
-        ca: p.oneOf("ca", CERTIFICATE_AUTHORITIES, "letsencrypt"),
-        acmeEmail: p.optionalString("acmeEmail", /^[^\s@]+@[^\s@]+\.[^\s@]+$/, "expected an e-mail address such as ops@your-domain.org"),
-        apiPrefix: p.string("apiPrefix", "/api", /^(\/[A-Za-z0-9._~-]+)+$/, "expected a path prefix such as /api (no trailing slash, no wildcards)"),
-        stripApiPrefix: p.boolean("stripApiPrefix", true),
-        httpPort: p.integer("httpPort", 80, 1, 65535),
-        httpsPort: p.integer("httpsPort", 443, 1, 65535),
+        enabled: p.get("enabled", provider === "digitalocean"),
+        image: p.get("image"),
+        ca: p.get("ca"),
+        acmeEmail: p.get("acmeEmail"),
+        apiPrefix: p.get("apiPrefix"),
+        stripApiPrefix: p.get("stripApiPrefix"),
+        httpPort: p.get("httpPort"),
+        httpsPort: p.get("httpsPort"),
     };
     if (proxy.enabled && proxy.ca !== "internal") {
         if (!proxy.acmeEmail) {
@@ -207,7 +204,7 @@ function readProxy(p: Reader, provider: HostProvider): ProxySettings {
 }
 
 /** publicHost is a DNS name or an address; with a Let's Encrypt certificate, a public DNS name. */
-function checkPublicHost(s: Reader, publicHost: string, proxy: ProxySettings): void {
+function checkPublicHost(s: Reader<typeof SERVICES.keys>, publicHost: string, proxy: ProxySettings): void {
     const dns = isDnsName(publicHost);
     const ip = isIpAddress(publicHost);
     if (!isHostName(publicHost) && !ip) {
