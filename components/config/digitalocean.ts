@@ -30,7 +30,7 @@ export const DIGITALOCEAN = section({
         allowed: "each item must be an MD5 fingerprint (aa:bb:...) or a numeric key id",
         doc: "Keys already in the DigitalOcean account (`doctl compute ssh-key list`)." }),
     sshPrivateKeyPath: localPath({ optional: true, doc: "The private key the Docker provider and remote commands use; unset: ssh-agent." }),
-    adminCidrs: list({ default: [], doc: "The CIDRs allowed to reach SSH: /32 addresses or ranges of /16 (IPv6 /32) or narrower." }),
+    adminCidrs: list({ default: [], allowed: "CIDRs such as 203.0.113.7/32 or 2001:db8::/48, none wider than IPv4 /16 or IPv6 /32 (unless allowSshFromAnywhere)", doc: "The CIDRs allowed to reach SSH: /32 addresses or ranges of /16 (IPv6 /32) or narrower." }),
     allowSshFromAnywhere: boolean({ default: false, doc: "Allow 0.0.0.0/0 or ::/0 in adminCidrs (refused otherwise)." }),
     vpcIpRange: string({ optional: true, pattern: PRIVATE_IPV4_CIDR, type: "CIDR",
         allowed: "use a private IPv4 range from /16 to /28 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 that no other VPC of the account uses, or remove it to let DigitalOcean choose",

@@ -48,7 +48,7 @@ export const OLLAMA = section({
         "use auto (narrowest address the backend container can reach), an IP address of this host (127.0.0.1, 172.17.0.1, ::1), or 0.0.0.0", {
             default: "auto", appliesTo: NATIVE, elsewhere: "it sets the native server's listen address; a container listens inside its own network",
             doc: "The address the native server binds to; `auto`: 127.0.0.1 on macOS, the Docker bridge gateway on Linux (what the backend container reaches)." }),
-    origins: list({ derived: "the frontend's origin (services.publicHost, with its port)",
+    origins: list({ derived: "the frontend's origin (services.publicHost, with its port)", allowed: ORIGIN_ALLOWED,
         // The default is derived from services.publicHost, whose own check names a bad host once.
         item: (origin: string) => { const problem = originProblem(origin); return problem && `${problem}; ${ORIGIN_ALLOWED}`; },
         doc: "OLLAMA_ORIGINS: the web origins allowed to call Ollama (`scheme://host[:port]`, never `*`)." }),
@@ -66,7 +66,7 @@ export const OLLAMA = section({
     contextLength: integer({ optional: true, min: 256, max: 1048576, doc: "OLLAMA_CONTEXT_LENGTH: tokens of context per request." }),
     readyTimeoutSeconds: integer({ default: 60, min: 1, max: 3600, appliesTo: { modes: ["native", "container"] },
         doc: "Seconds `up` waits for Ollama to answer after a start." }),
-    stateDir: localPath({ derived: "~/.local/state/rag-stack/<stack>", appliesTo: NATIVE, elsewhere: "it sets the native server's pidfile and log directory",
+    stateDir: localPath({ derived: "`~/.local/state/rag-stack/<stack>`", appliesTo: NATIVE, elsewhere: "it sets the native server's pidfile and log directory",
         doc: "The native server's pidfile and log directory on Linux, per stack." }),
     gpuMemoryGb: number({ optional: true, above: 0, max: 4096,
         allowed: "expected GiB of GPU memory, a number above 0, e.g. 21.3 (what Ollama's log prints as total)",

@@ -81,7 +81,7 @@ export interface BooleanSetting extends Described, Presence<boolean> {
 
 export interface ListSetting extends Described, Presence<readonly string[]> {
     kind: "list";
-    /** What each item must match, and what the problem says when one does not. */
+    /** What each item must match, and what the problem says when one does not (without a pattern: docs only). */
     pattern?: RegExp;
     allowed?: string;
     /** A check of each item beyond the pattern: the problem's reason, or undefined. */
