@@ -3,7 +3,7 @@
  * door (proxy) and its basic auth.
  */
 import { ENV_NAME_ALLOWED, invalidEnvNames } from "../validation/env-names";
-import { BACKEND_STACK_SOURCES, RESERVED_BACKEND_VARIABLES } from "../app/backend-env";
+import { reservedBackendEnvProblems } from "../app/backend-env";
 import { PROJECT } from "../project";
 import { isDnsName, isHostName, isIpAddress } from "../proxy/validation";
 import type { HostProvider } from "./host";
@@ -129,13 +129,8 @@ export function readServices(problems: string[], raw: unknown, provider: HostPro
         readyTimeoutSeconds: b.get("readyTimeoutSeconds"),
     };
     for (const name of invalidEnvNames(backend.env)) b.problem("env", name, `it is not a valid environment variable name; ${ENV_NAME_ALLOWED}`);
-    // The names the stack sets for the backend itself, the one list both placements build from (app/backend-env.ts).
-    for (const reserved of RESERVED_BACKEND_VARIABLES) {
-        if (!Object.prototype.hasOwnProperty.call(backend.env, reserved)) continue;
-        const why = `this variable is wired by the stack itself (from ${BACKEND_STACK_SOURCES[reserved]}); remove it from services.backend.env`;
-        if (reserved === "NEO4J_PASSWORD") problems.push(`${b.key(`env.${reserved}`)}: (a password, not shown) is not allowed; ${why}`);
-        else b.problem(`env.${reserved}`, backend.env[reserved], why);
-    }
+    // The names the stack sets for the backend itself, the contract both placements build from (app/backend-env.ts).
+    problems.push(...reservedBackendEnvProblems(b.key("env"), backend.env));
     const f = s.child("frontend");
     f.rejectUnknown();
     const frontendPort = f.get("port");

@@ -9,7 +9,8 @@ import { createHost, DockerHost } from "../hosts";
 import { Ollama } from "../ollama";
 import { FrontDoor } from "../proxy";
 import { frontDoorOutputs } from "../proxy/outputs";
-import { BACKEND_ALIAS, createAppNetwork, containerName, FRONTEND_ALIAS, Services } from "../services";
+import { containerName } from "../names";
+import { BACKEND_ALIAS, createAppNetwork, FRONTEND_ALIAS, Services } from "../services";
 import { StackOutputs } from "./outputs";
 
 export function deployOnDocker(profile: Profile): StackOutputs {

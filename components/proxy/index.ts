@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BasicAuthUser } from "../config/secrets";
 import type { ProxySettings } from "../config/services";
 import { boundToMachine } from "../hosts/machine-bound";
-import { containerName } from "../services";
+import { containerName } from "../names";
 import { CADDY_CONFIG_DIR, CADDY_CONFIG_FILE, CADDY_DATA_DIR, caddyConfigJson, Upstream } from "./caddy-config";
 import { containerOptions, stopSettings } from "../docker-lifecycle";
 
