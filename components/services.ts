@@ -15,7 +15,7 @@ import type { AppImage, ServicesSettings } from "./config/services";
 import { boundToMachine, networkBoundToMachine } from "./hosts/machine-bound";
 import { appNetworkName, containerName, neo4jDataVolumeName } from "./names";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
-import { containerOptions, goDuration, stopSettings } from "./docker-lifecycle";
+import { containerOptions, goDuration, stopSettings } from "./container-options";
 
 /** Network aliases the services answer to on the app network. */
 export const NEO4J_ALIAS = "neo4j";

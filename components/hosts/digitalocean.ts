@@ -191,7 +191,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         // The firewall follows this tag, so the droplet is covered from its first boot.
         const hostTag = new digitalocean.Tag(`${name}-tag`, { name: names.hostTag }, doOpts);
 
-        // Inbound: SSH from the admins, 80/443 to the front door, ICMP; nothing else (issue 11). Nothing
+        // Inbound: SSH from the admins, 80/443 to the front door, ICMP; nothing else. Nothing
         // publishes Ollama or Neo4j, so no rule opens them, not even to the VPC.
         const rules = firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts });
         this.firewall = new digitalocean.Firewall(`${name}-firewall`, {

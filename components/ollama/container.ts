@@ -27,7 +27,7 @@ import { ollamaServerEnvironment } from "./environment";
 import { ollamaHealthCheck, ollamaHealthEnvironment } from "./health-check";
 import { SCRIPTS_DIR, scriptCommand, scriptHash, scriptResults } from "./scripts";
 import { keepAliveAsDuration } from "../validation/keep-alive";
-import { containerOptions, stopSettings } from "../docker-lifecycle";
+import { containerOptions, stopSettings } from "../container-options";
 
 export interface OllamaContainerArgs {
     settings: OllamaSettings;

@@ -10,7 +10,7 @@
  */
 import * as docker from "@pulumi/docker";
 import type { OllamaSettings } from "../config/ollama";
-import { goDuration } from "../docker-lifecycle";
+import { goDuration } from "../container-options";
 
 export type Accelerator = OllamaSettings["accelerator"];
 

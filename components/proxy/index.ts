@@ -14,7 +14,7 @@ import type { ProxySettings } from "../config/services";
 import { boundToMachine } from "../hosts/machine-bound";
 import { containerName } from "../names";
 import { CADDY_CONFIG_DIR, CADDY_CONFIG_FILE, CADDY_DATA_DIR, caddyConfigJson, Upstream } from "./caddy-config";
-import { containerOptions, stopSettings } from "../docker-lifecycle";
+import { containerOptions, stopSettings } from "../container-options";
 
 export const PROXY_ALIAS = "proxy";
 
