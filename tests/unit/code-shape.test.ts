@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as ts from "typescript";
 import { cycles, importGraph } from "./support/import-graph";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -66,5 +67,32 @@ describe("files in components/ stay readable: about 400 lines at most", () => {
 
     test("the known ones are still over it (remove an entry once its file is split)", () => {
         expect(Object.keys(KNOWN).filter((f) => !fs.existsSync(path.join(ROOT, f)) || lines(f) <= LIMIT)).toEqual([]);
+    });
+});
+
+describe("messages say what they mean", () => {
+    /** Words that point at the project's history instead of saying what is meant. */
+    const HISTORY = /\bthe seed\b|\bseed's\b|\blessons?\b|\bissue #?\d+/i;
+
+    /** The text of every string and template literal of a TypeScript file: what a user can be shown. */
+    function literals(text: string): string[] {
+        const found: string[] = [];
+        const visit = (node: ts.Node): void => {
+            if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) found.push(node.text);
+            ts.forEachChild(node, visit);
+        };
+        visit(ts.createSourceFile("f.ts", text, ts.ScriptTarget.ES2020, true, ts.ScriptKind.TS));
+        return found;
+    }
+
+    test("no message in components/ or policy/ refers to issue numbers, lessons or the seed", () => {
+        const offenders: string[] = [];
+        for (const file of [...filesUnder("components", /\.(ts|sh)$/), ...filesUnder("policy", /\.ts$/)]) {
+            const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+            // Shell: every line that is not a comment; TypeScript: every string.
+            const said = file.endsWith(".sh") ? text.split("\n").filter((l) => !/^\s*#/.test(l)) : literals(text);
+            for (const line of said.filter((l) => HISTORY.test(l))) offenders.push(`${file}: ${line.trim().slice(0, 120)}`);
+        }
+        expect(offenders).toEqual([]);
     });
 });
