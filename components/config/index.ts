@@ -22,8 +22,9 @@
  * To add a key: declare it in its section's `section({...})` (one line: kind, default, allowed,
  * doc, appliesTo) and read it in the section's read function with `r.get(name)`; its type, its
  * messages and its row in docs/configuration.md follow. To add a section: a file like ollama.ts
- * (its `section({...})` and read function), a line in sections.ts, a call in profile.ts. Then run
- * `npm run docs:config`. A rule that spans sections goes in rules.ts.
+ * (its `section({...})` and read function: `Reader.of(problems, "backup", raw, BACKUP.keys).all()`
+ * when its keys need no rule beyond their declarations), a line in sections.ts, a call in
+ * profile.ts. Then run `npm run docs:config`. A rule that spans sections goes in rules.ts.
  *
  * Components import the section file of their settings (`../config/ollama`), not this index.
  */

@@ -13,7 +13,7 @@ import * as path from "path";
 import { PROJECT } from "../project";
 import { parseListenAddress } from "../validation/addresses";
 import { parseImageReference } from "../validation/image-reference";
-import { Keys, SectionNames, Setting, string, StringSetting, Value, ValueNames, ValueOf } from "./schema";
+import { DerivedValues, Keys, SectionNames, SettingsOf, Setting, string, StringSetting, Value, ValueNames, ValueOf } from "./schema";
 
 export type Obj = Record<string, unknown>;
 
@@ -204,6 +204,22 @@ export class Reader<K extends Keys = Keys> {
             return {};
         }
         return value as Record<string, string>;
+    }
+
+    /**
+     * The whole section: unknown keys refused, then every key read in declaration order, nested
+     * sections too (an optional one only when written). For a section whose keys need no rule
+     * beyond their declarations: `Reader.of(problems, "backup", raw, BACKUP.keys).all()`.
+     */
+    all(...fallbacks: keyof DerivedValues<K> extends never ? [] : [fallbacks: DerivedValues<K>]): SettingsOf<K> {
+        this.rejectUnknown();
+        const derived = (fallbacks[0] ?? {}) as Record<string, unknown>;
+        const settings: Record<string, unknown> = {};
+        for (const [name, s] of Object.entries(this.keys)) {
+            if (s.kind !== "section") settings[name] = this.read(name, s, derived[name]);
+            else if (!s.optional || this.has(name)) settings[name] = Reader.of(this.problems, `${this.prefix}.${name}`, this.obj[name], s.keys).all();
+        }
+        return settings as SettingsOf<K>;
     }
 
     /** Keys present in the object that its declaration does not know: almost always a typo. */

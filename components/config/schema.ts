@@ -162,6 +162,8 @@ export type SettingsOf<K> = Flat<
 export type SectionNames<K> = { [N in keyof K]: K[N] extends { kind: "section" } ? N : never }[keyof K] & string;
 /** The names of a section's keys that hold values. */
 export type ValueNames<K> = { [N in keyof K]: K[N] extends { kind: "section" } ? never : N }[keyof K] & string;
+/** The values of a section's keys whose default is derived from other keys (the reader's caller passes them). */
+export type DerivedValues<K> = { [N in keyof K as K[N] extends { derived: string } ? N : never]: ValueOf<K[N]> };
 
 /** `where` narrowed by `inner` (a section's applies-to, then its key's). */
 export function narrowAppliesTo(where: AppliesTo, inner: AppliesTo | undefined): AppliesTo {
