@@ -14,16 +14,16 @@ import { DoksSettings, readDoks } from "./doks";
 import { HostSettings, readHost } from "./host";
 import { OllamaSettings, readOllama } from "./ollama";
 import { crossSectionProblems, digitaloceanTokenProblem } from "./rules";
+import { BasicAuthUser, RawSecrets, readBasicAuth, readNeo4jPassword, readSecret } from "./secrets";
 import type { RawConfig } from "./sections";
+import { frontendOrigin, publishedAppPorts, readServices, ServicesSettings } from "./services";
 
 export type { RawConfig };
-import { BasicAuthUser, RawSecrets, readBasicAuth, readNeo4jPassword, readSecret } from "./secrets";
-import { frontendOrigin, publishedAppPorts, readServices, ServicesSettings } from "./services";
 
 /** The whole validated configuration of one stack. */
 export interface Profile {
     stack: string;
-    /** Stacks named `prod` or `prod-*`: pinned images required, policy mandatory. */
+    /** `prod`, `prod-*`, `scale`, `scale-*` (components/project.ts): pinned images required, policy mandatory. */
     production: boolean;
     ollama: OllamaSettings;
     host: HostSettings;
@@ -57,7 +57,6 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const services = readServices(problems, raw.services, host.provider);
     const ollama = readOllama(problems, raw.ollama, stack, frontendOrigin(services, host.provider));
     const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider, publishedAppPorts(services));
-
     const doks = readDoks(problems, raw.doks, host.provider, ollama, services.publicHost);
     problems.push(...crossSectionProblems(production, { ollama, host, services, digitalocean, doks }));
     const neo4jPassword = readNeo4jPassword(problems, secrets.neo4jPassword);

@@ -3,7 +3,7 @@
  * declarations (schema.ts), collecting every problem (the key fully qualified, the bad value, what
  * is allowed) and handing back a fallback, so that one run reports every problem at once.
  *
- *   const r = Reader.of(problems, "ollama", raw, OLLAMA_KEYS);
+ *   const r = Reader.of(problems, "ollama", raw, OLLAMA.keys);
  *   r.rejectUnknown();                    // keys nothing declares: almost always a typo
  *   const port = r.get("port");           // typed from the declaration: number
  *   const hostPort = b.get("hostPort", port);   // a derived default is passed by the caller

@@ -151,3 +151,11 @@ test.each([
 ])("isPinnedImage(%s) is %s", (ref, pinned) => {
     expect(isPinnedImage(ref)).toBe(pinned);
 });
+
+test("a malformed ollama.origins is one problem: the default it falls back to (derived from publicHost) is not judged as if written", () => {
+    const raw = { ...devRaw({ origins: "x" }), services: { publicHost: "bad host!" } };
+    expect(problemsOf("dev", raw)).toEqual([
+        'rag-stack:services.publicHost: "bad host!" is not allowed; expected a DNS name such as rag.example.com, a host name such as localhost, or an IP address',
+        'rag-stack:ollama.origins: "x" is not allowed; expected a list of non-empty strings',
+    ]);
+});
