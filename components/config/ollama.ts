@@ -65,6 +65,7 @@ export const OLLAMA = section({
     numParallel: integer({ optional: true, min: 1, max: 64, doc: "OLLAMA_NUM_PARALLEL: requests served at once per model (each holds its own context in GPU memory)." }),
     contextLength: integer({ optional: true, min: 256, max: 1048576, doc: "OLLAMA_CONTEXT_LENGTH: tokens of context per request." }),
     readyTimeoutSeconds: integer({ default: 60, min: 1, max: 3600, appliesTo: { modes: ["native", "container"] },
+        elsewhere: "it sets how long `up` waits for the native server or the container to answer",
         doc: "Seconds `up` waits for Ollama to answer after a start." }),
     stateDir: localPath({ derived: "`~/.local/state/rag-stack/<stack>`", appliesTo: NATIVE, elsewhere: "it sets the native server's pidfile and log directory",
         doc: "The native server's pidfile and log directory on Linux, per stack." }),

@@ -5,6 +5,9 @@
  */
 import * as fs from "fs";
 import { readStackPlacements, REFERENCE_COMMAND, REFERENCE_FILE, renderReference, StackPlacement } from "../../components/config/reference";
+import type { Keys } from "../../components/config/schema";
+import { OLLAMA } from "../../components/config/ollama";
+import { SECTIONS } from "../../components/config/sections";
 
 const rowOf = (page: string, key: string): string[] => {
     const line = page.split("\n").find((l) => l.startsWith(`| \`${key}\` |`));
@@ -64,4 +67,26 @@ test("every row names the fully qualified key, its type, default and allowed val
     expect(rowOf(page, "rag-stack:services.backend.hostPort")[2]).toBe("*services.backend.port*");
     expect(rowOf(page, "rag-stack:doks.certificateName")[2]).toBe("unset");
     expect(rowOf(page, "rag-stack:neo4jPassword").slice(1, 3)).toEqual(["string", "**required**"]);
+});
+
+test("every declaration has one presence (a mapping of strings defaults to {}), a line of doc, and its warning's reason where it applies to some placements only", () => {
+    const problems: string[] = [];
+    const walk = (prefix: string, keys: Keys): void => {
+        for (const [name, s] of Object.entries(keys)) {
+            const key = `${prefix}.${name}`;
+            if (!s.doc || /\n/.test(s.doc)) problems.push(`${key}: no one-line doc`);
+            if (s.kind === "section") {
+                walk(key, s.keys);
+                continue;
+            }
+            const presences = (["default", "derived", "optional", "required"] as const).filter((p) => p in s && (s as Record<string, unknown>)[p] !== undefined);
+            if (presences.length !== (s.kind === "map" ? Math.min(presences.length, 1) : 1)) problems.push(`${key}: presence ${presences.join("+") || "none"}`);
+        }
+    };
+    for (const [name, section] of Object.entries(SECTIONS)) walk(name, section.keys as Keys);
+    for (const [name, s] of Object.entries(OLLAMA.keys as Keys)) {
+        // The no-effect warnings quote it (components/validation/placement.ts); replicas is refused instead.
+        if (s.appliesTo?.modes && name !== "replicas" && !s.elsewhere) problems.push(`ollama.${name}: appliesTo.modes without elsewhere`);
+    }
+    expect(problems).toEqual([]);
 });
