@@ -11,10 +11,11 @@ import { appHealthcheck } from "./app/health";
 import { hostPrecheck } from "./app/host-precheck";
 import { neo4jPasswordCheck, neo4jPasswordSync } from "./app/neo4j-password";
 import { backendEnvEntries, BackendStackEnv } from "./app/backend-env";
-import { AppImage, ServicesSettings } from "./config";
+import type { AppImage, ServicesSettings } from "./config/services";
 import { boundToMachine, networkBoundToMachine } from "./hosts/machine-bound";
+import { appNetworkName, containerName, neo4jDataVolumeName } from "./names";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./ollama/endpoint";
-import { containerOptions, goDuration, stopSettings } from "./docker-lifecycle";
+import { containerOptions, goDuration, stopSettings } from "./container-options";
 
 /** Network aliases the services answer to on the app network. */
 export const NEO4J_ALIAS = "neo4j";
@@ -48,19 +49,9 @@ export interface ServicesArgs {
 export function createAppNetwork(name: string, opts: pulumi.CustomResourceOptions, machine?: pulumi.CustomResource): docker.Network {
     const bound = networkBoundToMachine(machine);
     return new docker.Network(name, {
-        name: `${pulumi.getProject()}-${pulumi.getStack()}`,
+        name: appNetworkName(),
         labels: [{ label: "rag-stack.stack", value: pulumi.getStack() }, ...bound.labels],
     }, { ...opts, ...bound.opts, deleteBeforeReplace: true }); // a fixed name: the old network must go first
-}
-
-/** The Neo4j data volume's name when Docker manages it (dev): fixed per stack, found again after a destroy. */
-export function neo4jDataVolumeName(project: string, stack: string): string {
-    return `${project}-${stack}-neo4j-data`;
-}
-
-/** Container name for a role, fixed so people and verify can find it (`rag-stack-dev-backend`). */
-export function containerName(role: string): string {
-    return `${pulumi.getProject()}-${pulumi.getStack()}-${role}`;
 }
 
 export class Services extends pulumi.ComponentResource {

@@ -5,14 +5,13 @@
  * Under `pulumi preview/up --policy-pack policy` the engine starts the pack with the stack in
  * PULUMI_STACK (PULUMI_NODEJS_STACK on older CLIs) and the stack's config, secrets decrypted, as
  * JSON in PULUMI_CONFIG (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go, constructEnv).
- * Production stacks (`prod`, `prod-*`, `scale`, `scale-*`, the same rule as components/config.ts) get `mandatory`:
+ * Production stacks (`prod`, `prod-*`, `scale`, `scale-*`: components/project.ts, the rule the config validation uses) get `mandatory`:
  * a violation stops the update. Every other stack gets `advisory`: violations are printed, the
  * update goes on. A pack started without a stack name is treated as production (fail closed).
  * `--policy-pack-config` can still override one policy or all (Pulumi's standard precedence).
  */
 import { EnforcementLevel } from "@pulumi/policy";
-
-export const PROJECT = "rag-stack";
+import { isProductionStack, PROJECT } from "../components/project";
 
 export interface PolicyContext {
     /** Stack name, or undefined when the engine did not say. */
@@ -29,10 +28,6 @@ export interface PolicyContext {
     vpcIpRange?: string;
     /** `rag-stack:digitalocean.allowSshFromAnywhere`: the stack's explicit consent to a wide SSH rule. */
     allowSshFromAnywhere?: boolean;
-}
-
-export function isProductionStack(stack: string): boolean {
-    return /^(prod|scale)(-.+)?$/.test(stack);
 }
 
 /** Parses a config value that holds YAML-mapping data (the engine passes it as JSON text). */

@@ -11,7 +11,7 @@
  * none of them needs `healthCommand` in the config (run by /bin/sh, like Docker's CMD-SHELL).
  */
 import * as docker from "@pulumi/docker";
-import { goDuration } from "../docker-lifecycle";
+import { goDuration } from "../container-options";
 
 /** What a health check needs to know about one app container. */
 export interface AppHealthSettings {

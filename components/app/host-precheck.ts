@@ -1,6 +1,6 @@
 /**
  * The check that runs on the Docker host before any app container: host ports not published by
- * another container (an old docker compose stack on the seed's Mac holds 8000/3000/7474/7687), an
+ * another container (an old docker compose stack of the app holds 8000/3000/7474/7687), an
  * adopted Neo4j volume that really exists, and no new, empty Neo4j volume in place of an earlier
  * deployment's graph (scripts/host-precheck.sh). It re-runs when the ports, the container names, the
  * volumes or the script change; the Neo4j data volume and the app's containers depend on it.

@@ -13,14 +13,14 @@
  *   elements stored in 34 and 18 bytes (ggml.c type traits: block_q8_0 = fp16 scale + 32 int8,
  *   block_q4_0 = fp16 scale + 16 bytes of nibbles), so 1.0625 and 0.5625. Ollama's FAQ rounds
  *   them to "1/2" and "1/4" of f16; its own estimator uses 1 and 0.5.
- * - Overhead, 1 GiB: the compute graph plus the GPU runtime's own context. The seed measured
- *   qwen2.5:7b-instruct-q8_0 at 8.9 GB loaded for 8.1 GB of weights and 0.23 GB of f16 KV at
+ * - Overhead, 1 GiB: the compute graph plus the GPU runtime's own context. Measured on a
+ *   32 GB M1 Max: qwen2.5:7b-instruct-q8_0 at 8.9 GB loaded for 8.1 GB of weights and 0.23 GB of f16 KV at
  *   4096 tokens: about 0.6 GB of graph; Ollama keeps a further 457 MiB free on CUDA
  *   (discover: cudaMinimumMemory) for the driver context. 0.6 GB + 0.48 GB ≈ 1 GiB.
  * - Defaults when unset, Ollama 0.12.6's: OLLAMA_NUM_PARALLEL 1, OLLAMA_CONTEXT_LENGTH 4096
  *   (envconfig; later versions pick 4k/32k/256k by VRAM), OLLAMA_KV_CACHE_TYPE f16.
  */
-import type { KvCacheType } from "../config";
+import type { KvCacheType } from "../config/ollama";
 import { ModelGeometry } from "./models";
 
 export const OLLAMA_DEFAULT_NUM_PARALLEL = 1;

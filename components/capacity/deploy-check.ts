@@ -9,7 +9,7 @@
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { OllamaSettings } from "../config";
+import type { OllamaSettings } from "../config/ollama";
 import { remoteScript } from "../hosts/remote-script";
 import { effectiveKvCacheType, OVERHEAD_BYTES } from "./budget";
 

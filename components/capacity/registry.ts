@@ -13,7 +13,7 @@
  * The budget with those bytes is validation's (budget.ts): the full budget when the table knows
  * the model's geometry, weights + overhead otherwise (the KV term is read from /api/show at deploy).
  */
-import type { OllamaSettings } from "../config";
+import type { OllamaSettings } from "../config/ollama";
 import { computeBudget, effectiveKvCacheType, fits, formatArithmetic, gb, GpuMemory, OVERHEAD_BYTES } from "./budget";
 import { findKnownModel } from "./models";
 import { splitModelName } from "./tag-estimate";

@@ -7,7 +7,9 @@
  * anything billable (registry.ts, a real run on DigitalOcean), and Ollama's /api/show after the
  * pull (scripts/capacity-check.sh).
  */
-import type { DigitalOceanSettings, HostProvider, OllamaSettings } from "../config";
+import type { DigitalOceanSettings } from "../config/digitalocean";
+import type { HostProvider } from "../config/host";
+import type { OllamaSettings } from "../config/ollama";
 import { DIGITALOCEAN_GPU_SIZES } from "../hosts/digitalocean-sizes";
 import { Budget, computeBudget, effectiveKvCacheType, fits, formatArithmetic, gb, GIB, GpuMemory, OVERHEAD_BYTES } from "./budget";
 import { findKnownModel } from "./models";

@@ -4,12 +4,13 @@
  * app containers and, with a front door, the HTTPS proxy in front of them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Profile } from "../config";
+import type { Profile } from "../config/profile";
 import { createHost, DockerHost } from "../hosts";
 import { Ollama } from "../ollama";
 import { FrontDoor } from "../proxy";
 import { frontDoorOutputs } from "../proxy/outputs";
-import { BACKEND_ALIAS, createAppNetwork, containerName, FRONTEND_ALIAS, Services } from "../services";
+import { containerName } from "../names";
+import { BACKEND_ALIAS, createAppNetwork, FRONTEND_ALIAS, Services } from "../services";
 import { StackOutputs } from "./outputs";
 
 export function deployOnDocker(profile: Profile): StackOutputs {

@@ -4,8 +4,9 @@
  * load balancer in front. The backend still takes Ollama only through the OllamaEndpoint interface.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Profile } from "../config";
+import type { Profile } from "../config/profile";
 import { DoksCluster } from "../hosts/doks";
+import { clusterNames } from "../names";
 import { gpuMemoryFor } from "../capacity/validate";
 import { publicHostRecord } from "../hosts/doks-dns";
 import { modelRegistryGate, prepareDoksRun } from "../hosts/preflight";
@@ -36,7 +37,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         billingGate: modelGate,
         registryIntegration: images.some((i) => i.startsWith(DOCR)),
         certificate: doks.certificateName === undefined
-            ? { name: `${pulumi.getProject()}-${pulumi.getStack()}-front-door`, domain: s.publicHost }
+            ? { name: clusterNames().certificate, domain: s.publicHost }
             : undefined,
         dnsRecordFor: doks.dnsRecord ? s.publicHost : undefined,
     });

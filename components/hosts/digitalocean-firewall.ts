@@ -5,7 +5,7 @@
  * front door, the frontend's and backend's host ports are opened too (never 22 or a private port).
  * All outbound traffic is allowed (apt, image and model pulls, ACME).
  */
-import { DIGITALOCEAN_PRIVATE_PORTS } from "../config";
+import { DIGITALOCEAN_PRIVATE_PORTS } from "../config/digitalocean";
 
 export const ANYWHERE = ["0.0.0.0/0", "::/0"];
 

@@ -25,7 +25,7 @@ import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DigitalOceanSettings } from "../config";
+import type { DigitalOceanSettings } from "../config/digitalocean";
 import { CloudInitArgs, digitalOceanVolumeDevice, renderCloudInit } from "./cloud-init";
 import { capacityAdvice } from "./digitalocean-capacity";
 import { firewallRules } from "./digitalocean-firewall";
@@ -36,7 +36,7 @@ import { OLLAMA_HEAL_STATE_DIR } from "./gpu-watchdog";
 import { digitalOceanRegistryAuth } from "./registry-auth";
 import { remoteScript, shellQuote } from "./remote-script";
 import { dockerSshOptions, hostKeyToPin, SshAccess } from "./ssh-access";
-import { containerName } from "../services";
+import { containerName, dropletNames } from "../names";
 
 export interface DigitalOceanHostArgs {
     /** Validated droplet settings (region, size, image, keys, CIDRs, volume sizes, tags). */
@@ -93,10 +93,10 @@ const HOST_KEYS_SCRIPT = path.join(__dirname, "scripts", "host-keys.sh");
  */
 export function dropletCloudInitArgs(prefix: string, ollamaContainer: string): CloudInitArgs {
     return {
-        modelsDevice: digitalOceanVolumeDevice(`${prefix}-models`),
+        modelsDevice: digitalOceanVolumeDevice(dropletNames(prefix).modelsVolume),
         modelsMount: DROPLET_MOUNTS.models,
         modelsDir: DROPLET_DATA_DIRS.ollamaModels,
-        neo4jDevice: digitalOceanVolumeDevice(`${prefix}-neo4j`),
+        neo4jDevice: digitalOceanVolumeDevice(dropletNames(prefix).neo4jVolume),
         neo4jMount: DROPLET_MOUNTS.neo4j,
         neo4jDir: DROPLET_DATA_DIRS.neo4j,
         caddyDir: DROPLET_DATA_DIRS.proxy,
@@ -104,11 +104,6 @@ export function dropletCloudInitArgs(prefix: string, ollamaContainer: string): C
         ollamaContainer,
         healStateDir: OLLAMA_HEAL_STATE_DIR,
     };
-}
-
-/** DigitalOcean names: lowercase letters, digits and dashes. */
-function doName(...parts: string[]): string {
-    return parts.join("-").toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63);
 }
 
 export class DigitalOceanHost extends pulumi.ComponentResource {
@@ -136,7 +131,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
     constructor(name: string, args: DigitalOceanHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-stack:hosts:DigitalOceanHost", name, {}, opts);
         const s = args.settings;
-        const prefix = doName(pulumi.getProject(), pulumi.getStack());
+        const names = dropletNames();
+        const prefix = names.prefix;
         // Rendered (and size-checked) before the first resource registers: a failure creates nothing.
         const cloudInit = dropletCloudInitArgs(prefix, containerName("ollama"));
         const userData = renderCloudInit(cloudInit);
@@ -153,12 +149,12 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
 
         const sshKeys: pulumi.Input<string>[] = [...s.sshKeyFingerprints];
         if (s.sshPublicKey) {
-            const key = new digitalocean.SshKey(`${name}-ssh-key`, { name: `${prefix}-deploy`, publicKey: s.sshPublicKey }, doOpts);
+            const key = new digitalocean.SshKey(`${name}-ssh-key`, { name: names.sshKey, publicKey: s.sshPublicKey }, doOpts);
             sshKeys.push(key.fingerprint);
         }
 
         const vpc = new digitalocean.Vpc(`${name}-vpc`, {
-            name: prefix,
+            name: names.vpc,
             region: s.region,
             // Unset unless configured: DigitalOcean then picks a range that overlaps none of the
             // account's VPCs (a fixed default collides with an existing VPC and the create fails).
@@ -166,8 +162,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             description: `${prefix}: GPU host network (Ollama and Neo4j reachable from here only)`,
         }, doOpts);
 
-        const modelsName = `${prefix}-models`;
-        const neo4jName = `${prefix}-neo4j`;
+        const modelsName = names.modelsVolume;
+        const neo4jName = names.neo4jVolume;
         this.modelsVolume = new digitalocean.Volume(`${name}-models`, {
             name: modelsName,
             region: s.region,
@@ -193,13 +189,13 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         this.publicAddress = reservedIp.ipAddress;
 
         // The firewall follows this tag, so the droplet is covered from its first boot.
-        const hostTag = new digitalocean.Tag(`${name}-tag`, { name: `${prefix}-gpu-host` }, doOpts);
+        const hostTag = new digitalocean.Tag(`${name}-tag`, { name: names.hostTag }, doOpts);
 
-        // Inbound: SSH from the admins, 80/443 to the front door, ICMP; nothing else (issue 11). Nothing
+        // Inbound: SSH from the admins, 80/443 to the front door, ICMP; nothing else. Nothing
         // publishes Ollama or Neo4j, so no rule opens them, not even to the VPC.
         const rules = firewallRules({ adminCidrs: s.adminCidrs, publicPorts: args.publicPorts });
         this.firewall = new digitalocean.Firewall(`${name}-firewall`, {
-            name: `${prefix}-gpu-host`,
+            name: names.firewall,
             tags: [hostTag.name],
             inboundRules: rules.inbound,
             outboundRules: rules.outbound,
@@ -230,7 +226,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.droplet = new digitalocean.Droplet(`${name}-droplet`, {
-            name: `${prefix}-gpu`,
+            name: names.droplet,
             region: s.region,
             size: s.size,
             image: s.image,

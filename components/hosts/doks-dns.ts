@@ -22,7 +22,7 @@
  */
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../config";
+import { PROJECT } from "../project";
 
 /** TTL of the record, s: short, so that a move of the load balancer reaches users quickly. */
 export const PUBLIC_HOST_TTL = 300;

@@ -15,7 +15,7 @@
  * A new minor or slug is an upgrade you ask for; an older one than the cluster runs is refused
  * (DOKS cannot downgrade: the provider would replace the protected cluster).
  */
-import { PROJECT } from "../config";
+import { PROJECT } from "../project";
 
 /** The minors ("1.35") of the offered slugs, newest first, each once. */
 export function offeredMinors(offered: readonly string[]): string[] {

@@ -23,7 +23,8 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DoksSettings } from "../config";
+import type { DoksSettings } from "../config/doks";
+import { clusterNames } from "../names";
 import { DIGITALOCEAN_GPU_SIZES } from "./digitalocean-sizes";
 import { lookupZone } from "./doks-dns";
 import { chooseDoksVersion, isClusterNotFound } from "./doks-version";
@@ -103,10 +104,10 @@ export class DoksCluster extends pulumi.ComponentResource {
         this.doProvider = doProvider;
         const doOpts = { parent: this, provider: doProvider };
 
-        const stackName = `${pulumi.getProject()}-${pulumi.getStack()}`;
+        const names = clusterNames();
         // The version the cluster runs now, read by name (none before it is created): a minor keeps
         // it, so a new DOKS patch is never an upgrade nobody asked for (doks-version.ts).
-        const running = digitalocean.getKubernetesCluster({ name: stackName }, doOpts).then(
+        const running = digitalocean.getKubernetesCluster({ name: names.cluster }, doOpts).then(
             (c) => (c.version ? c.version : undefined),
             (err: unknown) => {
                 if (isClusterNotFound(err)) return undefined;
@@ -126,7 +127,7 @@ export class DoksCluster extends pulumi.ComponentResource {
         this.certificateName = certificate?.name;
 
         this.cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
-            name: stackName,
+            name: names.cluster,
             region: s.region,
             version,
             ha: s.haControlPlane,
@@ -135,7 +136,7 @@ export class DoksCluster extends pulumi.ComponentResource {
             registryIntegration: args.registryIntegration,
             nvidiaGpuDevicePlugin: { enabled: true },
             nodePool: {
-                name: `${stackName}-cpu`,
+                name: names.cpuPool,
                 size: s.cpuPool.size,
                 nodeCount: s.cpuPool.count,
                 labels: { "rag-stack.pool": "cpu" },
@@ -167,7 +168,7 @@ export class DoksCluster extends pulumi.ComponentResource {
         // carry it. An empty value is `key:effect`, the form `doctl ... node-pool update --taint` takes.
         this.gpuPool = new digitalocean.KubernetesNodePool(`${name}-gpu-pool`, {
             clusterId: this.cluster.id,
-            name: `${stackName}-gpu`,
+            name: names.gpuPool,
             size: s.gpuPool.size,
             autoScale: true,
             minNodes: s.gpuPool.minNodes,
@@ -201,7 +202,7 @@ export class DoksCluster extends pulumi.ComponentResource {
         }, k8sOpts);
 
         const retained = new k8s.storage.v1.StorageClass(`${name}-retained-storage`, {
-            metadata: { name: `${pulumi.getProject()}-retain` },
+            metadata: { name: names.retainedStorageClass },
             provisioner: DO_BLOCK_STORAGE_PROVISIONER,
             reclaimPolicy: "Retain",
             allowVolumeExpansion: true,

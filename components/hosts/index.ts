@@ -4,7 +4,8 @@
  * a Docker engine to deploy the app to.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Profile, publishedAppPorts } from "../config";
+import type { Profile } from "../config/profile";
+import { publishedAppPorts } from "../config/services";
 import { DigitalOceanHost } from "./digitalocean";
 import { HostCost, HostState } from "./digitalocean-cost";
 import { DockerHost } from "./docker-host";

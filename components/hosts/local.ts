@@ -4,7 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HostSettings } from "../config";
+import type { HostSettings } from "../config/host";
 import { DockerHost } from "./docker-host";
 
 export interface ExistingDockerHostArgs {

@@ -1,6 +1,6 @@
 /**
  * Checks a real run makes before it creates anything billable on DigitalOcean. Config validation
- * (components/config.ts) only asks whether the stack file is well-formed, so the example prod
+ * (components/config/) only asks whether the stack file is well-formed, so the example prod
  * stack validates as is; these ask whether `up` can possibly end in a droplet someone reaches:
  * - the ssh key is not the example's placeholder (its comment says `replace-me`),
  * - no admin CIDR is a documentation range (RFC 5737, RFC 3849): nobody's address is in one,
@@ -25,7 +25,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GpuMemory } from "../capacity/budget";
 import { judgeManifest, ManifestRead, readModelManifest } from "../capacity/registry";
-import { DigitalOceanSettings, OllamaSettings, ServicesSettings } from "../config";
+import type { DigitalOceanSettings } from "../config/digitalocean";
+import type { OllamaSettings } from "../config/ollama";
+import type { ServicesSettings } from "../config/services";
 import { documentationRangeOf, ipv4InCidr, ipv4ToNumber } from "./cidr";
 import { frontDoorNameProblems, loadBalancerNameProblems } from "./public-names";
 import { checkSshAccess, SshAccess, sshAccessFromSettings, SshProbe, systemSshProbe } from "./ssh-access";

@@ -3,7 +3,8 @@
  * stacks' placeholder names (validation/reserved-names.ts) before anything billable is created.
  * Config validation accepts them on purpose, so the example stack files validate as they are.
  */
-import { PROJECT, ServicesSettings } from "../config";
+import type { ServicesSettings } from "../config/services";
+import { PROJECT } from "../project";
 import { reservedBy, reservedZoneOf } from "../validation/reserved-names";
 
 function publicHostProblem(publicHost: string, issuer: string): string | undefined {

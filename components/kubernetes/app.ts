@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { backendEnvEntries, BackendStackEnv } from "../app/backend-env";
-import { ServicesSettings } from "../config";
+import type { ServicesSettings } from "../config/services";
 import { OllamaEndpoint } from "../ollama/endpoint";
 import { growClaims, TEMPLATE_STORAGE_PATH } from "./claims";
 import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";

@@ -20,7 +20,8 @@
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PROXY_IMAGE } from "../config";
+import { DEFAULT_PROXY_IMAGE } from "../config/services";
+import { clusterNames } from "../names";
 import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";
 import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
 
@@ -97,7 +98,7 @@ export class FrontDoor extends pulumi.ComponentResource {
                 namespace: ns,
                 labels: labels.all,
                 annotations: {
-                    "service.beta.kubernetes.io/do-loadbalancer-name": `${pulumi.getProject()}-${pulumi.getStack()}`,
+                    "service.beta.kubernetes.io/do-loadbalancer-name": clusterNames().loadBalancer,
                     "service.beta.kubernetes.io/do-loadbalancer-type": "REGIONAL",
                     "service.beta.kubernetes.io/do-loadbalancer-protocol": "http",
                     "service.beta.kubernetes.io/do-loadbalancer-tls-ports": "443",

@@ -13,21 +13,21 @@
  * handoff resource that stops the outgoing placement first, would have to know the placement the
  * program no longer declares, and would stop Ollama before the new one is even pulled.
  */
-import * as crypto from "crypto";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { containerCapacityCheck } from "../capacity/deploy-check";
 import { boundToMachine } from "../hosts/machine-bound";
-import { OllamaSettings } from "../config";
+import type { OllamaSettings } from "../config/ollama";
 import { remoteScript } from "../hosts/remote-script";
+import { containerName, modelsVolumeName } from "../names";
 import { OLLAMA_CONTAINER_PORT, OLLAMA_NETWORK_ALIAS, OllamaEndpoint } from "./endpoint";
 import { ollamaServerEnvironment } from "./environment";
 import { ollamaHealthCheck, ollamaHealthEnvironment } from "./health-check";
 import { SCRIPTS_DIR, scriptCommand, scriptHash, scriptResults } from "./scripts";
 import { keepAliveAsDuration } from "../validation/keep-alive";
-import { containerOptions, stopSettings } from "../docker-lifecycle";
+import { containerOptions, stopSettings } from "../container-options";
 
 export interface OllamaContainerArgs {
     settings: OllamaSettings;
@@ -50,18 +50,6 @@ export interface OllamaContainerArgs {
 
 /** Where the official image keeps its models (OLLAMA_MODELS default for root). */
 export const CONTAINER_MODELS_PATH = "/root/.ollama/models";
-
-/**
- * The model store's Docker volume name: fixed per stack, so a switch back to the container finds
- * the store of the last time (`docker volume create` hands back an existing volume of that name,
- * and the volume is retained when the placement goes). A bind to a host directory carries a hash of
- * the directory: Docker would otherwise hand back the old volume, bound to the old directory, when
- * `ollama.modelsDir` changes.
- */
-export function modelsVolumeName(project: string, stack: string, hostDir: string | undefined): string {
-    const base = `${project}-${stack}-ollama-models`;
-    return hostDir === undefined ? base : `${base}-${crypto.createHash("sha256").update(hostDir).digest("hex").slice(0, 8)}`;
-}
 
 export class OllamaContainer extends pulumi.ComponentResource implements OllamaEndpoint {
     public readonly placement = "container" as const;
@@ -96,9 +84,9 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             ...(modelsHostDir !== undefined ? { driver: "local", driverOpts: { type: "none", o: "bind", device: modelsHostDir } } : {}),
         }, { ...onHost, retainOnDelete: true, dependsOn: modelsDir });
 
-        const containerName = `${pulumi.getProject()}-${pulumi.getStack()}-ollama`;
+        const ollamaContainer = containerName("ollama");
         this.container = new docker.Container(`${name}`, {
-            name: containerName,
+            name: ollamaContainer,
             image: image.imageId,
             envs: Object.entries(ollamaServerEnvironment(s, `0.0.0.0:${OLLAMA_CONTAINER_PORT}`, CONTAINER_MODELS_PATH))
                 .map(([k, v]) => `${k}=${v}`)
@@ -117,7 +105,7 @@ export class OllamaContainer extends pulumi.ComponentResource implements OllamaE
             ...stopSettings("ollama"),
         }, containerOptions(onHost));
 
-        const pullEnv = { OLLAMA_CONTAINER: containerName, OLLAMA_MODEL: s.model };
+        const pullEnv = { OLLAMA_CONTAINER: ollamaContainer, OLLAMA_MODEL: s.model };
         // `ollama run --keepalive` takes only a Go duration (cmd/cmd.go, v0.12.6): seconds get their unit.
         const gpuEnv = { ...pullEnv, RAG_OLLAMA_ACCELERATOR: s.accelerator, RAG_OLLAMA_KEEP_ALIVE: keepAliveAsDuration(s.keepAlive) };
         const pull = this.hostScript(`${name}-model`, "container-pull-model.sh", pullEnv, args, [s.model], [this.container]);

@@ -3,7 +3,7 @@
  * this, never the mode: that is what makes switching placement a config change.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { OllamaMode } from "../config";
+import type { OllamaMode } from "../config/ollama";
 
 export interface OllamaEndpoint {
     /** Where Ollama runs. Informational: consumers must not branch on it. */

@@ -2,7 +2,7 @@
  * The environment `ollama serve` gets from the profile, the same for both placements, and the
  * native placement's own additions (what the lifecycle scripts need).
  */
-import { OllamaSettings } from "../config";
+import type { OllamaSettings } from "../config/ollama";
 
 /** OLLAMA_* variables for the server, only those the profile sets (Ollama's defaults otherwise). */
 export function ollamaServerEnvironment(s: OllamaSettings, listen: string, modelsDir: string | undefined): Record<string, string> {

@@ -9,8 +9,8 @@
  * container is restarted by the droplet's heal timer (components/hosts/droplet/).
  */
 import * as docker from "@pulumi/docker";
-import { OllamaSettings } from "../config";
-import { goDuration } from "../docker-lifecycle";
+import type { OllamaSettings } from "../config/ollama";
+import { goDuration } from "../container-options";
 
 export type Accelerator = OllamaSettings["accelerator"];
 

@@ -4,7 +4,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { OllamaSettings } from "../config";
+import type { OllamaSettings } from "../config/ollama";
 import { KubernetesTarget } from "../kubernetes/target";
 import { OllamaContainer } from "./container";
 import { OllamaEndpoint } from "./endpoint";

@@ -31,7 +31,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { OllamaSettings } from "../config";
+import type { OllamaSettings } from "../config/ollama";
 import { DO_BLOCK_STORAGE_CLASS, DOKS_GPU_NODE_LABEL, DOKS_GPU_TAINT_KEY } from "../hosts/doks";
 import { growClaims, TEMPLATE_STORAGE_PATH } from "../kubernetes/claims";
 import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost } from "../kubernetes/target";

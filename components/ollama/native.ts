@@ -22,7 +22,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import { nativeCapacityCheck } from "../capacity/deploy-check";
-import { OllamaSettings, PROJECT } from "../config";
+import type { OllamaSettings } from "../config/ollama";
+import { PROJECT } from "../project";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./endpoint";
 import { fallbackHostUrl, nativeServerEnvironment } from "./environment";
 import { scriptCommand, scriptHash, scriptResults } from "./scripts";
@@ -55,7 +56,9 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
         super("rag-stack:ollama:NativeOllama", name, {}, opts);
         const s = args.settings;
         const settingsEnvironment = nativeServerEnvironment(s, PROJECT, args.stack ?? pulumi.getStack());
-        const serverEnvironment = { ...settingsEnvironment, RAG_OLLAMA_SCRIPTS: scriptHash(...NATIVE_SERVER_SCRIPTS) };
+        // The scripts' hash rides in the environment (no script reads it): a script change is an input
+        // change, so `up` runs `update`, a restart with the new scripts.
+        const serverEnvironment = { ...settingsEnvironment, RAG_OLLAMA_SCRIPTS_HASH: scriptHash(...NATIVE_SERVER_SCRIPTS) };
         // Identifies one run of the server: whatever changes this environment restarts it (`update`),
         // its settings and a script-only change alike. A restart unloads the model, so the GPU check
         // carries this hash in its triggers and measures again.

@@ -20,7 +20,7 @@
  *   the protected block volume, so a replaced droplet finds its certificates again;
  * - the admin API is off: the config only changes by replacing the container.
  */
-import { CertificateAuthority } from "../config";
+import type { CertificateAuthority } from "../config/services";
 
 /** Let's Encrypt's directories (https://letsencrypt.org/docs/staging-environment/). */
 export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";

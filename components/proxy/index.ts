@@ -9,11 +9,12 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { BasicAuthUser, ProxySettings } from "../config";
+import type { BasicAuthUser } from "../config/secrets";
+import type { ProxySettings } from "../config/services";
 import { boundToMachine } from "../hosts/machine-bound";
-import { containerName } from "../services";
+import { containerName } from "../names";
 import { CADDY_CONFIG_DIR, CADDY_CONFIG_FILE, CADDY_DATA_DIR, caddyConfigJson, Upstream } from "./caddy-config";
-import { containerOptions, stopSettings } from "../docker-lifecycle";
+import { containerOptions, stopSettings } from "../container-options";
 
 export const PROXY_ALIAS = "proxy";
 

@@ -2,7 +2,7 @@
  * What the stack tells verify about its front door: the name and URL, the CA, whether it asks for
  * credentials, and the ports that must not answer on the public address. Pure, from the profile.
  */
-import { CertificateAuthority, publicOrigin, ServicesSettings } from "../config";
+import { CertificateAuthority, publicOrigin, ServicesSettings } from "../config/services";
 
 export interface FrontDoorFacts {
     /** The name the certificate is for. */

@@ -1,6 +1,7 @@
 /**
  * Pure checks the front door's configuration needs: what a public DNS name looks like, and what a
- * bcrypt hash looks like. Dependency-free, used by components/config.ts.
+ * bcrypt hash looks like. Dependency-free, used by the config validation
+ * (components/config/services.ts, secrets.ts).
  */
 import * as net from "net";
 

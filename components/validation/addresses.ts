@@ -1,6 +1,6 @@
 /**
  * IP addresses and CIDRs, parsed with ipaddr.js (not regexes) and judged the same way by the
- * profile validation (components/config.ts) and the policy pack (policy/rules/firewall.ts,
+ * profile validation (components/config/digitalocean.ts) and the policy pack (policy/rules/firewall.ts,
  * policy/rules/ollama-port.ts), as `isPinnedImage` is shared for images.
  *
  * Strict on purpose: IPv4 only in dotted four-part decimal (ipaddr.js's `IPv4.isValid` also takes

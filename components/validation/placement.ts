@@ -2,8 +2,16 @@
  * Keys that have no effect where Ollama and the app are placed: set, accepted, and silently
  * ignored, which misleads. Warned about (pulumi.log.warn at program start), not refused: switching
  * placement back and forth with the other placement's keys left in the file is normal.
+ *
+ * Where a key has an effect is a fact of its declaration (`appliesTo`, `elsewhere` in
+ * components/config/ollama.ts), the same fact docs/configuration.md's "read by" column is rendered
+ * from. Warned about: the keys of one placement on this machine (native) under the other
+ * (container) and back, and a local model store for a remote engine. A cluster's stack file is
+ * written for the cluster; the keys of the other placements are not warned about there.
  */
-import type { HostProvider, OllamaMode } from "../config";
+import type { HostProvider } from "../config/host";
+import { OLLAMA, OllamaMode } from "../config/ollama";
+import type { AppliesTo } from "../config/schema";
 
 export interface PlacementFacts {
     mode: OllamaMode;
@@ -13,29 +21,24 @@ export interface PlacementFacts {
 /** The Ollama keys written in the stack file. */
 export type WrittenOllamaKeys = readonly string[];
 
-const NATIVE_ONLY: Record<string, string> = {
-    bindAddress: "the native server's listen address; a container listens inside its own network",
-    binary: "the ollama executable the native server runs",
-    adoptExisting: "adopting an Ollama already running on this machine",
-    stateDir: "the native server's pidfile and log directory",
-};
-
 /** One warning per written Ollama key that does nothing in this placement. */
 export function ineffectiveKeyWarnings(project: string, facts: PlacementFacts, written: WrittenOllamaKeys): string[] {
-    const warnings: string[] = [];
+    if (facts.mode === "kubernetes") return [];
     const key = (name: string) => `${project}:ollama.${name}`;
-    if (facts.mode === "container") {
-        for (const [name, what] of Object.entries(NATIVE_ONLY)) {
-            if (written.includes(name)) {
-                warnings.push(`${key(name)} has no effect with ${key("mode")} "container" (it sets ${what}); it applies again if you switch back to mode: native`);
-            }
-        }
-        if (written.includes("modelsDir") && facts.provider !== "local") {
-            warnings.push(`${key("modelsDir")} has no effect with ${project}:host.provider "${facts.provider}" (a directory on this machine cannot back a remote engine's model store)`);
-        }
+    const declared = Object.entries(OLLAMA.keys as Record<string, { appliesTo?: AppliesTo; elsewhere?: string }>)
+        .filter(([name]) => written.includes(name));
+    const warnings: string[] = [];
+    for (const [name, { appliesTo, elsewhere }] of declared) {
+        if (!appliesTo?.modes || appliesTo.modes.includes(facts.mode)) continue;
+        // Native is where a stack on this machine starts: going there is going back.
+        const back = appliesTo.modes[0] === "native" ? "back " : "";
+        warnings.push(`${key(name)} has no effect with ${key("mode")} "${facts.mode}" (${elsewhere}); it applies again if you switch ${back}to mode: ${appliesTo.modes[0]}`);
     }
-    if (facts.mode === "native" && written.includes("image")) {
-        warnings.push(`${key("image")} has no effect with ${key("mode")} "native" (the native server runs the installed ollama); it applies again if you switch to mode: container`);
+    // By host: only a container can be on another provider's engine (native there is refused, config/rules.ts).
+    for (const [name, { appliesTo, elsewhere }] of facts.mode === "container" ? declared : []) {
+        if (appliesTo?.modes && !appliesTo.modes.includes(facts.mode)) continue;
+        if (!appliesTo?.providers || appliesTo.providers.includes(facts.provider)) continue;
+        warnings.push(`${key(name)} has no effect with ${project}:host.provider "${facts.provider}" (${elsewhere})`);
     }
     return warnings;
 }

@@ -11,7 +11,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { CloudInitArgs, renderCloudInit, USER_DATA_LIMIT_BYTES } from "../../components/hosts/cloud-init";
 import { dropletCloudInitArgs } from "../../components/hosts/digitalocean";
-import { STOP_TIMEOUT_SECONDS } from "../../components/docker-lifecycle";
+import { STOP_TIMEOUT_SECONDS } from "../../components/container-options";
 
 const args: CloudInitArgs = dropletCloudInitArgs("rag-stack-prod", "rag-stack-prod-ollama");
 

@@ -3,7 +3,7 @@
  * Mac). Switching placement must touch only Ollama and the backend.
  */
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
-import { modelsVolumeName } from "../../components/ollama/container";
+import { modelsVolumeName } from "../../components/names";
 import { CONTAINER, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "../unit/support/containers";
 
 let r: Rendered;

@@ -15,7 +15,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { GIB } from "../../components/capacity/budget";
 import { judgeManifest, readModelManifest } from "../../components/capacity/registry";
-import { DigitalOceanSettings, OllamaSettings, parseProfile, Profile } from "../../components/config";
+import { parseProfile, Profile } from "../../components/config";
+import type { DigitalOceanSettings } from "../../components/config/digitalocean";
+import type { OllamaSettings } from "../../components/config/ollama";
 import { documentationRangeOf, ipv4InCidr } from "../../components/hosts/cidr";
 import {
     checkAdminAddress, checkBeforeBilling, checkModelInRegistry, isPlaceholderKey, modelRegistryGate, prepareDigitalOceanRun, underPulumiMocks,

@@ -139,7 +139,9 @@ test("delete with a pidfile whose PID is another program, or another `ollama ser
 });
 
 test("health timeout: fails with the last lines of the log, and stops the server it started", async () => {
-    const res = await create({ RAG_OLLAMA_READY_TIMEOUT: "1", STANDIN_STARTUP_DELAY_MS: "20000" });
+    // Long enough for the stand-in (a node process) to log its first line on a loaded CI machine;
+    // with 1 s the log was still empty once, and the tail under test was missing.
+    const res = await create({ RAG_OLLAMA_READY_TIMEOUT: "4", STANDIN_STARTUP_DELAY_MS: "20000" });
     expect(res.code).toBe(5);
     expect(res.stderr).toContain(`Ollama did not become ready on ${sb.url}`);
     expect(res.stderr).toContain("last lines of");

@@ -4,7 +4,8 @@
  * with the key, the value (never a secret's) and what is allowed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, DEFAULT_PROXY_IMAGE, parseProfile, Profile, RawConfig, RawSecrets } from "../../components/config";
+import { ConfigError, parseProfile, Profile, RawConfig, RawSecrets } from "../../components/config";
+import { DEFAULT_PROXY_IMAGE } from "../../components/config/services";
 import { DO_TOKEN_ENV, prodProfileRaw } from "./support/profiles";
 import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "../../components/proxy/validation";
 

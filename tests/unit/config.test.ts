@@ -3,7 +3,8 @@
  * what is allowed; all problems are reported at once.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, isPinnedImage, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { ConfigError, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { isPinnedImage } from "../../components/images";
 
 const password: RawSecrets = { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } };
 
@@ -149,4 +150,12 @@ test.each([
     [`sha256:${"b".repeat(64)}`, true],
 ])("isPinnedImage(%s) is %s", (ref, pinned) => {
     expect(isPinnedImage(ref)).toBe(pinned);
+});
+
+test("a malformed ollama.origins is one problem: the default it falls back to (derived from publicHost) is not judged as if written", () => {
+    const raw = { ...devRaw({ origins: "x" }), services: { publicHost: "bad host!" } };
+    expect(problemsOf("dev", raw)).toEqual([
+        'rag-stack:services.publicHost: "bad host!" is not allowed; expected a DNS name such as rag.example.com, a host name such as localhost, or an IP address',
+        'rag-stack:ollama.origins: "x" is not allowed; expected a list of non-empty strings',
+    ]);
 });

@@ -4,7 +4,7 @@
  */
 import { Rendered, renderStack } from "../../tools/render";
 import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, networksOf, portsOf } from "./support/containers";
-import { goDuration, STOP_GRACE_SECONDS } from "../../components/docker-lifecycle";
+import { goDuration, STOP_GRACE_SECONDS } from "../../components/container-options";
 import { BACKEND_STACK_VARIABLES, RESERVED_BACKEND_VARIABLES } from "../../components/app/backend-env";
 
 let r: Rendered;

@@ -28,7 +28,7 @@ test("server: start, restart on update, stop on delete; scripts by relative path
     expect(server.inputs.addPreviousOutputInEnv).toBe(true);
     // Triggers make the provider replace (create the new server before deleting the old one): none here.
     expect(server.inputs.triggers).toBeUndefined();
-    expect(env(server).RAG_OLLAMA_SCRIPTS).toMatch(/^[0-9a-f]{16}$/);
+    expect(env(server).RAG_OLLAMA_SCRIPTS_HASH).toMatch(/^[0-9a-f]{16}$/);
     expect(server.deleteBeforeReplace).toBe(true);
 });
 
@@ -56,7 +56,7 @@ test("the server gets only the OLLAMA_* the stack decides: RAG_OLLAMA_SERVER_ENV
 test("every preview and up runs the holder check (an invoke, not a resource), and the server waits for it", () => {
     const checks = (r.result.invokes ?? []).filter((i) => i.token === "command:local:run");
     expect(checks.map((c) => c.args.command)).toEqual(["sh components/ollama/scripts/native-check.sh"]);
-    const { RAG_OLLAMA_SCRIPTS: _hash, ...settings } = env(server);
+    const { RAG_OLLAMA_SCRIPTS_HASH: _hash, ...settings } = env(server);
     expect(checks[0].args.environment).toEqual(settings);
     // Warnings only: who holds the port is not worth a line at every preview.
     expect(checks[0].args.logging).toBe("stderr");
@@ -77,9 +77,9 @@ test("the GPU check re-runs on any native script change: server (through its res
     const triggers = gpu.inputs.triggers as string[];
     expect(triggers).toContain(scriptHash(...NATIVE_MODEL_SCRIPTS));
     expect(triggers).toContain(scriptHash(...NATIVE_GPU_SCRIPTS));
-    // The server's scripts reach it through the hash of the server's environment (RAG_OLLAMA_SCRIPTS in it);
+    // The server's scripts reach it through the hash of the server's environment (RAG_OLLAMA_SCRIPTS_HASH in it);
     // tests/scripts/native-script-change.test.ts changes a server script and sees the triggers change.
-    expect(env(server).RAG_OLLAMA_SCRIPTS).toBe(scriptHash(...NATIVE_SERVER_SCRIPTS));
+    expect(env(server).RAG_OLLAMA_SCRIPTS_HASH).toBe(scriptHash(...NATIVE_SERVER_SCRIPTS));
 });
 
 test("GPU check after the model, enforcing the configured accelerator", () => {

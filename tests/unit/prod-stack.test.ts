@@ -4,7 +4,7 @@
  */
 import { Rendered, renderStack } from "../../tools/render";
 import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, NETWORK, networksOf, portsOf } from "./support/containers";
-import { goDuration, STOP_GRACE_SECONDS } from "../../components/docker-lifecycle";
+import { goDuration, STOP_GRACE_SECONDS } from "../../components/container-options";
 import { MACHINE_LABEL } from "../../components/hosts/machine-bound";
 import { mockId } from "../../tools/mock-state";
 import { deleteBeforeReplaceCascade, iterationOrders } from "./support/replacement-cascade";

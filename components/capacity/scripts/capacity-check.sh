@@ -175,7 +175,7 @@ fi
 usable=$(awk -v m="$memory" 'BEGIN { printf "%.1f GB", m / 1e9 }')
 if awk -v t="$total" -v m="$memory" 'BEGIN { exit !(t > m) }'; then
     result capacity too-big
-    die 6 "rag-stack:ollama: ${OLLAMA_MODEL} with numParallel ${NUM_PARALLEL} and contextLength ${CONTEXT_LENGTH} does not fit the GPU: ${arithmetic} > ${usable} usable (${source}). Ollama would put layers on the CPU (the seed's 0.5 tok/s). Lower rag-stack:ollama.numParallel or contextLength, set kvCacheType q8_0 with flashAttention: true, pick a smaller quantization, or a GPU with more memory"
+    die 6 "rag-stack:ollama: ${OLLAMA_MODEL} with numParallel ${NUM_PARALLEL} and contextLength ${CONTEXT_LENGTH} does not fit the GPU: ${arithmetic} > ${usable} usable (${source}). Ollama would put layers on the CPU and answer at CPU speed. Lower rag-stack:ollama.numParallel or contextLength, set kvCacheType q8_0 with flashAttention: true, pick a smaller quantization, or a GPU with more memory"
 fi
 say "${arithmetic} <= ${usable} usable (${source}): fits"
 result capacity fits

@@ -37,7 +37,7 @@ function goSeconds(text: string): number | undefined {
 }
 
 /**
- * What would make the Docker provider misbehave on a real engine (components/docker-lifecycle.ts):
+ * What would make the Docker provider misbehave on a real engine (components/container-options.ts):
  * a container without replaceOnChanges ["*"] or deleteBeforeReplace, without its own stop timeout
  * (or one shorter than the provider's delete grace), a health-check duration the
  * provider reads back in another spelling (a diff on every `up`), a fixed-name network replaced

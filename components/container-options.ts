@@ -1,5 +1,7 @@
 /**
- * How the engine creates, replaces and removes our Docker containers, from the provider's own code
+ * The options every Docker container of the stack is created with (`containerOptions`,
+ * `stopSettings`, Go-spelled health-check durations), and why: how the engine creates, replaces
+ * and removes our containers, from the provider's own code
  * at @pulumi/docker 5.2.0 (a bridge of kreuzwerker/terraform-provider-docker v4.5.0):
  * - `replaceOnChanges: ["*"]`: most container inputs force a new container anyway; the others are
  *   "updated" in state only. The update path applies the restart policy and resource limits, not

@@ -1,5 +1,5 @@
-/** Go's spelling of durations (components/docker-lifecycle.ts), as the Docker provider reads them back. */
-import { goDuration } from "../../components/docker-lifecycle";
+/** Go's spelling of durations (components/container-options.ts), as the Docker provider reads them back. */
+import { goDuration } from "../../components/container-options";
 import { dockerLifecycleProblems } from "./support/containers";
 import { RenderedResource } from "../../tools/render";
 

@@ -1,7 +1,7 @@
 /**
  * `rag-stack:doks`: the DigitalOcean Kubernetes cluster of the `scale` stack (host.provider: doks).
- * Read by components/config.ts with the same Reader, so messages name the key, the bad value and
- * what is allowed, and every problem is reported at once before any resource registers.
+ * Read with the same Reader as every section (reader.ts), so messages name the key, the bad value
+ * and what is allowed, and every problem is reported at once before any resource registers.
  *
  * Facts behind the checks:
  * - DOKS GPU node pools are sold in the sizes below (DigitalOcean, "GPU worker nodes" in DOKS,
@@ -13,10 +13,12 @@
  *   (digitalocean.getKubernetesVersions, versionPrefix). DOKS supports the newest three minors.
  * - A cluster needs a CPU node pool besides the GPU pool (its default pool is inline in the cluster).
  */
-import { HostProvider, OllamaSettings, Reader } from "./config";
-import { checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "./hosts/digitalocean-sizes";
-
-const PROJECT = "rag-stack";
+import { checkDigitalOceanPlacement, DIGITALOCEAN_GPU_SIZES } from "../hosts/digitalocean-sizes";
+import { PROJECT } from "../project";
+import type { HostProvider } from "./host";
+import type { OllamaSettings } from "./ollama";
+import { Reader, show } from "./reader";
+import { boolean, integer, list, section, SettingsOf, string } from "./schema";
 
 /** GPU droplet sizes DOKS sells as GPU node pools. */
 export const DOKS_GPU_SIZES: readonly string[] = [
@@ -35,64 +37,46 @@ export const DOKS_UNAVAILABLE_REGIONS: readonly string[] = ["nyc2", "ams2", "sfo
 /** Oldest Kubernetes minor this stack is written for (StatefulSet PVC retention policy, sidecar-free probes). */
 export const DOKS_MIN_MINOR = 31;
 
-export interface DoksPool {
-    /** Droplet size slug of every node in the pool. */
-    size: string;
-}
-
-export interface DoksCpuPool extends DoksPool {
-    /** Fixed node count (the cluster's default pool: backend, frontend, Neo4j, the router). */
-    count: number;
-}
-
-export interface DoksGpuPool extends DoksPool {
-    /** Autoscaler bounds: one Ollama pod per GPU node. */
-    minNodes: number;
-    maxNodes: number;
-}
-
-export interface DoksSettings {
-    region: string;
-    /** A full slug (1.33.1-do.0) or a minor (1.33) resolved to its newest patch at deploy time. */
-    kubernetesVersion: string;
-    /** Highly available control plane (DigitalOcean bills it; once on, it cannot be turned off). */
-    haControlPlane: boolean;
-    cpuPool: DoksCpuPool;
-    gpuPool: DoksGpuPool;
-    /** Namespace every app object lives in. */
-    namespace: string;
-    /** Per-replica model volume (do-block-storage), GB. */
-    modelsVolumeGb: number;
-    /** Neo4j data volume (retained storage class), GB. */
-    neo4jVolumeGb: number;
-    backendReplicas: number;
-    frontendReplicas: number;
-    /**
-     * Name of a certificate already in the DigitalOcean account for the load balancer; unset: a
-     * Let's Encrypt certificate for services.publicHost is created (its DNS must be on DigitalOcean).
-     */
-    certificateName?: string;
-    /**
-     * The stack keeps an A record for services.publicHost in DigitalOcean DNS pointing at the load
-     * balancer (components/hosts/doks-dns.ts). Default: on when the stack issues the certificate;
-     * off: point the name at the publicIp output yourself (during a move from prod, until you switch).
-     */
-    dnsRecord: boolean;
-    tags: string[];
-}
-
 const VERSION = /^1\.(\d+)(\.\d+-do\.\d+)?$/;
 const CPU_SIZE = /^(s|c|c2|g|gd|m|m3|m6|so|so1_5)-\d+vcpu-\d+gb(-intel|-amd)?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const GPU_SIZES_ALLOWED = `use one of the GPU sizes DOKS sells: ${DOKS_GPU_SIZES.join(", ")}`;
 
-function show(value: unknown): string {
-    return JSON.stringify(value);
-}
+export const DOKS = section({
+    region: string({ required: true, pattern: /^[a-z]{3}\d$/, allowed: "use a region slug such as tor1, atl1, ams3",
+        doc: "The region slug; it must offer DOKS and the GPU pool's size." }),
+    kubernetesVersion: string({ required: true, pattern: VERSION, type: "version",
+        allowed: "use a DOKS version: a minor such as \"1.33\" (newest patch at deploy time) or a full slug such as 1.33.1-do.0 (doctl kubernetes options versions)",
+        doc: `A full slug (1.33.1-do.0), or a minor (1.33) resolved to its newest patch at deploy time; 1.${DOKS_MIN_MINOR} or newer.` }),
+    haControlPlane: boolean({ default: true, doc: "A highly available control plane (DigitalOcean bills it; once on, it cannot be turned off)." }),
+    cpuPool: section({
+        size: string({ default: "s-4vcpu-8gb", pattern: CPU_SIZE, allowed: "use a CPU droplet size slug such as s-4vcpu-8gb (Neo4j, backend, frontend and the router run there)",
+            doc: "The CPU droplet size of every node." }),
+        count: integer({ default: 2, min: 1, max: 100, doc: "The fixed node count." }),
+    }, { doc: "The cluster's default pool: Neo4j, the backend, the frontend and the router." }),
+    gpuPool: section({
+        size: string({ required: true, pattern: /^\S+$/, allowed: GPU_SIZES_ALLOWED, doc: "The GPU droplet size of every node, a single-GPU size DOKS sells." }),
+        minNodes: integer({ default: 1, min: 1, max: 100, doc: "The autoscaler's lower bound." }),
+        maxNodes: integer({ derived: "the larger of 2 and ollama.replicas", min: 1, max: 100, doc: "The autoscaler's upper bound: one Ollama pod per GPU node." }),
+    }, { doc: "The autoscaled GPU pool: one Ollama pod per node." }),
+    namespace: string({ default: PROJECT, pattern: DNS_LABEL, allowed: "use a DNS label: lower-case letters, digits and -, at most 63 characters",
+        doc: "The namespace every app object lives in." }),
+    modelsVolumeGb: integer({ default: 100, min: 10, max: 16384, doc: "GB of each Ollama replica's model volume (do-block-storage)." }),
+    neo4jVolumeGb: integer({ default: 20, min: 1, max: 16384, doc: "GB of the Neo4j data volume (a retained storage class)." }),
+    backendReplicas: integer({ default: 2, min: 1, max: 50, doc: "Backend pods." }),
+    frontendReplicas: integer({ default: 2, min: 1, max: 50, doc: "Frontend pods." }),
+    certificateName: string({ optional: true, pattern: /^[A-Za-z0-9._-]{1,255}$/,
+        allowed: "use the name of a certificate in your DigitalOcean account (doctl compute certificate list)",
+        doc: "A certificate already in the DigitalOcean account for the load balancer; unset: a Let's Encrypt certificate for services.publicHost (its DNS on DigitalOcean)." }),
+    dnsRecord: boolean({ derived: "true when the stack issues the certificate (no certificateName)",
+        doc: "Keep an A record for services.publicHost in DigitalOcean DNS pointing at the load balancer; off: point the name at the publicIp output yourself." }),
+    tags: list({ default: [PROJECT], pattern: /^[A-Za-z0-9:\-_]{1,255}$/, allowed: "tags are letters, digits, : - _", doc: "Tags put on the cluster and its pools." }),
+}, { appliesTo: { providers: ["doks"] }, doc: "The DigitalOcean Kubernetes cluster of host.provider doks." });
+
+export type DoksSettings = SettingsOf<typeof DOKS.keys>;
 
 /** Validates `rag-stack:doks` (only with host.provider doks) and its cross-checks with the Ollama settings. */
 export function readDoks(problems: string[], raw: unknown, provider: HostProvider, ollama: OllamaSettings, publicHost: string): DoksSettings | undefined {
-    // components/config.ts imports this file and calls this function once both are loaded: the
-    // circular import is resolved by then.
     if (provider !== "doks") {
         if (raw !== undefined) problems.push(`${PROJECT}:doks is set but ${PROJECT}:host.provider is ${show(provider)}; set host.provider: doks or remove it`);
         return undefined;
@@ -100,41 +84,30 @@ export function readDoks(problems: string[], raw: unknown, provider: HostProvide
     if (raw === undefined) {
         problems.push(`${PROJECT}:doks is missing; host.provider "doks" needs at least region, kubernetesVersion and gpuPool.size`);
     }
-    const r = Reader.of(problems, "doks", raw);
-    r.rejectUnknown([
-        "region", "kubernetesVersion", "haControlPlane", "cpuPool", "gpuPool", "namespace", "modelsVolumeGb",
-        "neo4jVolumeGb", "backendReplicas", "frontendReplicas", "certificateName", "dnsRecord", "tags",
-    ]);
-    const region = r.string("region", undefined, /^[a-z]{3}\d$/, "use a region slug such as tor1, atl1, ams3");
+    const r = Reader.of(problems, "doks", raw, DOKS.keys);
+    r.rejectUnknown();
+    const region = r.get("region");
     if (DOKS_UNAVAILABLE_REGIONS.includes(region)) {
         r.problem("region", region, `DigitalOcean Kubernetes is not offered in ${DOKS_UNAVAILABLE_REGIONS.join(", ")}; use a region that sells both DOKS and the GPU size, such as tor1 or atl1`);
     }
-    const kubernetesVersion = r.string("kubernetesVersion", undefined, VERSION,
-        "use a DOKS version: a minor such as \"1.33\" (newest patch at deploy time) or a full slug such as 1.33.1-do.0 (doctl kubernetes options versions)");
+    const kubernetesVersion = r.get("kubernetesVersion");
     const minor = Number(VERSION.exec(kubernetesVersion)?.[1] ?? NaN);
     if (Number.isInteger(minor) && minor < DOKS_MIN_MINOR) {
         r.problem("kubernetesVersion", kubernetesVersion, `use 1.${DOKS_MIN_MINOR} or newer; DOKS supports only its newest three minor versions`);
     }
 
     const c = r.child("cpuPool");
-    c.rejectUnknown(["size", "count"]);
-    const cpuPool: DoksCpuPool = {
-        size: c.string("size", "s-4vcpu-8gb", CPU_SIZE, "use a CPU droplet size slug such as s-4vcpu-8gb (Neo4j, backend, frontend and the router run there)"),
-        count: c.integer("count", 2, 1, 100),
-    };
+    c.rejectUnknown();
+    const cpuPool: DoksSettings["cpuPool"] = { size: c.get("size"), count: c.get("count") };
     if (DIGITALOCEAN_GPU_SIZES[cpuPool.size]) {
         c.problem("size", cpuPool.size, "the CPU pool takes a CPU size such as s-4vcpu-8gb; GPU sizes go in doks.gpuPool.size");
     }
 
     const g = r.child("gpuPool");
-    g.rejectUnknown(["size", "minNodes", "maxNodes"]);
-    const gpuPool: DoksGpuPool = {
-        size: g.string("size", undefined, /^\S+$/, `use one of the GPU sizes DOKS sells: ${DOKS_GPU_SIZES.join(", ")}`),
-        minNodes: g.integer("minNodes", 1, 1, 100),
-        maxNodes: g.integer("maxNodes", Math.max(2, ollama.replicas), 1, 100),
-    };
+    g.rejectUnknown();
+    const gpuPool: DoksSettings["gpuPool"] = { size: g.get("size"), minNodes: g.get("minNodes"), maxNodes: g.get("maxNodes", Math.max(2, ollama.replicas)) };
     if (gpuPool.size && !DOKS_GPU_SIZES.includes(gpuPool.size)) {
-        g.problem("size", gpuPool.size, `use one of the GPU sizes DOKS sells: ${DOKS_GPU_SIZES.join(", ")}`);
+        g.problem("size", gpuPool.size, GPU_SIZES_ALLOWED);
     } else if (gpuPool.size) {
         const entry = DIGITALOCEAN_GPU_SIZES[gpuPool.size];
         if (entry && entry.gpuCount > 1) {
@@ -158,23 +131,23 @@ export function readDoks(problems: string[], raw: unknown, provider: HostProvide
             "its pods run on NVIDIA GPU nodes and are ready only when the model is 100% on the GPU: use nvidia");
     }
 
-    const certificateName = r.optionalString("certificateName", /^[A-Za-z0-9._-]{1,255}$/, "use the name of a certificate in your DigitalOcean account (doctl compute certificate list)");
+    const certificateName = r.get("certificateName");
     const settings: DoksSettings = {
         region,
         kubernetesVersion,
-        haControlPlane: r.boolean("haControlPlane", true),
+        haControlPlane: r.get("haControlPlane"),
         cpuPool,
         gpuPool,
-        namespace: r.string("namespace", PROJECT, DNS_LABEL, "use a DNS label: lower-case letters, digits and -, at most 63 characters"),
-        modelsVolumeGb: r.integer("modelsVolumeGb", 100, 10, 16384),
-        neo4jVolumeGb: r.integer("neo4jVolumeGb", 20, 1, 16384),
-        backendReplicas: r.integer("backendReplicas", 2, 1, 50),
-        frontendReplicas: r.integer("frontendReplicas", 2, 1, 50),
+        namespace: r.get("namespace"),
+        modelsVolumeGb: r.get("modelsVolumeGb"),
+        neo4jVolumeGb: r.get("neo4jVolumeGb"),
+        backendReplicas: r.get("backendReplicas"),
+        frontendReplicas: r.get("frontendReplicas"),
         certificateName,
         // The stack's own Let's Encrypt certificate needs the domain on DigitalOcean DNS, so by
         // default the stack also keeps the record; with a certificate of yours it may be elsewhere.
-        dnsRecord: r.boolean("dnsRecord", certificateName === undefined),
-        tags: r.stringList("tags", [PROJECT], /^[A-Za-z0-9:\-_]{1,255}$/, "tags are letters, digits, : - _"),
+        dnsRecord: r.get("dnsRecord", certificateName === undefined),
+        tags: r.get("tags"),
     };
     const dnsName = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(publicHost);
     if (!settings.certificateName && !dnsName) {
