@@ -10,13 +10,6 @@ import * as path from "path";
 import { PROJECT_ROOT } from "../../tools/render";
 import { anchorsOf, githubSlug, linkProblems, linksIn } from "./support/markdown-links";
 
-/**
- * Pages another change generates. docs/configuration.md is written from the config schema by its
- * generator (components/config/): until that is committed, a bare link to it is accepted; once it
- * exists, links to it are checked like any other.
- */
-const GENERATED_PAGES = ["docs/configuration.md"];
-
 function docFiles(root: string): string[] {
     const docs = fs.existsSync(path.join(root, "docs"))
         ? fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)
@@ -30,8 +23,8 @@ test("every relative link in README.md and docs/*.md resolves, anchors included,
     const links = files.flatMap((f) => linksIn(fs.readFileSync(path.join(PROJECT_ROOT, f), "utf8"), f));
     // The README is the front door: it links to every page of docs/ (so the check has links to check).
     const readmeTargets = links.filter((l) => l.file === "README.md").map((l) => l.target.split("#")[0]);
-    const notInReadme = [...files.filter((f) => f !== "README.md"), ...GENERATED_PAGES].filter((page) => !readmeTargets.includes(page));
-    const problems = linkProblems(PROJECT_ROOT, files, GENERATED_PAGES).map((p) => `${p.file}:${p.line}: ${p.target}: ${p.problem}`);
+    const notInReadme = files.filter((f) => f !== "README.md").filter((page) => !readmeTargets.includes(page));
+    const problems = linkProblems(PROJECT_ROOT, files).map((p) => `${p.file}:${p.line}: ${p.target}: ${p.problem}`);
     expect({ notInReadme, problems }).toEqual({ notInReadme: [], problems: [] });
 });
 
@@ -65,9 +58,9 @@ describe("the checker on a scratch tree", () => {
     });
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-    const problemsOf = (readme: string, pending: string[] = []) => {
+    const problemsOf = (readme: string) => {
         fs.writeFileSync(path.join(root, "README.md"), readme);
-        return linkProblems(root, ["README.md", "docs/page.md"], pending).map((p) => `${p.target}: ${p.problem}`);
+        return linkProblems(root, ["README.md", "docs/page.md"]).map((p) => `${p.target}: ${p.problem}`);
     };
 
     test("good links pass: a page, its heading, a file, this file's own heading, the web", () => {
@@ -95,16 +88,5 @@ describe("the checker on a scratch tree", () => {
 
     test("links in code are not links; reference definitions are", () => {
         expect(problemsOf("`[x](gone.md)`\n\n```\n[y](gone.md)\n```\n\n[ref]: docs/gone.md\n")).toEqual(["docs/gone.md: no such file: docs/gone.md"]);
-    });
-
-    test("a pending generated page: a bare link passes while it is missing, an anchor into it does not, and once it exists it is checked", () => {
-        expect(problemsOf("[c](docs/configuration.md)\n", ["docs/configuration.md"])).toEqual([]);
-        expect(problemsOf("[c](docs/configuration.md#ollama)\n", ["docs/configuration.md"])).toEqual([
-            "docs/configuration.md#ollama: no such file: docs/configuration.md (a generated page that does not exist yet: link it without an anchor)",
-        ]);
-        fs.writeFileSync(path.join(root, "docs", "configuration.md"), "# Configuration\n");
-        expect(problemsOf("[c](docs/configuration.md#ollama)\n", ["docs/configuration.md"])).toEqual([
-            "docs/configuration.md#ollama: no heading #ollama in docs/configuration.md",
-        ]);
     });
 });

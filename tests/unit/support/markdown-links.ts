@@ -96,10 +96,9 @@ function isExternal(target: string): boolean {
 }
 
 /**
- * Problems of every relative link in `files` (paths relative to `root`). `pending` are pages
- * another change generates: a bare link to one is accepted while it does not exist yet.
+ * Problems of every relative link in `files` (paths relative to `root`).
  */
-export function linkProblems(root: string, files: string[], pending: readonly string[] = []): LinkProblem[] {
+export function linkProblems(root: string, files: string[]): LinkProblem[] {
     const problems: LinkProblem[] = [];
     const anchorCache = new Map<string, Set<string>>();
     const anchors = (rel: string) => {
@@ -125,8 +124,7 @@ export function linkProblems(root: string, files: string[], pending: readonly st
             }
             const targetRel = rel.split(path.sep).join("/");
             if (!fs.existsSync(resolved)) {
-                if (pending.includes(targetRel) && fragment === undefined) continue;
-                fail(`no such file: ${targetRel}${pending.includes(targetRel) ? " (a generated page that does not exist yet: link it without an anchor)" : ""}`);
+                fail(`no such file: ${targetRel}`);
                 continue;
             }
             if (fragment === undefined || fragment === "") continue;
