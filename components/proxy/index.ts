@@ -13,6 +13,7 @@ import { BasicAuthUser, ProxySettings } from "../config";
 import { boundToMachine } from "../hosts/machine-bound";
 import { containerName } from "../services";
 import { CADDY_CONFIG_DIR, CADDY_CONFIG_FILE, CADDY_DATA_DIR, caddyConfigJson, Upstream } from "./caddy-config";
+import { HealthRouteArgs } from "../health/caddy-route";
 import { containerOptions, stopSettings } from "../docker-lifecycle";
 
 export const PROXY_ALIAS = "proxy";
@@ -29,6 +30,8 @@ export interface FrontDoorArgs {
     frontend: Upstream;
     /** Basic-auth users (hashes are secrets); empty: no auth. */
     users: BasicAuthUser[];
+    /** The health responder the health path goes to (health/docker.ts); absent: no health route. */
+    health?: HealthRouteArgs;
     /** Protect Caddy's Docker volumes when they hold the data themselves (no host directory). */
     protectData: boolean;
     /** Host directory on persistent storage for Caddy's state (a droplet's block volume). */
@@ -69,6 +72,7 @@ export class FrontDoor extends pulumi.ComponentResource {
             backend: args.backend,
             frontend: args.frontend,
             users: args.users.map((u, i) => ({ name: u.name, passwordHash: hashes[i] })),
+            health: args.health,
         }));
 
         const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, onHost);
