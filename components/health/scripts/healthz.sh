@@ -75,15 +75,20 @@ done
 # body goes to BODY_FILE, what wget said to BODY_FILE.err. Bounded by TIMEOUT (busybox wget has
 # no read timeout of its own in every build: `timeout` stops it).
 http_get() {
-    timeout "$TIMEOUT" wget -q -S -O "$2" "$1" 2>"$2.err" || true
+    rc=0
+    timeout "$TIMEOUT" wget -q -S -O "$2" "$1" 2>"$2.err" || rc=$?
+    echo "$rc" >"$2.rc"
     awk '$1 ~ /^HTTP\// { code = $2 } END { print code }' "$2.err"
 }
 
-# why_no_answer ERR_FILE: one short sentence from what wget said (or that it was stopped).
+# why_no_answer BODY_FILE: one short sentence: that the call was stopped at the timeout (timeout's
+# 124, or 128 + TERM or KILL), or the last thing wget said.
 why_no_answer() {
-    said=$(grep -v '^ ' "$1" 2>/dev/null | tail -n 1 | sed -e 's/^wget: //')
-    [ -n "$said" ] || said="no answer within ${TIMEOUT} s"
-    printf '%s' "$said"
+    case $(cat "$1.rc" 2>/dev/null) in
+        124 | 143 | 137) printf 'no answer within %s s' "$TIMEOUT"; return 0 ;;
+    esac
+    said=$(grep -v '^ ' "$1.err" 2>/dev/null | tail -n 1 | sed -e 's/^wget: //')
+    printf '%s' "${said:-no answer}"
 }
 
 # models_of JSON_FILE: "<index><TAB><key><TAB><value>" for every scalar member of every object of
@@ -143,7 +148,7 @@ check_backend() {
     code=$(http_get "$HEALTH_BACKEND_URL" "$work/backend.body")
     case $code in
         2??) part "$out" true "the backend answers its health check (HTTP $code)" "\"httpStatus\":$code" ;;
-        '') part "$out" false "the backend does not answer its health check: $(why_no_answer "$work/backend.body.err")" "\"httpStatus\":null" ;;
+        '') part "$out" false "the backend does not answer its health check: $(why_no_answer "$work/backend.body")" "\"httpStatus\":null" ;;
         *) part "$out" false "the backend's health check answers HTTP $code" "\"httpStatus\":$code" ;;
     esac
 }
@@ -162,7 +167,7 @@ check_gpu_server() {
     : >"$3"
     code=$(http_get "$url/api/ps" "$work/ps.$2")
     if [ "$code" != 200 ]; then
-        if [ -n "$code" ]; then said="/api/ps answers HTTP $code"; else said=$(why_no_answer "$work/ps.$2.err"); fi
+        if [ -n "$code" ]; then said="/api/ps answers HTTP $code"; else said=$(why_no_answer "$work/ps.$2"); fi
         for m in $HEALTH_MODELS; do
             gpu_line false "$(full_name "$m")" "$label" null null null null "Ollama on $label does not answer: $said" >>"$3"
         done
@@ -197,7 +202,7 @@ check_gpu_server() {
             [ "$tags_code" != 200 ] || tags=$(models_of "$work/tags.$2")
         fi
         if [ "$tags_code" != 200 ]; then
-            if [ -n "$tags_code" ]; then said="/api/tags answers HTTP $tags_code"; else said=$(why_no_answer "$work/tags.$2.err"); fi
+            if [ -n "$tags_code" ]; then said="/api/tags answers HTTP $tags_code"; else said=$(why_no_answer "$work/tags.$2"); fi
             gpu_line false "$name" "$label" false null null null "$name on $label is not loaded and the server's models cannot be listed: $said" >>"$3"
         elif [ -n "$(index_of "$tags" "$name")" ]; then
             gpu_line true "$name" "$label" false null null null "$name on $label: idle, not loaded (keep-alive expired); it loads at the next request" >>"$3"
