@@ -19,6 +19,8 @@
 #
 # It runs in the responder container (busybox: sh, wget, awk, grep, timeout, date, stat), not on
 # a Mac or a host; the CGI output is "Status:", headers, a blank line, the body (CRLF headers).
+# Nothing of the request is read: busybox httpd passes request headers as HTTP_<NAME> variables
+# (networking/httpd.c), which can never set a HEALTH_* variable or PATH.
 #
 # Environment:
 #   HEALTH_BACKEND_URL        the backend's health URL on the app network (required)
