@@ -6,6 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/profile";
 import { createHost, DockerHost } from "../hosts";
+import { DockerHealthResponder } from "../health/docker";
+import {
+    BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS, HEALTH_PATH, responderAnswerTimeoutSeconds,
+} from "../health/responder";
 import { Ollama } from "../ollama";
 import { FrontDoor } from "../proxy";
 import { frontDoorOutputs } from "../proxy/outputs";
@@ -48,6 +52,21 @@ export function deployOnDocker(profile: Profile): StackOutputs {
 
         // The one HTTPS door in front of the app (prod); without it the app publishes its own ports (dev).
         const s = profile.services;
+        // Behind the door, `/healthz` answers for the deployment: backend, GPU share, watchdog, backups.
+        const health = s.proxy.enabled ? new DockerHealthResponder("health", {
+            network,
+            backendHealthUrl: `http://${BACKEND_ALIAS}:${s.backend.port}${s.backend.healthPath}`,
+            ollama,
+            models: [profile.ollama.model],
+            // The droplet's heal timer watches the Ollama container; nothing heals a native server.
+            watchdogStateDir: profile.ollama.mode === "container" ? host.gpuHost?.ollamaHealStateDir : undefined,
+            // Set once the stack installs the backup job; until then the backup part reports "not set up".
+            backupStatusDir: undefined,
+            backupMaxAgeSeconds: BACKUP_MAX_AGE_SECONDS,
+            cacheSeconds: HEALTH_CACHE_SECONDS,
+            callTimeoutSeconds: HEALTH_CALL_TIMEOUT_SECONDS,
+            hostMachine: host.machine,
+        }, { providers: [host.provider], dependsOn: host.ready }) : undefined;
         const proxy = s.proxy.enabled ? new FrontDoor("proxy", {
             settings: s.proxy,
             publicHost: s.publicHost,
@@ -56,12 +75,13 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             backend: { host: BACKEND_ALIAS, port: s.backend.port },
             frontend: { host: FRONTEND_ALIAS, port: s.frontend.port },
             users: profile.basicAuth,
+            health: health && { dial: health.dial, path: HEALTH_PATH, answerTimeoutSeconds: responderAnswerTimeoutSeconds(HEALTH_CALL_TIMEOUT_SECONDS) },
             protectData: profile.production,
             dataDir: host.dataDirs?.proxy,
             hostMachine: host.machine,
-            after: [services.frontend],
+            after: [services.frontend, ...(health ? [health.container] : [])],
         }, { providers: [host.provider], dependsOn: host.ready }) : undefined;
-        return { host, ollama, services, proxy };
+        return { host, ollama, services, proxy, health };
     }
 
     const s = profile.services;
@@ -104,19 +124,22 @@ export function deployOnDocker(profile: Profile): StackOutputs {
         neo4j: containerName("neo4j"),
         ollama: profile.ollama.mode === "container" ? containerName("ollama") : undefined,
         proxy: app.proxy ? containerName("proxy") : undefined,
+        health: app.health ? containerName("health") : undefined,
     };
     /** The HTTPS front door verify checks: name, address, CA, the ports that must stay closed. */
     const frontDoor = door && app && { ...door, address: host.publicIp ?? app.host.publicAddress };
     const backendUrl = url(s.backend.hostPort, door ? door.apiBase : "");
     const backendHealthUrl = url(s.backend.hostPort, door ? `${door.apiBase}${s.backend.healthPath}` : s.backend.healthPath);
     const frontendUrl = url(s.frontend.hostPort, s.frontend.path);
+    /** The deployment's health answer through the door (200 or 503 with a JSON body); absent without a door. */
+    const healthUrl = door && app?.health ? `${door.url}${HEALTH_PATH}` : undefined;
     const neo4jBoltUrl = app && `bolt://127.0.0.1:${s.neo4j.boltPort}`;
     const neo4jUser = s.neo4j.user;
     const neo4jPassword = pulumi.secret(profile.neo4jPassword);
     return {
         ollamaPlacement, ollamaModel, ollamaAccelerator, ollamaUrlForBackend, ollamaUrlFromHost, ollamaProcessor,
         dockerHost, dockerHostReason, publicIp, gpuHost, state, costPerHourUsd, costPerMonthUsd, costPerHourByItem,
-        parkedSaving, containers, frontDoor, backendUrl, backendHealthUrl, frontendUrl, neo4jBoltUrl, neo4jUser,
+        parkedSaving, containers, frontDoor, backendUrl, backendHealthUrl, frontendUrl, healthUrl, neo4jBoltUrl, neo4jUser,
         neo4jPassword,
     };
 }

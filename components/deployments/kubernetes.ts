@@ -15,6 +15,9 @@ import { FrontDoor } from "../kubernetes/front-door";
 import { KubernetesTarget } from "../kubernetes/target";
 import { Ollama } from "../ollama";
 import { OLLAMA_CONTAINER_PORT } from "../ollama/endpoint";
+import { ollamaReplicaUrls } from "../ollama/kubernetes";
+import { serviceHost } from "../kubernetes/target";
+import { BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS, HEALTH_PATH } from "../health/responder";
 import { StackOutputs } from "./outputs";
 
 /** Registry whose images a DOKS cluster can pull once registry integration is on. */
@@ -68,6 +71,14 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         frontendPort: s.frontend.port,
         apiPrefix: "/api/",
         replicas: 2,
+        health: {
+            backendHealthUrl: `http://${serviceHost("backend", doks.namespace)}:${s.backend.port}${s.backend.healthPath}`,
+            ollamaUrls: ollamaReplicaUrls(doks.namespace, profile.ollama.replicas),
+            models: [profile.ollama.model],
+            backupMaxAgeSeconds: BACKUP_MAX_AGE_SECONDS,
+            cacheSeconds: HEALTH_CACHE_SECONDS,
+            callTimeoutSeconds: HEALTH_CALL_TIMEOUT_SECONDS,
+        },
     }, { providers: [cluster.provider], dependsOn: [app] });
 
     // publicHost -> the load balancer, in DigitalOcean DNS (the load balancer's own record for the
@@ -86,6 +97,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         publicIp: door.publicIp,
         frontendUrl: `https://${s.publicHost}${s.frontend.path}`,
         backendUrl: pulumi.output(`https://${s.publicHost}/api`),
+        healthUrl: `https://${s.publicHost}${HEALTH_PATH}`,
         neo4jUser: s.neo4j.user,
         neo4jPassword: pulumi.secret(profile.neo4jPassword),
         namespace: doks.namespace,

@@ -29,6 +29,8 @@ export interface StackOutputs {
     backendUrl?: pulumi.Input<string>;
     backendHealthUrl?: pulumi.Input<string>;
     frontendUrl?: pulumi.Input<string>;
+    /** The deployment's health answer through the front door (`https://<publicHost>/healthz`). */
+    healthUrl?: pulumi.Input<string>;
     neo4jBoltUrl?: string;
     neo4jUser: string;
     neo4jPassword: pulumi.Output<string>;

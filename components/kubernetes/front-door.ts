@@ -16,6 +16,13 @@
  * do-loadbalancer-override-health-check, and the docs advise leaving them to the controller.
  * The certificate is made with the cluster, before it (hosts/doks.ts): a Let's Encrypt certificate
  * needs the domain's DNS on DigitalOcean; otherwise name an existing one.
+ *
+ * Beside Caddy in each router pod runs the health responder (health/responder.ts): busybox httpd on
+ * the pod's loopback only (no Service, no port the load balancer forwards), the CGI script from the
+ * router's ConfigMap (mode 0555), as nobody with no capabilities. It asks the backend Service and
+ * every Ollama replica by its own DNS name (ollama/kubernetes.ts ollamaReplicaUrls): every
+ * replica's GPU share counts. No watchdog runs on Kubernetes (the pods' readiness probes do that
+ * job), and no backup job yet: those parts report themselves as not used.
  */
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
@@ -24,10 +31,16 @@ import { DEFAULT_PROXY_IMAGE } from "../config/services";
 import { clusterNames } from "../names";
 import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";
 import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
+import {
+    HEALTH_CGI_PATH, HEALTH_DOCUMENT_ROOT, HEALTH_PATH, HEALTH_RESPONDER_IMAGE, HEALTH_RESPONDER_PORT, healthScript,
+    responderAnswerTimeoutSeconds, responderCommand, responderEnvironment,
+} from "../health/responder";
 
 /** The official Caddy image, pinned by tag and digest: the same one as prod's front door. */
 export const ROUTER_IMAGE = DEFAULT_PROXY_IMAGE;
 const ROUTER_PORT = 8080;
+/** The ConfigMap key of the health responder's CGI script. */
+const HEALTH_SCRIPT_KEY = "healthz.sh";
 
 export interface FrontDoorArgs {
     target: KubernetesTarget;
@@ -37,6 +50,15 @@ export interface FrontDoorArgs {
     frontendPort: number;
     apiPrefix: string;
     replicas: number;
+    /** What the health responder checks: the backend's health URL, every Ollama replica, the models. */
+    health: {
+        backendHealthUrl: string;
+        ollamaUrls: string[];
+        models: string[];
+        backupMaxAgeSeconds: number;
+        cacheSeconds: number;
+        callTimeoutSeconds: number;
+    };
 }
 
 export class FrontDoor extends pulumi.ComponentResource {
@@ -50,18 +72,22 @@ export class FrontDoor extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.target.provider, dependsOn: args.target.dependsOn };
         const labels = appLabels("router");
 
+        const h = args.health;
         const routerJson = JSON.stringify(routerConfig({
             listenPort: ROUTER_PORT,
             backend: `${serviceHost("backend", ns)}:${args.backendPort}`,
             frontend: `${serviceHost("frontend", ns)}:${args.frontendPort}`,
             apiPrefix: args.apiPrefix,
+            health: { dial: `127.0.0.1:${HEALTH_RESPONDER_PORT}`, path: HEALTH_PATH, answerTimeoutSeconds: responderAnswerTimeoutSeconds(h.callTimeoutSeconds) },
         }), null, 2);
+        const script = healthScript();
+        const healthEnv = responderEnvironment({ ...h, watchdog: false, backups: false });
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
             metadata: { name: "router", namespace: ns, labels: labels.all },
-            data: { "router.json": routerJson },
+            data: { "router.json": routerJson, [HEALTH_SCRIPT_KEY]: script },
         }, k8sOpts);
-        // A config change changes the pod template, so the router pods roll onto it.
-        const configHash = crypto.createHash("sha256").update(routerJson).digest("hex").slice(0, 16);
+        // A config or script change changes the pod template, so the router pods roll onto it.
+        const configHash = crypto.createHash("sha256").update(routerJson).update(script).update(JSON.stringify(healthEnv)).digest("hex").slice(0, 16);
 
         new k8s.apps.v1.Deployment(`${name}-router`, {
             metadata: { name: "router", namespace: ns, labels: labels.all },
@@ -85,8 +111,25 @@ export class FrontDoor extends pulumi.ComponentResource {
                             readinessProbe: { httpGet: { path: ROUTER_HEALTH_PATH, port: "http" }, periodSeconds: 5 },
                             livenessProbe: { httpGet: { path: ROUTER_HEALTH_PATH, port: "http" }, periodSeconds: 20 },
                             volumeMounts: [{ name: "config", mountPath: "/etc/router", readOnly: true }],
+                        }, {
+                            name: "health",
+                            image: HEALTH_RESPONDER_IMAGE,
+                            args: responderCommand(`127.0.0.1:${HEALTH_RESPONDER_PORT}`),
+                            env: Object.entries(healthEnv).map(([k, v]) => ({ name: k, value: v })),
+                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "500m", memory: "64Mi" } },
+                            securityContext: {
+                                runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true,
+                                allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] },
+                            },
+                            volumeMounts: [{ name: "health-script", mountPath: `${HEALTH_DOCUMENT_ROOT}/cgi-bin`, readOnly: true }],
                         }],
-                        volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
+                        volumes: [
+                            { name: "config", configMap: { name: config.metadata.name } },
+                            {
+                                name: "health-script",
+                                configMap: { name: config.metadata.name, items: [{ key: HEALTH_SCRIPT_KEY, path: HEALTH_CGI_PATH.split("/").pop()!, mode: 0o555 }] },
+                            },
+                        ],
                     },
                 },
             },

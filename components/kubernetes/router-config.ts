@@ -2,8 +2,12 @@
  * The router's Caddy configuration (native JSON, stable across Caddy 2.x) for the `scale` stack's
  * front door: the DigitalOcean load balancer terminates HTTPS and forwards plain HTTP here; the
  * router sends `/api/*` to the backend and everything else to the frontend, streaming unbuffered.
- * Pure: tested by `caddy validate` on the real binary (tests/scripts/scale-router.test.ts).
+ * The health path (`/healthz`) goes to the health responder beside the router in its pod, with a
+ * 503 JSON answer when it does not answer (health/caddy-route.ts).
+ * Pure: tested by `caddy validate` and by serving real traffic on the real binary
+ * (tests/scripts/scale-router.test.ts).
  */
+import { healthErrorRoute, healthRoute, HealthRouteArgs } from "../health/caddy-route";
 
 export interface RouterRoutes {
     /** Port the router listens on inside its pod. */
@@ -14,6 +18,8 @@ export interface RouterRoutes {
     frontend: string;
     /** Path prefix that goes to the backend (default /api/). */
     apiPrefix: string;
+    /** The health responder behind the health path; absent: no health route. */
+    health?: HealthRouteArgs;
 }
 
 /** Path the load balancer's health check asks; answered by the router itself. */
@@ -37,6 +43,11 @@ function proxyTo(upstream: string): Record<string, unknown> {
     };
 }
 
+/** A route with the security headers set before its own handlers. */
+function withHeaders(route: Record<string, unknown>, headers: Record<string, unknown>): Record<string, unknown> {
+    return { ...route, handle: [headers, ...(route.handle as unknown[])] };
+}
+
 export function routerConfig(r: RouterRoutes): Record<string, unknown> {
     const prefix = r.apiPrefix.endsWith("/") ? r.apiPrefix : `${r.apiPrefix}/`;
     const headers = { handler: "headers", response: { set: SECURITY_HEADERS } };
@@ -50,9 +61,11 @@ export function routerConfig(r: RouterRoutes): Record<string, unknown> {
                         automatic_https: { disable: true },
                         routes: [
                             { match: [{ path: [ROUTER_HEALTH_PATH] }], handle: [{ handler: "static_response", status_code: 200, body: "ok" }], terminal: true },
+                            ...(r.health ? [withHeaders(healthRoute(r.health), headers)] : []),
                             { match: [{ path: [`${prefix}*`] }], handle: [headers, proxyTo(r.backend)], terminal: true },
                             { handle: [headers, proxyTo(r.frontend)] },
                         ],
+                        ...(r.health ? { errors: { routes: [healthErrorRoute({ path: r.health.path })] } } : {}),
                     },
                 },
             },

@@ -46,6 +46,20 @@ export interface KubernetesOllamaArgs {
     modelsVolumeGb: number;
 }
 
+/** The StatefulSet's name and its headless Service's: each pod is `<set>-<i>.<service>.<namespace>.svc.cluster.local`. */
+export const OLLAMA_STATEFULSET = "ollama";
+export const OLLAMA_PODS_SERVICE = "ollama-pods";
+
+/**
+ * The base URL of every replica, by its stable DNS name (StatefulSet pod identity through the
+ * headless Service). A replica that is not Ready (its probe demands the model 100% on the GPU)
+ * has no record there, so whoever asks it learns that too.
+ */
+export function ollamaReplicaUrls(namespace: string, replicas: number): string[] {
+    return Array.from({ length: replicas }, (_, i) =>
+        `http://${OLLAMA_STATEFULSET}-${i}.${OLLAMA_PODS_SERVICE}.${namespace}.svc.cluster.local:${OLLAMA_CONTAINER_PORT}`);
+}
+
 /** Where the official image keeps its models (OLLAMA_MODELS default for root). */
 const MODELS_PATH = "/root/.ollama/models";
 const SCRIPTS_PATH = "/scripts";
@@ -75,7 +89,7 @@ export class KubernetesOllama extends pulumi.ComponentResource implements Ollama
         }, k8sOpts);
 
         const headless = new k8s.core.v1.Service(`${name}-pods`, {
-            metadata: { name: "ollama-pods", namespace: ns, labels: labels.all },
+            metadata: { name: OLLAMA_PODS_SERVICE, namespace: ns, labels: labels.all },
             spec: {
                 clusterIP: "None",
                 selector: labels.selector,
@@ -120,7 +134,7 @@ export class KubernetesOllama extends pulumi.ComponentResource implements Ollama
         };
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}`, {
-            metadata: { name: "ollama", namespace: ns, labels: labels.all },
+            metadata: { name: OLLAMA_STATEFULSET, namespace: ns, labels: labels.all },
             spec: {
                 replicas: s.replicas,
                 serviceName: headless.metadata.name,

@@ -7,9 +7,12 @@
  * - one HTTP server on :443 whose single route matches `publicHost`. A host matcher is what turns
  *   on Caddy's automatic HTTPS for that name: a certificate from the configured issuer, and an
  *   automatic HTTP->HTTPS redirect server on :80 (which also answers ACME HTTP challenges);
- * - inside it: security headers, optional basic auth (bcrypt, with Caddy's cache of recent checks), then `<apiPrefix>` and
+ * - inside it: security headers; the health path (`/healthz`) to the health responder, before
+ *   authentication so an uptime check needs no credentials, never to the app (health/caddy-route.ts);
+ *   optional basic auth (bcrypt, with Caddy's cache of recent checks), then `<apiPrefix>` and
  *   `<apiPrefix>/*` to the backend (prefix stripped unless configured otherwise), everything else to
- *   the frontend. Both upstreams are network aliases on the app network;
+ *   the frontend. The upstreams are network aliases on the app network;
+ * - an error route for the health path: a 503 with a JSON body when the responder does not answer;
  * - reverse_proxy with `flush_interval: -1` (flush every write: streamed LLM answers and SSE arrive
  *   as they are produced) and long transport timeouts; WebSocket upgrades pass through
  *   reverse_proxy natively;
@@ -21,6 +24,7 @@
  * - the admin API is off: the config only changes by replacing the container.
  */
 import type { CertificateAuthority } from "../config/services";
+import { healthErrorRoute, healthRoute, HealthRouteArgs } from "../health/caddy-route";
 
 /** Let's Encrypt's directories (https://letsencrypt.org/docs/staging-environment/). */
 export const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
@@ -54,6 +58,8 @@ export interface CaddyConfigArgs {
     frontend: Upstream;
     /** Basic-auth users with their bcrypt hashes; empty: no auth. */
     users: { name: string; passwordHash: string }[];
+    /** The health responder behind the health path; absent: no health route. */
+    health?: HealthRouteArgs;
 }
 
 type Json = Record<string, unknown>;
@@ -101,6 +107,8 @@ export function caddyConfig(args: CaddyConfigArgs): Json {
         // Deferred: applied as the response goes out, so they win over (and strip) the upstream's own.
         { handle: [{ handler: "headers", response: { set: securityHeaders(args.ca), delete: ["Server"], deferred: true } }] },
     ];
+    // Before authentication: an uptime check has no credentials, and the answer holds no secret.
+    if (args.health) routes.push(healthRoute(args.health));
     if (args.users.length > 0) {
         routes.push({
             handle: [{
@@ -145,6 +153,7 @@ export function caddyConfig(args: CaddyConfigArgs): Json {
                             handle: [{ handler: "subroute", routes }],
                             terminal: true,
                         }],
+                        ...(args.health ? { errors: { routes: [healthErrorRoute({ path: args.health.path, hosts: [args.publicHost] })] } } : {}),
                     },
                 },
             },

@@ -14,6 +14,7 @@ import type { ProxySettings } from "../config/services";
 import { boundToMachine } from "../hosts/machine-bound";
 import { containerName } from "../names";
 import { CADDY_CONFIG_DIR, CADDY_CONFIG_FILE, CADDY_DATA_DIR, caddyConfigJson, Upstream } from "./caddy-config";
+import type { HealthRouteArgs } from "../health/caddy-route";
 import { containerOptions, stopSettings } from "../container-options";
 
 export const PROXY_ALIAS = "proxy";
@@ -30,6 +31,8 @@ export interface FrontDoorArgs {
     frontend: Upstream;
     /** Basic-auth users (hashes are secrets); empty: no auth. */
     users: BasicAuthUser[];
+    /** The health responder the health path goes to (health/docker.ts); absent: no health route. */
+    health?: HealthRouteArgs;
     /** Protect Caddy's Docker volumes when they hold the data themselves (no host directory). */
     protectData: boolean;
     /** Host directory on persistent storage for Caddy's state (a droplet's block volume). */
@@ -70,6 +73,7 @@ export class FrontDoor extends pulumi.ComponentResource {
             backend: args.backend,
             frontend: args.frontend,
             users: args.users.map((u, i) => ({ name: u.name, passwordHash: hashes[i] })),
+            health: args.health,
         }));
 
         const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, onHost);

@@ -115,7 +115,30 @@ test("basic auth comes before the routes when there are users, and not at all wi
     expect(routes[1].match).toBeUndefined(); // every path, the API included
 });
 
+const health = { dial: "health:8081", answerTimeoutSeconds: 16 };
+
+test("the health path: after the security headers, before authentication, to the responder only; a 503 JSON error route for it", () => {
+    const c = caddyConfig({ ...base, users: [{ name: "alice", passwordHash: HASH }], health });
+    const routes = innerRoutes(c);
+    expect(routes[1].match).toEqual([{ path: ["/healthz"] }]);
+    expect(routes[1].terminal).toBe(true);
+    expect(routes[2].handle[0].handler).toBe("authentication");
+    const proxies = JSON.stringify(routes[1]).match(/"dial":"[^"]+"/g);
+    expect(proxies).toEqual(['"dial":"health:8081"']);
+    const inner = routes[1].handle[0].routes;
+    expect(inner[0].handle[1].transport).toEqual({ protocol: "http", dial_timeout: "2s", response_header_timeout: "16s" });
+    const errors = server(c).errors.routes;
+    expect(errors[0].match).toEqual([{ path: ["/healthz"], host: ["rag.example.com"] }]);
+    const body = errors[0].handle[0].body.replace("{http.error.status_code}", "502");
+    expect(JSON.parse(body)).toMatchObject({ status: "failing", failed: ["responder"], checks: { responder: { ok: false, proxyStatus: 502 } }, lastOllamaRequestAt: null });
+    // Without a responder: no health route, no error route (the app's own paths are untouched).
+    expect(JSON.stringify(caddyConfig(base))).not.toContain("/healthz");
+    expect(server(caddyConfig(base)).errors).toBeUndefined();
+});
+
 const variants: [string, Partial<CaddyConfigArgs>][] = [
+    ["health route", { health }],
+    ["health route with basic auth", { health, users: [{ name: "alice", passwordHash: HASH }] }],
     ["Let's Encrypt", {}],
     ["staging CA", { ca: "letsencrypt-staging" }],
     ["internal CA on localhost", { ca: "internal", publicHost: "localhost", acmeEmail: undefined }],

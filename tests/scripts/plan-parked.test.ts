@@ -54,8 +54,8 @@ test("parking removes the compute side and everything on the Docker engine, noth
     for (const k of COMPUTE_SIDE) expect(removed).toContain(k);
     const rest = parking.removed.filter((r) => !COMPUTE_SIDE.includes(key(r)));
     // Also the registry credentials the Docker provider pulls with: short-lived, made again on the way back.
-    for (const r of rest) expect(r.type).toMatch(/^(docker:|command:remote:|rag-stack:(ollama|app|proxy):|digitalocean:index\/containerRegistryDockerCredentials:)/);
-    expect(rest.map((r) => r.name)).toEqual(expect.arrayContaining(["ollama-container", "ollama-container-model", "app-neo4j", "app-backend", "app-frontend", "app-network"]));
+    for (const r of rest) expect(r.type).toMatch(/^(docker:|command:remote:|rag-stack:(ollama|app|proxy|health):|digitalocean:index\/containerRegistryDockerCredentials:)/);
+    expect(rest.map((r) => r.name)).toEqual(expect.arrayContaining(["ollama-container", "ollama-container-model", "app-neo4j", "app-backend", "app-frontend", "app-network", "health-container"]));
     // No removed resource is protected: `up` can carry it out.
     expect(parking.removed.filter((r) => r.protect)).toEqual([]);
 });

@@ -208,7 +208,7 @@ describe("readiness and the Docker provider", () => {
 
     test("every container and the app network also depend on readiness directly", () => {
         const direct = [...r.ofType(CONTAINER), r.named("app-network")];
-        expect(direct.map((c) => c.name).sort()).toEqual(["app-backend", "app-frontend", "app-neo4j", "app-network", "ollama-container", "proxy-container"]);
+        expect(direct.map((c) => c.name).sort()).toEqual(["app-backend", "app-frontend", "app-neo4j", "app-network", "health-container", "ollama-container", "proxy-container"]);
         for (const c of direct) expect(r.dependsOn(c, ready())).toBe(true);
     });
 });

@@ -49,7 +49,9 @@ test("the config routes as the stack file says: rag.example.com, /api to backend
     const route = config.apps.http.servers["front-door"].routes[0];
     expect(route.match).toEqual([{ host: ["rag.example.com"] }]);
     const inner = route.handle[0].routes;
-    const api = inner.find((x: { match?: unknown }) => x.match);
+    // The health path first (it never reaches the app: health/caddy-route.ts), then the API.
+    expect(inner[1].match).toEqual([{ path: ["/healthz"] }]);
+    const api = inner.find((x: { match?: { path?: string[] }[] }) => x.match?.[0]?.path?.includes("/api"));
     expect(api.match).toEqual([{ path: ["/api", "/api/*"] }]);
     expect(api.handle.map((h: { handler: string }) => h.handler)).toEqual(["rewrite", "reverse_proxy"]);
     expect(api.handle[1].upstreams).toEqual([{ dial: "backend:8000" }]);
@@ -104,7 +106,8 @@ test("with auth users, the hashes reach Caddy as secrets and no output carries t
     }));
     const proxy = withAuth.named("proxy-container", CONTAINER);
     expect(proxy.secretPaths.some((p) => p === "uploads" || p.startsWith("uploads."))).toBe(true);
-    const auth = configOf(proxy).apps.http.servers["front-door"].routes[0].handle[0].routes[1].handle[0];
+    // After the security headers and the health path (which an uptime check reaches without credentials).
+    const auth = configOf(proxy).apps.http.servers["front-door"].routes[0].handle[0].routes[2].handle[0];
     expect(auth.providers.http_basic.accounts).toEqual([{ username: "alice", password: HASH }]);
     const plainOutputs = Object.entries(withAuth.result.outputs).filter(([k]) => !withAuth.result.secretOutputs.includes(k));
     expect(JSON.stringify(plainOutputs)).not.toContain(HASH);

@@ -56,10 +56,10 @@ test("running = the data side + the compute side + everything on the Docker engi
     expect(keys(running)).toEqual([...DATA_SIDE, ...COMPUTE_SIDE, ...onTheEngine.map(key)].sort());
     for (const r of onTheEngine) {
         // Docker resources through the droplet's engine, commands on the droplet, and their components.
-        expect(r.type).toMatch(/^(docker:|command:remote:|rag-stack:(ollama|app|proxy):|digitalocean:index\/containerRegistryDockerCredentials:)/);
+        expect(r.type).toMatch(/^(docker:|command:remote:|rag-stack:(ollama|app|proxy|health):|digitalocean:index\/containerRegistryDockerCredentials:)/);
     }
-    // Ollama, Neo4j, backend, frontend and the front door (Caddy).
-    expect(onTheEngine.filter((r) => r.type === "docker:index/container:Container").length).toBe(5);
+    // Ollama, Neo4j, backend, frontend, the front door (Caddy) and the health responder.
+    expect(onTheEngine.filter((r) => r.type === "docker:index/container:Container").length).toBe(6);
 });
 
 test.each(DATA_SIDE)("%s: same URN, inputs, secrets, options, parent, provider and dependencies parked and running", (k) => {

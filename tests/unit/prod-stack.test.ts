@@ -8,6 +8,8 @@ import { goDuration, STOP_GRACE_SECONDS } from "../../components/container-optio
 import { MACHINE_LABEL } from "../../components/hosts/machine-bound";
 import { mockId } from "../../tools/mock-state";
 import { deleteBeforeReplaceCascade, iterationOrders } from "./support/replacement-cascade";
+import { OLLAMA_HEAL_STATE_DIR } from "../../components/hosts/gpu-watchdog";
+import { HEALTH_RESPONDER_IMAGE, healthScript } from "../../components/health/responder";
 
 let r: Rendered;
 
@@ -87,6 +89,7 @@ test("every container has its own stop timeout, what a park or a replaced drople
     expect(stopTimeouts).toEqual({
         "app-neo4j": 60, "app-backend": 10, "app-frontend": 10,
         "ollama-container": STOP_GRACE_SECONDS.ollama, "proxy-container": STOP_GRACE_SECONDS.proxy,
+        "health-container": 10,
     });
     for (const c of r.ofType(CONTAINER)) expect(c.deletedWith).toBe(r.ofType("digitalocean:index/droplet:Droplet")[0].urn);
 });
@@ -104,7 +107,7 @@ describe("a replaced droplet: the app network goes after the containers, on any 
 
     test("an engine before pulumi/pulumi#23818 deletes every container before the network, whatever order its map gives", () => {
         const containers = r.ofType(CONTAINER).map((c) => c.urn);
-        expect(containers.length).toBe(5);
+        expect(containers.length).toBe(6);
         const replacedWith = r.result.resources.filter((x) => x.replaceWith.includes(droplet().urn)).map((x) => x.urn);
         for (const order of iterationOrders(replacedWith)) {
             const deletes = deleteBeforeReplaceCascade(r.result, droplet().urn, () => order);
@@ -137,5 +140,67 @@ describe("the droplet's delete (park, replacement, destroy) has minutes for its 
         const stopSec = Number(/20-rag-stack-stop\.conf\n(?:.*\n)*?\s+TimeoutStopSec=(\d+)\n/.exec(userData)?.[1]);
         expect(stopSec).toBeGreaterThan(Math.max(...r.ofType(CONTAINER).map((c) => Number(c.inputs.stopTimeout))) + 5);
         expect(seconds(String(droplet().customTimeouts?.delete))).toBeGreaterThanOrEqual(stopSec + 60 + 2 * 60);
+    });
+});
+
+describe("the health endpoint: /healthz through the door, answered by a responder on the app network", () => {
+    const health = () => r.named("health-container", CONTAINER);
+    type Json = Record<string, any>;
+    const caddy = (): Json => JSON.parse((r.named("proxy-container", CONTAINER).inputs.uploads as { content: string }[])[0].content);
+    const innerRoutes = (): Json[] => caddy().apps.http.servers["front-door"].routes[0].handle[0].routes;
+
+    test("the responder: pinned busybox, httpd running the uploaded script, alias `health`, no port, nobody without capabilities", () => {
+        const h = health();
+        expect(h.inputs.name).toBe("rag-stack-prod-health");
+        expect(HEALTH_RESPONDER_IMAGE).toMatch(/^busybox:1\.37\.0-musl@sha256:[0-9a-f]{64}$/);
+        expect(r.named("health-image").inputs.name).toBe(HEALTH_RESPONDER_IMAGE);
+        expect(h.inputs.command).toEqual(["httpd", "-f", "-p", "8081", "-h", "/srv/health"]);
+        expect(h.inputs.uploads).toEqual([{ file: "/srv/health/cgi-bin/healthz", content: healthScript(), permissions: "0555" }]);
+        expect(networksOf(h)).toEqual([{ name: "rag-stack-prod", aliases: ["health"] }]);
+        expect(portsOf(h)).toEqual([]);
+        expect(h.inputs.user).toBe("65534:65534");
+        expect(h.inputs.capabilities).toEqual({ drops: ["ALL"] });
+        expect(h.inputs.securityOpts).toEqual(["no-new-privileges"]);
+        expect(h.inputs.init).toBe(true);
+        expect(h.inputs.memory).toBe(64);
+        expect(h.inputs.cpus).toBe("0.5");
+        expect(h.inputs.labels).toEqual([{ label: "rag-stack.role", value: "health" }]);
+    });
+
+    test("its inputs: the backend's health path and Ollama by alias, the configured model, the watchdog's state read-only, no backups yet", () => {
+        expect(envOf(health())).toEqual({
+            HEALTH_BACKEND_URL: "http://backend:8000/health",
+            HEALTH_OLLAMA_URLS: "http://ollama:11434",
+            HEALTH_MODELS: "qwen2.5:7b-instruct-q8_0",
+            HEALTH_WATCHDOG_DIR: "/status/gpu-watchdog",
+            HEALTH_BACKUP_MAX_AGE_SECONDS: String(26 * 3600),
+            HEALTH_CACHE_SECONDS: "5",
+            HEALTH_TIMEOUT_SECONDS: "3",
+        });
+        expect(health().inputs.volumes).toEqual([{ hostPath: OLLAMA_HEAL_STATE_DIR, containerPath: "/status/gpu-watchdog", readOnly: true }]);
+        expect(hostsOf(health())).toEqual([]);
+    });
+
+    test("the door routes /healthz to it before authentication and the app, GET and HEAD only, and answers 503 JSON when it is down", () => {
+        const routes = innerRoutes();
+        const at = (pred: (x: Json) => boolean) => routes.findIndex(pred);
+        const healthAt = at((x) => x.match?.[0]?.path?.[0] === "/healthz");
+        expect(healthAt).toBe(1); // after the security headers
+        expect(routes[healthAt].terminal).toBe(true);
+        const inner = routes[healthAt].handle[0].routes;
+        expect(inner[0].match).toEqual([{ method: ["GET", "HEAD"] }]);
+        expect(inner[0].handle[0]).toEqual({ handler: "rewrite", uri: "/cgi-bin/healthz" });
+        expect(inner[0].handle[1].upstreams).toEqual([{ dial: "health:8081", max_requests: 16 }]);
+        expect(inner[1].handle[0]).toMatchObject({ handler: "static_response", status_code: 405 });
+        expect(JSON.stringify(routes[healthAt])).not.toMatch(/backend:8000|frontend:3000/);
+        const errors = caddy().apps.http.servers["front-door"].errors.routes;
+        expect(errors).toHaveLength(1);
+        expect(errors[0].match).toEqual([{ path: ["/healthz"], host: ["rag.example.com"] }]);
+        expect(errors[0].handle[0]).toMatchObject({ handler: "static_response", status_code: 503 });
+    });
+
+    test("outputs: the health URL through the door, and the responder's container name", () => {
+        expect(r.result.outputs.healthUrl).toBe("https://rag.example.com/healthz");
+        expect((r.result.outputs.containers as Record<string, string>).health).toBe("rag-stack-prod-health");
     });
 });

@@ -364,3 +364,58 @@ test("the schema check would catch a broken object (it can fail)", () => {
     const problems = validateKubernetesObject(set as KubernetesObject);
     expect(problems.join("\n")).toMatch(/replicas must be integer|must have required property 'name'/);
 });
+
+describe("the health endpoint on scale: /healthz through the router, to a responder beside it that asks every Ollama replica", () => {
+    const router = () => r.named("front-door-router", "kubernetes:apps/v1:Deployment");
+    const responder = () => podSpec(router()).containers.find((c: Obj) => c.name === "health") as Obj;
+    const routerJson = () => JSON.parse((r.named("front-door-config", "kubernetes:core/v1:ConfigMap").inputs.data as Obj)["router.json"]);
+
+    test("a busybox responder in each router pod, on the pod's loopback only: no container port, no Service, nothing the load balancer forwards", () => {
+        const c = responder();
+        expect(c.image).toMatch(/^busybox:1\.37\.0-musl@sha256:[0-9a-f]{64}$/);
+        expect(c.args).toEqual(["httpd", "-f", "-p", "127.0.0.1:8081", "-h", "/srv/health"]);
+        expect(c.ports).toBeUndefined();
+        expect(c.securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+        const lb = r.named("front-door-lb", "kubernetes:core/v1:Service").inputs.spec as Obj;
+        expect(lb.ports.map((p: Obj) => p.targetPort)).toEqual(["http", "http"]);
+        expect(podSpec(router()).containers.find((x: Obj) => x.name === "caddy").ports).toEqual([{ name: "http", containerPort: 8080 }]);
+    });
+
+    test("its inputs: the backend Service's health path, every replica by its own DNS name, the model; no watchdog, no backups", () => {
+        expect(envOf(responder())).toEqual({
+            HEALTH_BACKEND_URL: "http://backend.rag-stack.svc.cluster.local:8000/health",
+            HEALTH_OLLAMA_URLS: "http://ollama-0.ollama-pods.rag-stack.svc.cluster.local:11434 http://ollama-1.ollama-pods.rag-stack.svc.cluster.local:11434",
+            HEALTH_MODELS: "qwen2.5:7b-instruct-q8_0",
+            HEALTH_BACKUP_MAX_AGE_SECONDS: String(26 * 3600),
+            HEALTH_CACHE_SECONDS: "5",
+            HEALTH_TIMEOUT_SECONDS: "3",
+        });
+        // The replicas' names are the StatefulSet's and its headless Service's.
+        const set = r.named("ollama-kubernetes", "kubernetes:apps/v1:StatefulSet").inputs as Obj;
+        expect(set.metadata.name).toBe("ollama");
+        expect(set.spec.replicas).toBe(2);
+        expect(set.spec.serviceName).toBe("ollama-pods");
+    });
+
+    test("the script comes from the router's ConfigMap, executable, and a change to it rolls the router pods", () => {
+        const data = r.named("front-door-config", "kubernetes:core/v1:ConfigMap").inputs.data as Obj;
+        expect(data["healthz.sh"]).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "components/health/scripts/healthz.sh"), "utf8"));
+        const volume = podSpec(router()).volumes.find((v: Obj) => v.name === "health-script");
+        expect(volume.configMap.items).toEqual([{ key: "healthz.sh", path: "healthz", mode: 0o555 }]);
+        expect(responder().volumeMounts).toEqual([{ name: "health-script", mountPath: "/srv/health/cgi-bin", readOnly: true }]);
+        expect((router().inputs.spec as Obj).template.metadata.annotations["rag-stack/config-hash"]).toMatch(/^[0-9a-f]{16}$/);
+    });
+
+    test("the router sends /healthz to it before the app's routes, and answers 503 JSON itself when it does not answer", () => {
+        const server = routerJson().apps.http.servers.router;
+        const paths = (server.routes as Obj[]).map((x) => x.match?.[0]?.path?.[0]);
+        expect(paths).toEqual(["/__router/health", "/healthz", "/api/*", undefined]);
+        const health = server.routes[1];
+        expect(health.terminal).toBe(true);
+        const proxy = health.handle[1].routes[0].handle[1];
+        expect(proxy.upstreams).toEqual([{ dial: "127.0.0.1:8081", max_requests: 16 }]);
+        expect(server.errors.routes[0].match).toEqual([{ path: ["/healthz"] }]);
+        expect(server.errors.routes[0].handle[0]).toMatchObject({ handler: "static_response", status_code: 503 });
+        expect(r.result.outputs.healthUrl).toBe("https://rag.example.com/healthz");
+    });
+});
