@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { capacityWarnings } from "../capacity/validate";
+import { alertWarnings } from "./alerts";
 import { PROJECT } from "../project";
 import { ineffectiveKeyWarnings } from "../validation/placement";
 import { unknownKeyProblems } from "../validation/unknown-keys";
@@ -57,6 +58,7 @@ export function loadProfile(): Profile {
     for (const warning of ineffectiveKeyWarnings(PROJECT, { mode: profile.ollama.mode, provider: profile.host.provider }, written)) {
         pulumi.log.warn(warning);
     }
+    for (const warning of alertWarnings(profile.production, profile.host.provider, profile.alerts)) pulumi.log.warn(warning);
     for (const warning of capacityWarnings(profile.ollama, profile.host.provider, profile.digitalocean, profile.doks?.gpuPool.size)) {
         pulumi.log.warn(warning);
     }

@@ -8,7 +8,7 @@ import type { Profile } from "../config/profile";
 import { createHost, DockerHost } from "../hosts";
 import { DockerHealthResponder } from "../health/docker";
 import {
-    BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS, HEALTH_PATH, responderAnswerTimeoutSeconds,
+    BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS, responderAnswerTimeoutSeconds,
 } from "../health/responder";
 import { Ollama } from "../ollama";
 import { FrontDoor } from "../proxy";
@@ -75,7 +75,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             backend: { host: BACKEND_ALIAS, port: s.backend.port },
             frontend: { host: FRONTEND_ALIAS, port: s.frontend.port },
             users: profile.basicAuth,
-            health: health && { dial: health.dial, path: HEALTH_PATH, answerTimeoutSeconds: responderAnswerTimeoutSeconds(HEALTH_CALL_TIMEOUT_SECONDS) },
+            health: health && { dial: health.dial, path: s.healthPath, answerTimeoutSeconds: responderAnswerTimeoutSeconds(HEALTH_CALL_TIMEOUT_SECONDS) },
             protectData: profile.production,
             dataDir: host.dataDirs?.proxy,
             hostMachine: host.machine,
@@ -132,7 +132,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
     const backendHealthUrl = url(s.backend.hostPort, door ? `${door.apiBase}${s.backend.healthPath}` : s.backend.healthPath);
     const frontendUrl = url(s.frontend.hostPort, s.frontend.path);
     /** The deployment's health answer through the door (200 or 503 with a JSON body); absent without a door. */
-    const healthUrl = door && app?.health ? `${door.url}${HEALTH_PATH}` : undefined;
+    const healthUrl = door && app?.health ? `${door.url}${s.healthPath}` : undefined;
     const neo4jBoltUrl = app && `bolt://127.0.0.1:${s.neo4j.boltPort}`;
     const neo4jUser = s.neo4j.user;
     const neo4jPassword = pulumi.secret(profile.neo4jPassword);

@@ -17,7 +17,8 @@ import { Ollama } from "../ollama";
 import { OLLAMA_CONTAINER_PORT } from "../ollama/endpoint";
 import { ollamaReplicaUrls } from "../ollama/kubernetes";
 import { serviceHost } from "../kubernetes/target";
-import { BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS, HEALTH_PATH } from "../health/responder";
+import { BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS } from "../health/responder";
+import { KUBERNETES_API_PREFIX } from "../kubernetes/router-config";
 import { StackOutputs } from "./outputs";
 
 /** Registry whose images a DOKS cluster can pull once registry integration is on. */
@@ -69,7 +70,8 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         certificateName: doks.certificateName ?? cluster.certificateName!,
         backendPort: s.backend.port,
         frontendPort: s.frontend.port,
-        apiPrefix: "/api/",
+        apiPrefix: KUBERNETES_API_PREFIX,
+        healthPath: s.healthPath,
         replicas: 2,
         health: {
             backendHealthUrl: `http://${serviceHost("backend", doks.namespace)}:${s.backend.port}${s.backend.healthPath}`,
@@ -97,7 +99,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         publicIp: door.publicIp,
         frontendUrl: `https://${s.publicHost}${s.frontend.path}`,
         backendUrl: pulumi.output(`https://${s.publicHost}/api`),
-        healthUrl: `https://${s.publicHost}${HEALTH_PATH}`,
+        healthUrl: `https://${s.publicHost}${s.healthPath}`,
         neo4jUser: s.neo4j.user,
         neo4jPassword: pulumi.secret(profile.neo4jPassword),
         namespace: doks.namespace,
