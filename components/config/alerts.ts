@@ -17,6 +17,7 @@ import type { HostProvider } from "./host";
 import { Reader } from "./reader";
 import { integer, list, oneOf, section, SettingsOf, string } from "./schema";
 import type { RawSecrets } from "./secrets";
+import type { CertificateAuthority } from "./services";
 
 export const UPTIME_REGIONS = ["us_east", "us_west", "eu_west", "se_asia"] as const;
 export const UPTIME_PERIODS = ["2m", "3m", "5m", "10m", "15m", "30m", "1h"] as const;
@@ -119,10 +120,31 @@ export function hasAlertDestination(a: AlertSettings): boolean {
     return a.emails.length > 0 || a.slack !== undefined;
 }
 
-/** The warning a production stack on DigitalOcean gets when its alerts would reach nobody. */
-export function alertWarnings(production: boolean, provider: HostProvider, a: AlertSettings): string[] {
-    if (!production || (provider !== "digitalocean" && provider !== "doks") || hasAlertDestination(a)) return [];
-    return [`${PROJECT}:alerts.emails is empty and ${PROJECT}:alertsSlackWebhook is not set: nobody is told when this production stack is down, ` +
-        "its certificate is about to expire or its disk fills up (the uptime check still runs and shows in DigitalOcean's control panel). " +
-        `Add an address: pulumi config set --path 'alerts.emails[0]' ops@your-domain.org (docs/alerts.md)`];
+/** What the alert warnings look at: the stack, its alerts, and who signs the door's certificate. */
+export interface AlertWarningInputs {
+    production: boolean;
+    provider: HostProvider;
+    alerts: AlertSettings;
+    /** The Docker door's CA (services.proxy.ca) when the door is on; scale's load balancer has a Let's Encrypt certificate. */
+    doorCa?: CertificateAuthority;
+}
+
+/**
+ * The warnings of a stack on DigitalOcean: a production stack whose alerts would reach nobody; a
+ * door whose certificate no browser trusts (Let's Encrypt's staging CA, Caddy's own), which an
+ * https uptime check may well count as down and whose expiry says nothing about the real one.
+ */
+export function alertWarnings(w: AlertWarningInputs): string[] {
+    if (w.provider !== "digitalocean" && w.provider !== "doks") return [];
+    const warnings: string[] = [];
+    if (w.production && !hasAlertDestination(w.alerts)) {
+        warnings.push(`${PROJECT}:alerts.emails is empty and ${PROJECT}:alertsSlackWebhook is not set: nobody is told when this production stack is down, ` +
+            "its certificate is about to expire or its disk fills up (the uptime check still runs and shows in DigitalOcean's control panel). " +
+            "Add an address: pulumi config set --path 'alerts.emails[0]' ops@your-domain.org (docs/alerts.md)");
+    }
+    if (w.doorCa !== undefined && w.doorCa !== "letsencrypt" && hasAlertDestination(w.alerts)) {
+        warnings.push(`${PROJECT}:services.proxy.ca is ${w.doorCa}: the front door's certificate is one no browser trusts, so DigitalOcean's https uptime check ` +
+            "may report the health URL as down and its certificate alert watches a certificate nobody uses. Switch to ca: letsencrypt once the door works (docs/front-door.md)");
+    }
+    return warnings;
 }

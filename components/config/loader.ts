@@ -58,7 +58,10 @@ export function loadProfile(): Profile {
     for (const warning of ineffectiveKeyWarnings(PROJECT, { mode: profile.ollama.mode, provider: profile.host.provider }, written)) {
         pulumi.log.warn(warning);
     }
-    for (const warning of alertWarnings(profile.production, profile.host.provider, profile.alerts)) pulumi.log.warn(warning);
+    const doorCa = profile.host.provider === "digitalocean" && profile.services.proxy.enabled ? profile.services.proxy.ca : undefined;
+    for (const warning of alertWarnings({ production: profile.production, provider: profile.host.provider, alerts: profile.alerts, doorCa })) {
+        pulumi.log.warn(warning);
+    }
     for (const warning of capacityWarnings(profile.ollama, profile.host.provider, profile.digitalocean, profile.doks?.gpuPool.size)) {
         pulumi.log.warn(warning);
     }

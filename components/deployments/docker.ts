@@ -5,6 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/profile";
+import { StackAlerts } from "../alerts";
+import { publicOrigin } from "../config/services";
 import { createHost, DockerHost } from "../hosts";
 import { DockerHealthResponder } from "../health/docker";
 import {
@@ -85,6 +87,18 @@ export function deployOnDocker(profile: Profile): StackOutputs {
     }
 
     const s = profile.services;
+    // DigitalOcean probes the health URL through the door and watches the droplet (components/alerts/);
+    // parked, the check is disabled and the droplet's policies go with the droplet.
+    const parked = host.state === "parked";
+    const alerts = host.digitalocean && s.proxy.enabled ? new StackAlerts("alerts", {
+        settings: profile.alerts,
+        healthUrl: `${publicOrigin(s)}${s.healthPath}`,
+        provider: host.digitalocean.provider,
+        checkEnabled: !parked,
+        droplet: host.digitalocean.droplet,
+        after: app?.proxy ? [app.proxy] : undefined,
+        notes: parked ? ["parked: the uptime check is disabled (nothing probes, nothing fires) and the droplet's policies are gone with it; unparking brings both back"] : [],
+    }) : undefined;
     // Parked, there is no app to reach: no URLs, no front door to check.
     const door = app && frontDoorOutputs(s, profile.basicAuth.length > 0, profile.ollama.port);
     const url = (port: number, path: string) => app && (door
@@ -140,6 +154,6 @@ export function deployOnDocker(profile: Profile): StackOutputs {
         ollamaPlacement, ollamaModel, ollamaAccelerator, ollamaUrlForBackend, ollamaUrlFromHost, ollamaProcessor,
         dockerHost, dockerHostReason, publicIp, gpuHost, state, costPerHourUsd, costPerMonthUsd, costPerHourByItem,
         parkedSaving, containers, frontDoor, backendUrl, backendHealthUrl, frontendUrl, healthUrl, neo4jBoltUrl, neo4jUser,
-        neo4jPassword,
+        neo4jPassword, alerts: alerts?.facts,
     };
 }

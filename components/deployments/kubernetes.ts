@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/profile";
+import { StackAlerts } from "../alerts";
 import { DoksCluster } from "../hosts/doks";
 import { clusterNames } from "../names";
 import { gpuMemoryFor } from "../capacity/validate";
@@ -89,6 +90,18 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         publicHostRecord("front-door-dns", { host: s.publicHost, zone: cluster.dnsZone, address: door.publicIp, provider: cluster.doProvider }, {});
     }
 
+    // The same uptime check and alerts as prod, on the load balancer's name. No node policies: the
+    // nodes are replaced by upgrades and the autoscaler, their disks hold nothing of the app's, and
+    // a GPU node that fails shows as its Ollama replica failing the health URL (docs/alerts.md).
+    const alerts = new StackAlerts("alerts", {
+        settings: profile.alerts,
+        healthUrl: `https://${s.publicHost}${s.healthPath}`,
+        provider: cluster.doProvider,
+        checkEnabled: true,
+        after: [door],
+        notes: ["scale: no alert policies on the cluster's nodes; the health URL covers every Ollama replica's GPU, the backend and the router"],
+    }, {});
+
     const gpu = cluster.facts;
     return {
         ollamaPlacement: profile.ollama.mode,
@@ -100,6 +113,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         frontendUrl: `https://${s.publicHost}${s.frontend.path}`,
         backendUrl: pulumi.output(`https://${s.publicHost}/api`),
         healthUrl: `https://${s.publicHost}${s.healthPath}`,
+        alerts: alerts.facts,
         neo4jUser: s.neo4j.user,
         neo4jPassword: pulumi.secret(profile.neo4jPassword),
         namespace: doks.namespace,

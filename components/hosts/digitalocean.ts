@@ -119,6 +119,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
     public readonly modelsVolume: digitalocean.Volume;
     public readonly neo4jVolume: digitalocean.Volume;
     public readonly firewall: digitalocean.Firewall;
+    /** The provider every DigitalOcean resource of the stack goes through (it waits for the pre-flight). */
+    public readonly doProvider: digitalocean.Provider;
     // The compute side: set only while running.
     public readonly provider?: docker.Provider;
     public readonly dockerHost?: pulumi.Output<string>;
@@ -142,6 +144,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             // for the pre-flight checks: nothing billable is created before they pass.
             token: args.billingGate ? pulumi.all([args.billingGate, token]).apply(([, value]) => value) : token,
         }, { parent: this });
+        this.doProvider = doProvider;
         const doOpts = { parent: this, provider: doProvider };
         // The data outlives every other resource: `pulumi destroy` refuses while protected, and
         // even an unprotected delete only forgets the volume (retainOnDelete).

@@ -4,7 +4,8 @@
  * that tells nobody, and a health path that would hide one of the app's own routes.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseProfile, RawConfig, RawSecrets } from "../../components/config";
+import { ConfigError, parseProfile, Profile, RawConfig, RawSecrets } from "../../components/config";
+import type { CertificateAuthority } from "../../components/config/services";
 import { alertWarnings } from "../../components/config/alerts";
 import { DO_TOKEN_ENV, prodProfileRaw, TEST_SECRETS } from "./support/profiles";
 
@@ -124,20 +125,32 @@ test("alerts on a stack DigitalOcean cannot probe are refused", () => {
     ]);
 });
 
+const warningsOf = (p: Profile, doorCa?: CertificateAuthority) => alertWarnings({ production: p.production, provider: p.host.provider, alerts: p.alerts, doorCa });
+
 test("a production stack without any destination gets a warning naming the key; with one, or not production, none", () => {
     const none = parseProfile("prod", prod(), TEST_SECRETS, DO_TOKEN_ENV);
-    const warnings = alertWarnings(none.production, none.host.provider, none.alerts);
+    const warnings = warningsOf(none, "letsencrypt");
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^rag-stack:alerts\.emails is empty and rag-stack:alertsSlackWebhook is not set: nobody is told/);
     expect(warnings[0]).toContain("pulumi config set --path 'alerts.emails[0]'");
     const scaleNone = parseProfile("scale", scale(), TEST_SECRETS, DO_TOKEN_ENV);
-    expect(alertWarnings(scaleNone.production, scaleNone.host.provider, scaleNone.alerts)).toHaveLength(1);
+    expect(warningsOf(scaleNone)).toHaveLength(1);
     const mailed = parseProfile("prod", prod({ emails: ["ops@example.org"] }), TEST_SECRETS, DO_TOKEN_ENV);
-    expect(alertWarnings(mailed.production, mailed.host.provider, mailed.alerts)).toEqual([]);
+    expect(warningsOf(mailed, "letsencrypt")).toEqual([]);
     const slacked = parseProfile("prod", prod({ slack: { channel: "#ops" } }), webhook(WEBHOOK), DO_TOKEN_ENV);
-    expect(alertWarnings(slacked.production, slacked.host.provider, slacked.alerts)).toEqual([]);
+    expect(warningsOf(slacked, "letsencrypt")).toEqual([]);
     const trial = parseProfile("trial", prod(), TEST_SECRETS, DO_TOKEN_ENV);
-    expect(alertWarnings(trial.production, trial.host.provider, trial.alerts)).toEqual([]);
+    expect(warningsOf(trial, "letsencrypt")).toEqual([]);
+});
+
+test("alerts to someone with a certificate no browser trusts at the door: a warning saying the check may see it as down", () => {
+    const mailed = parseProfile("prod", prod({ emails: ["ops@example.org"] }), TEST_SECRETS, DO_TOKEN_ENV);
+    for (const ca of ["letsencrypt-staging", "internal"] as const) {
+        const w = warningsOf(mailed, ca);
+        expect(w).toHaveLength(1);
+        expect(w[0]).toMatch(new RegExp(`^rag-stack:services\\.proxy\\.ca is ${ca}: .*may report the health URL as down`));
+    }
+    expect(warningsOf(mailed, "letsencrypt")).toEqual([]);
 });
 
 describe("services.healthPath", () => {
