@@ -122,6 +122,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
         gpu: gpu.gpu,
         pricePerHourUsd: gpu.pricePerHourUsd,
         gpuCheck: gpu.gpuCheck,
+        metricsAgent: gpu.metricsAgent,
         ollamaHealStateDir: gpu.ollamaHealStateDir,
     };
     /** `running`, or `parked`: the GPU droplet removed, its data and address kept (docs/parking.md). */

@@ -85,6 +85,7 @@ export const DROPLET_DELETE_TIMEOUT = "10m";
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
 const GROW_FILESYSTEM_SCRIPT = path.join(__dirname, "scripts", "grow-filesystem.sh");
 const HOST_KEYS_SCRIPT = path.join(__dirname, "scripts", "host-keys.sh");
+const METRICS_AGENT_SCRIPT = path.join(__dirname, "scripts", "metrics-agent.sh");
 
 /**
  * What cloud-init needs to prepare a droplet of the stack whose DigitalOcean names start with
@@ -295,6 +296,17 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             triggers: [this.modelsVolume.size, this.neo4jVolume.size, grow.hash],
         }, { parent: this, dependsOn: [this.readiness] });
 
+        // DigitalOcean's metrics agent, which the droplet's alert policies read: installed at creation
+        // by `monitoring: true`; proved here once per droplet, started or installed when it is not
+        // there (scripts/metrics-agent.sh; it never fails the deployment, its last line says why).
+        const agent = remoteScript(METRICS_AGENT_SCRIPT, {});
+        const metricsAgent = new command.remote.Command(`${name}-metrics-agent`, {
+            connection: this.connection,
+            create: agent.create,
+            stdin: agent.stdin,
+            triggers: [this.droplet.id, agent.hash],
+        }, { parent: this, dependsOn: [this.readiness] });
+
         // The droplet's host key, read on the droplet once cloud-init is done, again for every new
         // droplet; the Docker provider's ssh trusts exactly that key (ssh-access.ts).
         const hostKeysScript = remoteScript(HOST_KEYS_SCRIPT, {});
@@ -321,6 +333,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             gpu: size ? `${size.gpuCount}x ${size.gpu}` : "unknown",
             pricePerHourUsd: size?.pricePerHourUsd ?? 0,
             gpuCheck: this.readiness.stdout.apply(gpuCheckLine),
+            metricsAgent: metricsAgent.stdout.apply((out) => lastLine(out, "metrics agent: ")),
             ollamaHealStateDir: OLLAMA_HEAL_STATE_DIR,
         };
         this.docker = {
@@ -346,7 +359,12 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
 
 /** The readiness script's result: its last `gpu: ...` line. */
 export function gpuCheckLine(stdout: string): string {
-    const lines = stdout.split("\n").filter((l) => l.startsWith("gpu: "));
+    return lastLine(stdout, "gpu: ");
+}
+
+/** A remote script's result: its last line starting with `prefix`. */
+function lastLine(stdout: string, prefix: string): string {
+    const lines = stdout.split("\n").filter((l) => l.startsWith(prefix));
     return lines.length > 0 ? lines[lines.length - 1] : "not checked yet";
 }
 

@@ -28,6 +28,8 @@ export interface GpuHostFacts {
     pricePerHourUsd: number;
     /** The readiness check's result line (`gpu: <name>, <memory>, <driver>`). */
     gpuCheck: pulumi.Output<string>;
+    /** DigitalOcean's metrics agent on the droplet (`metrics agent: running (...)` or why not), for its alert policies. */
+    metricsAgent?: pulumi.Output<string>;
     /** Where the Ollama heal timer keeps its state on the host (verify reads it over ssh). */
     ollamaHealStateDir?: string;
 }

@@ -39,6 +39,15 @@ describe("alert policies", () => {
         ]);
     });
 
+    test("the droplet's metrics agent: shown; not running fails the row, since the droplet's policies would see nothing", () => {
+        expect(alertPoliciesRow(FACTS, "metrics agent: running (do-agent 3.18.14)")).toMatchObject({ status: "pass" });
+        expect(alertPoliciesRow(FACTS, "metrics agent: running (do-agent 3.18.14)").measured).toContain("metrics agent: running (do-agent 3.18.14)");
+        const down = alertPoliciesRow(FACTS, "metrics agent: not running: apt stayed busy; ...");
+        expect(down.status).toBe("fail");
+        expect(down.cause).toMatch(/never see a value/);
+        expect(alertPoliciesRow({ ...FACTS, policies: FACTS.policies.slice(0, 1) }, "metrics agent: not running: x").status).toBe("pass");
+    });
+
     test("no destination: it fails, saying nobody is told and how to add an address", () => {
         const row = alertPoliciesRow({ ...FACTS, destinations: { emails: [] }, policies: [], notes: ["no destination is set"] });
         expect(row.status).toBe("fail");

@@ -48,6 +48,8 @@ export interface StackOutputs {
     ollamaHealStateDir?: string;
     /** The HTTPS front door, when the stack has one (index.ts `frontDoor`). */
     frontDoor?: FrontDoorTarget;
+    /** The droplet's metrics-agent line (gpuHost.metricsAgent: `metrics agent: running (...)` or why not). */
+    metricsAgent?: string;
     /** The deployment's health answer through the door (index.ts `healthUrl`), when the stack has one. */
     healthUrl?: string;
     /** DigitalOcean's uptime check and alert policies and where they go (index.ts `alerts`). */
@@ -134,6 +136,7 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
         gpuHostGpu: isObj(raw.gpuHost) && typeof raw.gpuHost.gpu === "string" && raw.gpuHost.gpu !== "unknown" ? raw.gpuHost.gpu : undefined,
         ollamaHealStateDir: isObj(raw.gpuHost) ? optionalStr("ollamaHealStateDir", raw.gpuHost) : undefined,
         frontDoor: raw.frontDoor === undefined || raw.frontDoor === null ? undefined : parseFrontDoor(raw.frontDoor, problems),
+        metricsAgent: isObj(raw.gpuHost) ? optionalStr("metricsAgent", raw.gpuHost) : undefined,
         healthUrl: optionalStr("healthUrl"),
         alerts: parseAlertFacts(raw.alerts, problems),
     };

@@ -75,7 +75,7 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
         const fetchHealth = httpFetch(options.timeoutMs, trustAll ? async () => ({ rejectUnauthorized: false }) : undefined);
         results.push(asCheck("health-endpoint", await healthEndpointRow(outputs.healthUrl, fetchHealth)));
     }
-    results.push(asCheck("alert-policies", alertPoliciesRow(outputs.alerts)));
+    results.push(asCheck("alert-policies", alertPoliciesRow(outputs.alerts, outputs.metricsAgent)));
     if (options.load) {
         results.push(loadBlocked !== undefined || !ollama ? skip("load", loadBlocked ?? "not run") : await checkLoad(ctx, ollama));
     }

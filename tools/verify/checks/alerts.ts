@@ -51,7 +51,11 @@ export function destinationsText(f: AlertFacts): string {
     return parts.length > 0 ? parts.join(", ") : "nobody";
 }
 
-export function alertPoliciesRow(f: AlertFacts | undefined): AlertRow {
+/**
+ * The alert row; `metricsAgent` is the droplet's agent line (prod), whose absence silences the
+ * droplet's policies even though they exist.
+ */
+export function alertPoliciesRow(f: AlertFacts | undefined, metricsAgent?: string): AlertRow {
     if (!f) return { status: "skip", measured: ["no alerts in this stack (only stacks on DigitalOcean with a front door have them)"] };
     const check = `uptime check "${f.uptimeCheck.name}" on ${f.uptimeCheck.target} from ${f.uptimeCheck.regions.join(", ")}${f.uptimeCheck.enabled ? "" : " (disabled)"}`;
     const lines = [
@@ -59,6 +63,7 @@ export function alertPoliciesRow(f: AlertFacts | undefined): AlertRow {
         check,
         ...f.policies.map((p) => `${p.source} ${p.type}: ${p.when}`),
         ...f.notes,
+        ...(metricsAgent ? [metricsAgent] : []),
     ];
     const data = { destinations: f.destinations, uptimeCheck: f.uptimeCheck, policies: f.policies };
     if (f.policies.length === 0) {
@@ -66,6 +71,13 @@ export function alertPoliciesRow(f: AlertFacts | undefined): AlertRow {
             status: "fail", measured: lines, data,
             cause: "no destination is set: DigitalOcean runs the check but tells nobody when the door is down, the certificate expires or the disk fills up",
             fix: "pulumi config set --path 'alerts.emails[0]' ops@your-domain.org (an address DigitalOcean has verified), then pulumi up (docs/alerts.md)",
+        };
+    }
+    if (metricsAgent?.startsWith("metrics agent: not running") && f.policies.some((p) => p.source === "droplet")) {
+        return {
+            status: "fail", measured: lines, data,
+            cause: "DigitalOcean's metrics agent does not run on the droplet: its disk, memory and load policies exist but never see a value",
+            fix: "the line above says why; on the droplet: curl -sSL https://repos.insights.digitalocean.com/install.sh | sudo bash",
         };
     }
     return { status: "pass", measured: lines, data };
