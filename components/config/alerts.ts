@@ -52,6 +52,8 @@ export const ALERTS = section({
     droplet: section({
         diskPercent: integer({ default: 85, min: 50, max: 99, doc: "Per cent of the droplet's root disk in use above which the disk alert fires." }),
         memoryPercent: integer({ default: 90, min: 50, max: 99, doc: "Per cent of the droplet's memory in use above which the memory alert fires." }),
+        volumePercent: integer({ default: 90, min: 50, max: 99,
+            doc: "Per cent of the models or the Neo4j volume in use above which the health answer fails (503: the `down` alert), since DigitalOcean measures the root disk only." }),
         load5: integer({ default: 16, min: 1, max: 1024,
             doc: "The 5-minute load average above which the load alert fires (16: twice the 8 vCPUs of the smallest GPU size; raise it on bigger sizes)." }),
         window: oneOf(MONITOR_WINDOWS, { default: "10m", doc: "How long a droplet metric must stay above its threshold before its alert fires." }),

@@ -65,6 +65,8 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             // Set once the stack installs the backup job; until then the backup part reports "not set up".
             backupStatusDir: undefined,
             backupMaxAgeSeconds: BACKUP_MAX_AGE_SECONDS,
+            volumeProbeDirs: host.dataDirs?.volumeProbes,
+            diskMaxPercent: profile.alerts.droplet.volumePercent,
             cacheSeconds: HEALTH_CACHE_SECONDS,
             callTimeoutSeconds: HEALTH_CALL_TIMEOUT_SECONDS,
             hostMachine: host.machine,

@@ -68,6 +68,8 @@ export const DROPLET_DATA_DIRS: HostDataDirs = {
     neo4j: `${DROPLET_MOUNTS.neo4j}/data`,
     // On the app-data volume beside Neo4j: small, protected, and it follows a replaced droplet.
     proxy: `${DROPLET_MOUNTS.neo4j}/caddy`,
+    // Mounted read-only into the health responder: DigitalOcean's disk alert measures the root disk only.
+    volumeProbes: { models: `${DROPLET_MOUNTS.models}/.rag-stack-health`, neo4j: `${DROPLET_MOUNTS.neo4j}/.rag-stack-health` },
 };
 
 /**

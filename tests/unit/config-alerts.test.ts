@@ -47,7 +47,7 @@ test("defaults: no destination, two probe regions, periods and thresholds from t
         emails: [],
         slack: undefined,
         uptime: { regions: ["us_east", "eu_west"], downPeriod: "3m", latencyMs: 3000, latencyPeriod: "10m", sslExpiryDays: 14 },
-        droplet: { diskPercent: 85, memoryPercent: 90, load5: 16, window: "10m" },
+        droplet: { diskPercent: 85, memoryPercent: 90, volumePercent: 90, load5: 16, window: "10m" },
     });
     expect(p.services.healthPath).toBe("/healthz");
 });
@@ -103,6 +103,7 @@ test.each([
     [{ uptime: { latencyPeriod: "4m" } }, 'rag-stack:alerts.uptime.latencyPeriod: "4m" is not allowed; use one of: 2m, 3m, 5m, 10m, 15m, 30m, 1h'],
     [{ droplet: { diskPercent: 100 } }, "rag-stack:alerts.droplet.diskPercent: 100 is not allowed; expected an integer from 50 to 99"],
     [{ droplet: { memoryPercent: 20 } }, "rag-stack:alerts.droplet.memoryPercent: 20 is not allowed; expected an integer from 50 to 99"],
+    [{ droplet: { volumePercent: 100 } }, "rag-stack:alerts.droplet.volumePercent: 100 is not allowed; expected an integer from 50 to 99"],
     [{ droplet: { load5: 0 } }, "rag-stack:alerts.droplet.load5: 0 is not allowed; expected an integer from 1 to 1024"],
     [{ droplet: { window: "2m" } }, 'rag-stack:alerts.droplet.window: "2m" is not allowed; use one of: 5m, 10m, 30m, 1h'],
     [{ uptime: { regions: ["us_east", "nyc3"] } }, 'rag-stack:alerts.uptime.regions: "nyc3" is not allowed; each item must be one of: us_east, us_west, eu_west, se_asia'],
