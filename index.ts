@@ -42,6 +42,8 @@ export const backendHealthUrl = out.backendHealthUrl;
 export const frontendUrl = out.frontendUrl;
 /** The deployment's health: 200 when backend, GPU share, watchdog and backups are well, else 503 and why (JSON). */
 export const healthUrl = out.healthUrl;
+/** DigitalOcean: the uptime check on healthUrl, each alert policy and what fires it, and where alerts go (docs/alerts.md). */
+export const alerts = out.alerts;
 export const neo4jBoltUrl = out.neo4jBoltUrl;
 export const neo4jUser = out.neo4jUser;
 export const neo4jPassword = out.neo4jPassword;

@@ -87,3 +87,17 @@ export function clusterNames(project: string = pulumi.getProject(), stack: strin
         retainedStorageClass: `${project}-retain`,
     };
 }
+
+// DigitalOcean alerts (prod and scale)
+
+/** The uptime check and alert names of a stack, as DigitalOcean's control panel and e-mails show them. */
+export function alertNames(project: string = pulumi.getProject(), stack: string = pulumi.getStack()) {
+    const prefix = stackName(project, stack);
+    return {
+        prefix,
+        uptimeCheck: `${prefix} health`,
+        down: `${prefix} down`,
+        latency: `${prefix} slow`,
+        sslExpiry: `${prefix} certificate expiring`,
+    };
+}

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { capacityWarnings } from "../capacity/validate";
+import { alertWarnings } from "./alerts";
 import { PROJECT } from "../project";
 import { ineffectiveKeyWarnings } from "../validation/placement";
 import { unknownKeyProblems } from "../validation/unknown-keys";
@@ -55,6 +56,10 @@ export function loadProfile(): Profile {
     const ollama = raw.ollama;
     const written = ollama && typeof ollama === "object" ? Object.keys(ollama) : [];
     for (const warning of ineffectiveKeyWarnings(PROJECT, { mode: profile.ollama.mode, provider: profile.host.provider }, written)) {
+        pulumi.log.warn(warning);
+    }
+    const doorCa = profile.host.provider === "digitalocean" && profile.services.proxy.enabled ? profile.services.proxy.ca : undefined;
+    for (const warning of alertWarnings({ production: profile.production, provider: profile.host.provider, alerts: profile.alerts, doorCa })) {
         pulumi.log.warn(warning);
     }
     for (const warning of capacityWarnings(profile.ollama, profile.host.provider, profile.digitalocean, profile.doks?.gpuPool.size)) {

@@ -9,6 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isProductionStack } from "../project";
+import { AlertSettings, readAlerts } from "./alerts";
 import { DigitalOceanSettings, readDigitalOcean } from "./digitalocean";
 import { DoksSettings, readDoks } from "./doks";
 import { HostSettings, readHost } from "./host";
@@ -31,6 +32,8 @@ export interface Profile {
     digitalocean?: DigitalOceanSettings;
     /** DigitalOcean Kubernetes cluster (`host.provider: doks`). */
     doks?: DoksSettings;
+    /** Who is told when the deployment is unwell, and the thresholds (components/alerts/). */
+    alerts: AlertSettings;
     neo4jPassword: pulumi.Output<string>;
     /** DigitalOcean API token from secret config, when not taken from DIGITALOCEAN_TOKEN. */
     digitaloceanToken?: pulumi.Output<string>;
@@ -58,6 +61,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const ollama = readOllama(problems, raw.ollama, stack, frontendOrigin(services, host.provider));
     const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider, publishedAppPorts(services));
     const doks = readDoks(problems, raw.doks, host.provider, ollama, services.publicHost);
+    const alerts = readAlerts(problems, raw.alerts, host.provider, secrets.alertsSlackWebhook);
     problems.push(...crossSectionProblems(production, { ollama, host, services, digitalocean, doks }));
     const neo4jPassword = readNeo4jPassword(problems, secrets.neo4jPassword);
     const digitaloceanToken = readSecret(problems, "digitaloceanToken", secrets.digitaloceanToken, undefined);
@@ -67,7 +71,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
 
     if (problems.length > 0) throw new ConfigError(stack, problems);
     return {
-        stack, production, ollama, host, services, digitalocean, doks,
+        stack, production, ollama, host, services, digitalocean, doks, alerts,
         neo4jPassword: neo4jPassword as pulumi.Output<string>,
         digitaloceanToken,
         basicAuth,

@@ -1,6 +1,7 @@
 /**
- * The secrets: `rag-stack:neo4jPassword`, `rag-stack:digitaloceanToken` and
- * `rag-stack:authPasswordHashes` (the front door's basic-auth users' bcrypt hashes). Each is set
+ * The secrets: `rag-stack:neo4jPassword`, `rag-stack:digitaloceanToken`,
+ * `rag-stack:authPasswordHashes` (the front door's basic-auth users' bcrypt hashes) and
+ * `rag-stack:alertsSlackWebhook` (the Slack webhook alerts are posted with). Each is set
  * with `pulumi config set --secret`, refused when stored in plain text, and never shown in a message.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -17,6 +18,9 @@ export const SECRETS = {
         doc: "Neo4j's password (at least 8 characters): Neo4j is created with it and the backend logs in with it." }),
     digitaloceanToken: secret({ value: "text", appliesTo: { providers: ["digitalocean", "doks"] }, set: "pulumi config set --secret digitaloceanToken <token>",
         doc: "The DigitalOcean API token; unset: DIGITALOCEAN_TOKEN from the environment." }),
+    alertsSlackWebhook: secret({ value: "text", appliesTo: { providers: ["digitalocean", "doks"] },
+        set: "pulumi config set --secret alertsSlackWebhook https://hooks.slack.com/services/...",
+        doc: "The Slack incoming-webhook URL (https://hooks.slack.com/...) that alerts are posted with, to the channel alerts.slack.channel." }),
 };
 
 /** A basic-auth user with its bcrypt hash, kept secret. */
@@ -29,6 +33,8 @@ export interface RawSecrets {
     /** `text`: the plain value, only to check its length (Neo4j's minimum). */
     neo4jPassword?: { value: pulumi.Output<string>; isSecret: boolean; text?: string };
     digitaloceanToken?: { value: pulumi.Output<string>; isSecret: boolean };
+    /** `text`: the plain value, only to check that it is a Slack webhook URL (never shown). */
+    alertsSlackWebhook?: { value: pulumi.Output<string>; isSecret: boolean; text?: string };
     /** `authPasswordHashes`: user name -> bcrypt hash, read as plain data so it can be checked here. */
     authPasswordHashes?: { value: unknown; isSecret: boolean };
 }

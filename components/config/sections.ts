@@ -6,6 +6,7 @@
  * A new section: declare its keys in a file of its own (`section({...})`, see ollama.ts), add it
  * here, and read it in profile.ts (parseProfile), where its settings join the Profile.
  */
+import { ALERTS } from "./alerts";
 import { DIGITALOCEAN } from "./digitalocean";
 import { DOKS } from "./doks";
 import { DOCKER, HOST } from "./host";
@@ -20,6 +21,7 @@ export const SECTIONS = {
     services: SERVICES,
     digitalocean: DIGITALOCEAN,
     doks: DOKS,
+    alerts: ALERTS,
 };
 
 export { SECRETS };

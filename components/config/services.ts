@@ -4,6 +4,8 @@
  */
 import { ENV_NAME_ALLOWED, invalidEnvNames } from "../validation/env-names";
 import { reservedBackendEnvProblems } from "../app/backend-env";
+import { HEALTH_PATH } from "../health/responder";
+import { KUBERNETES_API_PREFIX, ROUTER_HEALTH_PATH } from "../kubernetes/router-config";
 import { PROJECT } from "../project";
 import { isDnsName, isHostName, isIpAddress } from "../proxy/validation";
 import type { HostProvider } from "./host";
@@ -42,6 +44,8 @@ const HEALTH_COMMAND = string({ optional: true, appliesTo: ON_DOCKER,
 const READY_TIMEOUT = integer({ default: 180, min: 10, max: 3600, appliesTo: ON_DOCKER,
     doc: "Seconds `up` waits for the container to report healthy before it fails." });
 const PATH = /^\/\S*$/;
+/** One exact path (Caddy's path matcher treats `*` as a wildcard): not `/`, no trailing slash. */
+const HEALTH_PATH_PATTERN = /^(\/[A-Za-z0-9._~-]+)+$/;
 
 export const SERVICES = section({
     backend: section({
@@ -75,6 +79,9 @@ export const SERVICES = section({
     publishAddress: listenAddress([], "use an IP address of the Docker host: 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, behind a firewall)", {
         default: "127.0.0.1", appliesTo: ON_DOCKER,
         doc: "The host address the published ports are on (the front door's, or the backend's and frontend's without it); Neo4j stays on 127.0.0.1." }),
+    healthPath: string({ default: HEALTH_PATH, pattern: HEALTH_PATH_PATTERN, type: "path",
+        allowed: "expected a path such as /healthz: segments of letters, digits and . _ ~ -, no trailing slash, no wildcards",
+        doc: "The path the front door answers with the deployment's health (200, or 503 and what failed); never passed to the frontend or the backend." }),
     publicHost: string({ default: "localhost", type: "host name",
         doc: "The DNS name or address users reach the frontend by: the front door's certificate, OLLAMA_ORIGINS and the URLs." }),
     proxy: section({
@@ -151,10 +158,12 @@ export function readServices(problems: string[], raw: unknown, provider: HostPro
         httpPort: n.get("httpPort"),
         volumeName: n.get("volumeName"),
     };
+    const healthPath = s.get("healthPath");
     const publishAddress = s.get("publishAddress");
     const publicHost = s.get("publicHost");
     const proxy = readProxy(s.child("proxy"), provider);
     checkPublicHost(s, publicHost, proxy);
+    checkHealthPath(s, healthPath, { apiPrefix: provider === "doks" ? KUBERNETES_API_PREFIX : proxy.apiPrefix, frontendPath: frontend.path, provider });
     if (proxy.enabled && !proxy.stripApiPrefix && !backend.healthPath.startsWith(`${proxy.apiPrefix}/`)) {
         b.problem("healthPath", backend.healthPath,
             `with ${PROJECT}:services.proxy.stripApiPrefix false the backend is only reached under ${proxy.apiPrefix}/; use a health path there, or strip the prefix`);
@@ -170,7 +179,7 @@ export function readServices(problems: string[], raw: unknown, provider: HostPro
     if (users.length > 0 && !proxy.enabled) {
         a.problem("users", users, `basic auth is enforced by the front door; enable ${PROJECT}:services.proxy or remove the users`);
     }
-    return { backend, frontend, neo4j, publishAddress, publicHost, proxy, auth: { users } };
+    return { backend, frontend, neo4j, healthPath, publishAddress, publicHost, proxy, auth: { users } };
 }
 
 const hostPortBehindProxy = (role: string) =>
@@ -196,6 +205,23 @@ function readProxy(p: Reader<typeof SERVICES.keys.proxy.keys>, provider: HostPro
         if (proxy.httpsPort !== 443) p.problem("httpsPort", proxy.httpsPort, "Let's Encrypt validates on port 443: use 443, or ca: internal");
     }
     return proxy;
+}
+
+/**
+ * The health route comes first at the door and is terminal (health/caddy-route.ts): a path the app
+ * answers itself would be hidden from it. So not the API prefix or under it (the backend's routes),
+ * not the frontend's own health path, not the router's load-balancer probe on Kubernetes.
+ */
+function checkHealthPath(s: Reader<typeof SERVICES.keys>, path: string, door: { apiPrefix: string; frontendPath: string; provider: HostProvider }): void {
+    if (!HEALTH_PATH_PATTERN.test(path)) return;
+    const prefix = door.apiPrefix.replace(/\/+$/, "");
+    if (path === prefix || path.startsWith(`${prefix}/`)) {
+        s.problem("healthPath", path, `it is under the API prefix ${prefix}, whose requests belong to the backend; use a path outside it, such as ${HEALTH_PATH}`);
+    } else if (path === door.frontendPath) {
+        s.problem("healthPath", path, `it is ${PROJECT}:services.frontend.path, the frontend's own health path, which the door would then hide from it; use another, such as ${HEALTH_PATH}`);
+    } else if (door.provider === "doks" && path === ROUTER_HEALTH_PATH) {
+        s.problem("healthPath", path, `the router answers its load balancer's probe there; use another, such as ${HEALTH_PATH}`);
+    }
 }
 
 /** publicHost is a DNS name or an address; with a Let's Encrypt certificate, a public DNS name. */

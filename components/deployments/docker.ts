@@ -5,10 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/profile";
+import { StackAlerts } from "../alerts";
+import { publicOrigin } from "../config/services";
 import { createHost, DockerHost } from "../hosts";
 import { DockerHealthResponder } from "../health/docker";
 import {
-    BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS, HEALTH_PATH, responderAnswerTimeoutSeconds,
+    BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS, responderAnswerTimeoutSeconds,
 } from "../health/responder";
 import { Ollama } from "../ollama";
 import { FrontDoor } from "../proxy";
@@ -63,6 +65,8 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             // Set once the stack installs the backup job; until then the backup part reports "not set up".
             backupStatusDir: undefined,
             backupMaxAgeSeconds: BACKUP_MAX_AGE_SECONDS,
+            volumeProbeDirs: host.dataDirs?.volumeProbes,
+            diskMaxPercent: profile.alerts.droplet.volumePercent,
             cacheSeconds: HEALTH_CACHE_SECONDS,
             callTimeoutSeconds: HEALTH_CALL_TIMEOUT_SECONDS,
             hostMachine: host.machine,
@@ -75,7 +79,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             backend: { host: BACKEND_ALIAS, port: s.backend.port },
             frontend: { host: FRONTEND_ALIAS, port: s.frontend.port },
             users: profile.basicAuth,
-            health: health && { dial: health.dial, path: HEALTH_PATH, answerTimeoutSeconds: responderAnswerTimeoutSeconds(HEALTH_CALL_TIMEOUT_SECONDS) },
+            health: health && { dial: health.dial, path: s.healthPath, answerTimeoutSeconds: responderAnswerTimeoutSeconds(HEALTH_CALL_TIMEOUT_SECONDS) },
             protectData: profile.production,
             dataDir: host.dataDirs?.proxy,
             hostMachine: host.machine,
@@ -85,6 +89,18 @@ export function deployOnDocker(profile: Profile): StackOutputs {
     }
 
     const s = profile.services;
+    // DigitalOcean probes the health URL through the door and watches the droplet (components/alerts/);
+    // parked, the check is disabled and the droplet's policies go with the droplet.
+    const parked = host.state === "parked";
+    const alerts = host.digitalocean && s.proxy.enabled ? new StackAlerts("alerts", {
+        settings: profile.alerts,
+        healthUrl: `${publicOrigin(s)}${s.healthPath}`,
+        provider: host.digitalocean.provider,
+        checkEnabled: !parked,
+        droplet: host.digitalocean.droplet,
+        after: app?.proxy ? [app.proxy] : undefined,
+        notes: parked ? ["parked: the uptime check is disabled (nothing probes, nothing fires) and the droplet's policies are gone with it; unparking brings both back"] : [],
+    }) : undefined;
     // Parked, there is no app to reach: no URLs, no front door to check.
     const door = app && frontDoorOutputs(s, profile.basicAuth.length > 0, profile.ollama.port);
     const url = (port: number, path: string) => app && (door
@@ -108,6 +124,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
         gpu: gpu.gpu,
         pricePerHourUsd: gpu.pricePerHourUsd,
         gpuCheck: gpu.gpuCheck,
+        metricsAgent: gpu.metricsAgent,
         ollamaHealStateDir: gpu.ollamaHealStateDir,
     };
     /** `running`, or `parked`: the GPU droplet removed, its data and address kept (docs/parking.md). */
@@ -132,7 +149,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
     const backendHealthUrl = url(s.backend.hostPort, door ? `${door.apiBase}${s.backend.healthPath}` : s.backend.healthPath);
     const frontendUrl = url(s.frontend.hostPort, s.frontend.path);
     /** The deployment's health answer through the door (200 or 503 with a JSON body); absent without a door. */
-    const healthUrl = door && app?.health ? `${door.url}${HEALTH_PATH}` : undefined;
+    const healthUrl = door && app?.health ? `${door.url}${s.healthPath}` : undefined;
     const neo4jBoltUrl = app && `bolt://127.0.0.1:${s.neo4j.boltPort}`;
     const neo4jUser = s.neo4j.user;
     const neo4jPassword = pulumi.secret(profile.neo4jPassword);
@@ -140,6 +157,6 @@ export function deployOnDocker(profile: Profile): StackOutputs {
         ollamaPlacement, ollamaModel, ollamaAccelerator, ollamaUrlForBackend, ollamaUrlFromHost, ollamaProcessor,
         dockerHost, dockerHostReason, publicIp, gpuHost, state, costPerHourUsd, costPerMonthUsd, costPerHourByItem,
         parkedSaving, containers, frontDoor, backendUrl, backendHealthUrl, frontendUrl, healthUrl, neo4jBoltUrl, neo4jUser,
-        neo4jPassword,
+        neo4jPassword, alerts: alerts?.facts,
     };
 }

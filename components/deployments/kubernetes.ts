@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/profile";
+import { StackAlerts } from "../alerts";
 import { DoksCluster } from "../hosts/doks";
 import { clusterNames } from "../names";
 import { gpuMemoryFor } from "../capacity/validate";
@@ -17,7 +18,8 @@ import { Ollama } from "../ollama";
 import { OLLAMA_CONTAINER_PORT } from "../ollama/endpoint";
 import { ollamaReplicaUrls } from "../ollama/kubernetes";
 import { serviceHost } from "../kubernetes/target";
-import { BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS, HEALTH_PATH } from "../health/responder";
+import { BACKUP_MAX_AGE_SECONDS, HEALTH_CACHE_SECONDS, HEALTH_CALL_TIMEOUT_SECONDS } from "../health/responder";
+import { KUBERNETES_API_PREFIX } from "../kubernetes/router-config";
 import { StackOutputs } from "./outputs";
 
 /** Registry whose images a DOKS cluster can pull once registry integration is on. */
@@ -69,7 +71,8 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         certificateName: doks.certificateName ?? cluster.certificateName!,
         backendPort: s.backend.port,
         frontendPort: s.frontend.port,
-        apiPrefix: "/api/",
+        apiPrefix: KUBERNETES_API_PREFIX,
+        healthPath: s.healthPath,
         replicas: 2,
         health: {
             backendHealthUrl: `http://${serviceHost("backend", doks.namespace)}:${s.backend.port}${s.backend.healthPath}`,
@@ -87,6 +90,18 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         publicHostRecord("front-door-dns", { host: s.publicHost, zone: cluster.dnsZone, address: door.publicIp, provider: cluster.doProvider }, {});
     }
 
+    // The same uptime check and alerts as prod, on the load balancer's name. No node policies: the
+    // nodes are replaced by upgrades and the autoscaler, their disks hold nothing of the app's, and
+    // a GPU node that fails shows as its Ollama replica failing the health URL (docs/alerts.md).
+    const alerts = new StackAlerts("alerts", {
+        settings: profile.alerts,
+        healthUrl: `https://${s.publicHost}${s.healthPath}`,
+        provider: cluster.doProvider,
+        checkEnabled: true,
+        after: [door],
+        notes: ["scale: no alert policies on the cluster's nodes; the health URL covers every Ollama replica's GPU, the backend and the router"],
+    }, {});
+
     const gpu = cluster.facts;
     return {
         ollamaPlacement: profile.ollama.mode,
@@ -97,7 +112,8 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         publicIp: door.publicIp,
         frontendUrl: `https://${s.publicHost}${s.frontend.path}`,
         backendUrl: pulumi.output(`https://${s.publicHost}/api`),
-        healthUrl: `https://${s.publicHost}${HEALTH_PATH}`,
+        healthUrl: `https://${s.publicHost}${s.healthPath}`,
+        alerts: alerts.facts,
         neo4jUser: s.neo4j.user,
         neo4jPassword: pulumi.secret(profile.neo4jPassword),
         namespace: doks.namespace,

@@ -3,6 +3,7 @@
  * shape has. `npm run verify` reads them; keep names stable.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertFacts } from "../alerts/facts";
 import { CostItems, HostState } from "../hosts/digitalocean-cost";
 
 export interface StackOutputs {
@@ -31,6 +32,8 @@ export interface StackOutputs {
     frontendUrl?: pulumi.Input<string>;
     /** The deployment's health answer through the front door (`https://<publicHost>/healthz`). */
     healthUrl?: pulumi.Input<string>;
+    /** DigitalOcean: the uptime check, the alert policies, and where they go (never the webhook). */
+    alerts?: AlertFacts;
     neo4jBoltUrl?: string;
     neo4jUser: string;
     neo4jPassword: pulumi.Output<string>;

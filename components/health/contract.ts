@@ -28,10 +28,18 @@ export interface HealthModelShare {
     reason: string;
 }
 
+/** One data volume, as `df -P` of a directory on it reports it; nulls when it could not be measured. */
+export interface HealthVolume {
+    name: string;
+    usedPercent: number | null;
+    freeBytes: number | null;
+    sizeBytes: number | null;
+}
+
 export interface HealthAnswer {
     status: "ok" | "failing";
     /** The parts that failed, in the order below; `responder` when the responder could not answer. */
-    failed: ("backend" | "gpu" | "watchdog" | "backup" | "responder")[];
+    failed: ("backend" | "gpu" | "watchdog" | "backup" | "disk" | "responder")[];
     /** When the checks ran (UTC, ISO 8601): a cached answer is at most cacheSeconds old. */
     checkedAt?: string;
     cacheSeconds?: number;
@@ -44,6 +52,11 @@ export interface HealthAnswer {
         watchdog?: HealthPart & { enabled: boolean; gaveUpAt?: string | null; healsLastHour?: number };
         /** The last good backup is younger than maxAgeSeconds; enabled false while backups are not set up. */
         backup?: HealthPart & { enabled: boolean; ageSeconds?: number | null; maxAgeSeconds?: number; lastRunResult?: "success" | "failure" | null };
+        /**
+         * Every data volume measured (the droplet's models and Neo4j volumes) is at most maxPercent
+         * full; enabled false where none is measured (Kubernetes: the volumes are claims).
+         */
+        disk?: HealthPart & { enabled: boolean; maxPercent?: number; volumes?: HealthVolume[] };
         /** Only when the responder itself failed: what the front door or the script could say. */
         responder?: HealthPart & { proxyStatus?: number };
     };

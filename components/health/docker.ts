@@ -10,8 +10,9 @@
  *   PID 1 (httpd installs no SIGTERM handler, and PID 1 ignores signals it does not handle: without
  *   an init every stop would wait out the timeout), with a memory and CPU limit, so a flood of
  *   probes can neither starve the app nor grow without bound (the front door lets 16 in at once).
- * - The GPU watchdog's state directory and the backup status directory are bind-mounted read-only
- *   when the host has them. A bind's missing source directory is created by dockerd (0755; moby
+ * - The GPU watchdog's state directory, the backup status directory and an empty directory on each
+ *   data volume (for the disk part's `df`: none of the volume's data is visible through it) are
+ *   bind-mounted read-only when the host has them. A bind's missing source directory is created by dockerd (0755; moby
  *   v20.10.9 volume/mounts/mounts.go MountPoint.Setup), which the watchdog's and the backup's own
  *   `mkdir -p` then find; the files they write are world-readable (0644).
  * - A health check that only proves httpd answers (any HTTP status line): `up` waits for it. The
@@ -24,7 +25,7 @@ import { boundToMachine } from "../hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "../ollama/endpoint";
 import { containerName } from "../names";
 import {
-    BACKUP_STATUS_MOUNT, HEALTH_RESPONDER_ALIAS, HEALTH_RESPONDER_IMAGE, HEALTH_RESPONDER_PORT, HEALTH_RESPONDER_USER,
+    BACKUP_STATUS_MOUNT, DISK_MOUNT, HEALTH_RESPONDER_ALIAS, HEALTH_RESPONDER_IMAGE, HEALTH_RESPONDER_PORT, HEALTH_RESPONDER_USER,
     HEALTH_SCRIPT_PATH, healthScript, responderCommand, responderEnvironment, WATCHDOG_MOUNT,
 } from "./responder";
 
@@ -42,6 +43,10 @@ export interface DockerHealthResponderArgs {
     /** The backup job's status directory on the host; absent: backups are not set up. */
     backupStatusDir?: string;
     backupMaxAgeSeconds: number;
+    /** An empty directory on each data volume (name -> host path), mounted read-only so the disk part can measure it; absent: none. */
+    volumeProbeDirs?: Record<string, string>;
+    /** Per cent in use above which a data volume fails the disk part. */
+    diskMaxPercent?: number;
     cacheSeconds: number;
     callTimeoutSeconds: number;
     /** The image (HEALTH_RESPONDER_IMAGE unless a test or a mirror says otherwise). */
@@ -67,12 +72,15 @@ export class DockerHealthResponder extends pulumi.ComponentResource {
             watchdog: args.watchdogStateDir !== undefined,
             backups: args.backupStatusDir !== undefined,
             backupMaxAgeSeconds: args.backupMaxAgeSeconds,
+            disks: Object.keys(args.volumeProbeDirs ?? {}),
+            diskMaxPercent: args.diskMaxPercent,
             cacheSeconds: args.cacheSeconds,
             callTimeoutSeconds: args.callTimeoutSeconds,
         }));
         const mounts = [
             ...(args.watchdogStateDir ? [{ hostPath: args.watchdogStateDir, containerPath: WATCHDOG_MOUNT, readOnly: true }] : []),
             ...(args.backupStatusDir ? [{ hostPath: args.backupStatusDir, containerPath: BACKUP_STATUS_MOUNT, readOnly: true }] : []),
+            ...Object.entries(args.volumeProbeDirs ?? {}).map(([d, hostPath]) => ({ hostPath, containerPath: `${DISK_MOUNT}/${d}`, readOnly: true })),
         ];
 
         this.container = new docker.Container(`${name}-container`, {

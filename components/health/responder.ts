@@ -56,6 +56,8 @@ export const HEALTH_SCRIPT_PATH = `${HEALTH_DOCUMENT_ROOT}${HEALTH_CGI_PATH}`;
 /** Where the watchdog's and the backup job's directories are mounted read-only in the container. */
 export const WATCHDOG_MOUNT = "/status/gpu-watchdog";
 export const BACKUP_STATUS_MOUNT = "/status/backup";
+/** Where an empty directory of each measured data volume is mounted read-only: `/status/disk/<name>`. */
+export const DISK_MOUNT = "/status/disk";
 
 /** The user the responder runs as: busybox's nobody. It only reads world-readable status files. */
 export const HEALTH_RESPONDER_USER = "65534:65534";
@@ -80,6 +82,10 @@ export interface HealthResponderSettings {
     /** Whether the backup status directory is mounted (at BACKUP_STATUS_MOUNT). */
     backups: boolean;
     backupMaxAgeSeconds: number;
+    /** The data volumes measured (names; each mounted at DISK_MOUNT/<name>); absent or empty: none. */
+    disks?: string[];
+    /** Per cent in use above which a volume fails the disk part. */
+    diskMaxPercent?: number;
     cacheSeconds: number;
     callTimeoutSeconds: number;
 }
@@ -94,6 +100,10 @@ export function responderEnvironment(s: HealthResponderSettings): Record<string,
     for (const [k, v] of Object.entries({ backupMaxAgeSeconds: s.backupMaxAgeSeconds, cacheSeconds: s.cacheSeconds, callTimeoutSeconds: s.callTimeoutSeconds })) {
         if (!Number.isInteger(v) || v < (k === "cacheSeconds" ? 0 : 1)) problems.push(`${k} ${v} is not a whole number of seconds${k === "cacheSeconds" ? "" : " of at least 1"}`);
     }
+    for (const d of s.disks ?? []) if (!/^[a-z][a-z0-9-]*$/.test(d)) problems.push(`disk name ${JSON.stringify(d)} is not lower-case letters, digits and -`);
+    if (s.diskMaxPercent !== undefined && !(Number.isInteger(s.diskMaxPercent) && s.diskMaxPercent >= 1 && s.diskMaxPercent <= 100)) {
+        problems.push(`diskMaxPercent ${s.diskMaxPercent} is not a whole per cent from 1 to 100`);
+    }
     if (problems.length > 0) throw new Error(`health responder settings refused: ${problems.join("; ")}`);
     return {
         HEALTH_BACKEND_URL: s.backendHealthUrl,
@@ -102,6 +112,10 @@ export function responderEnvironment(s: HealthResponderSettings): Record<string,
         ...(s.watchdog ? { HEALTH_WATCHDOG_DIR: WATCHDOG_MOUNT } : {}),
         ...(s.backups ? { HEALTH_BACKUP_STATUS_DIR: BACKUP_STATUS_MOUNT } : {}),
         HEALTH_BACKUP_MAX_AGE_SECONDS: String(s.backupMaxAgeSeconds),
+        ...(s.disks && s.disks.length > 0 ? {
+            HEALTH_DISK_DIRS: s.disks.map((d) => `${d}=${DISK_MOUNT}/${d}`).join(" "),
+            ...(s.diskMaxPercent !== undefined ? { HEALTH_DISK_MAX_PERCENT: String(s.diskMaxPercent) } : {}),
+        } : {}),
         HEALTH_CACHE_SECONDS: String(s.cacheSeconds),
         HEALTH_TIMEOUT_SECONDS: String(s.callTimeoutSeconds),
     };

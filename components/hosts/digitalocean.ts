@@ -68,6 +68,8 @@ export const DROPLET_DATA_DIRS: HostDataDirs = {
     neo4j: `${DROPLET_MOUNTS.neo4j}/data`,
     // On the app-data volume beside Neo4j: small, protected, and it follows a replaced droplet.
     proxy: `${DROPLET_MOUNTS.neo4j}/caddy`,
+    // Mounted read-only into the health responder: DigitalOcean's disk alert measures the root disk only.
+    volumeProbes: { models: `${DROPLET_MOUNTS.models}/.rag-stack-health`, neo4j: `${DROPLET_MOUNTS.neo4j}/.rag-stack-health` },
 };
 
 /**
@@ -85,6 +87,7 @@ export const DROPLET_DELETE_TIMEOUT = "10m";
 const GPU_READY_SCRIPT = path.join(__dirname, "scripts", "gpu-ready.sh");
 const GROW_FILESYSTEM_SCRIPT = path.join(__dirname, "scripts", "grow-filesystem.sh");
 const HOST_KEYS_SCRIPT = path.join(__dirname, "scripts", "host-keys.sh");
+const METRICS_AGENT_SCRIPT = path.join(__dirname, "scripts", "metrics-agent.sh");
 
 /**
  * What cloud-init needs to prepare a droplet of the stack whose DigitalOcean names start with
@@ -119,6 +122,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
     public readonly modelsVolume: digitalocean.Volume;
     public readonly neo4jVolume: digitalocean.Volume;
     public readonly firewall: digitalocean.Firewall;
+    /** The provider every DigitalOcean resource of the stack goes through (it waits for the pre-flight). */
+    public readonly doProvider: digitalocean.Provider;
     // The compute side: set only while running.
     public readonly provider?: docker.Provider;
     public readonly dockerHost?: pulumi.Output<string>;
@@ -142,6 +147,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             // for the pre-flight checks: nothing billable is created before they pass.
             token: args.billingGate ? pulumi.all([args.billingGate, token]).apply(([, value]) => value) : token,
         }, { parent: this });
+        this.doProvider = doProvider;
         const doOpts = { parent: this, provider: doProvider };
         // The data outlives every other resource: `pulumi destroy` refuses while protected, and
         // even an unprotected delete only forgets the volume (retainOnDelete).
@@ -292,6 +298,17 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             triggers: [this.modelsVolume.size, this.neo4jVolume.size, grow.hash],
         }, { parent: this, dependsOn: [this.readiness] });
 
+        // DigitalOcean's metrics agent, which the droplet's alert policies read: installed at creation
+        // by `monitoring: true`; proved here once per droplet, started or installed when it is not
+        // there (scripts/metrics-agent.sh; it never fails the deployment, its last line says why).
+        const agent = remoteScript(METRICS_AGENT_SCRIPT, {});
+        const metricsAgent = new command.remote.Command(`${name}-metrics-agent`, {
+            connection: this.connection,
+            create: agent.create,
+            stdin: agent.stdin,
+            triggers: [this.droplet.id, agent.hash],
+        }, { parent: this, dependsOn: [this.readiness] });
+
         // The droplet's host key, read on the droplet once cloud-init is done, again for every new
         // droplet; the Docker provider's ssh trusts exactly that key (ssh-access.ts).
         const hostKeysScript = remoteScript(HOST_KEYS_SCRIPT, {});
@@ -318,6 +335,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             gpu: size ? `${size.gpuCount}x ${size.gpu}` : "unknown",
             pricePerHourUsd: size?.pricePerHourUsd ?? 0,
             gpuCheck: this.readiness.stdout.apply(gpuCheckLine),
+            metricsAgent: metricsAgent.stdout.apply((out) => lastLine(out, "metrics agent: ")),
             ollamaHealStateDir: OLLAMA_HEAL_STATE_DIR,
         };
         this.docker = {
@@ -343,7 +361,12 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
 
 /** The readiness script's result: its last `gpu: ...` line. */
 export function gpuCheckLine(stdout: string): string {
-    const lines = stdout.split("\n").filter((l) => l.startsWith("gpu: "));
+    return lastLine(stdout, "gpu: ");
+}
+
+/** A remote script's result: its last line starting with `prefix`. */
+function lastLine(stdout: string, prefix: string): string {
+    const lines = stdout.split("\n").filter((l) => l.startsWith(prefix));
     return lines.length > 0 ? lines[lines.length - 1] : "not checked yet";
 }
 

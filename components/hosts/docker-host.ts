@@ -14,6 +14,11 @@ export interface HostDataDirs {
     neo4j: string;
     /** The front door's state (Caddy's /data and /config below it: certificates, ACME account). */
     proxy: string;
+    /**
+     * An empty directory on each data volume (name -> path), created by dockerd at the first mount,
+     * through which the health responder measures the volume's free space without seeing its data.
+     */
+    volumeProbes?: Record<string, string>;
 }
 
 /** What a GPU host this stack created reports about itself (stack outputs). */
@@ -28,6 +33,8 @@ export interface GpuHostFacts {
     pricePerHourUsd: number;
     /** The readiness check's result line (`gpu: <name>, <memory>, <driver>`). */
     gpuCheck: pulumi.Output<string>;
+    /** DigitalOcean's metrics agent on the droplet (`metrics agent: running (...)` or why not), for its alert policies. */
+    metricsAgent?: pulumi.Output<string>;
     /** Where the Ollama heal timer keeps its state on the host (verify reads it over ssh). */
     ollamaHealStateDir?: string;
 }

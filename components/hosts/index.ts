@@ -3,6 +3,7 @@
  * GPU droplet this stack creates, running or parked. The one place that decides whether there is
  * a Docker engine to deploy the app to.
  */
+import type * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/profile";
 import { publishedAppPorts } from "../config/services";
@@ -25,6 +26,8 @@ export interface StackHost {
     readonly publicIp?: pulumi.Output<string>;
     /** The bill of the machines this stack created (DigitalOcean), and what parking saves. */
     readonly billing?: { cost: HostCost; parkingSaving: { perHourUsd: number; perMonthUsd: number } };
+    /** The droplet stack's DigitalOcean provider and its droplet (absent while parked), for its alerts. */
+    readonly digitalocean?: { provider: digitalocean.Provider; droplet?: digitalocean.Droplet };
 }
 
 export function createHost(name: string, profile: Profile, opts?: pulumi.ComponentResourceOptions): StackHost {
@@ -57,6 +60,7 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
                 docker: host.docker,
                 publicIp: host.publicAddress,
                 billing: { cost: host.cost, parkingSaving: host.parkingSaving },
+                digitalocean: { provider: host.doProvider, droplet: host.droplet },
             };
         }
         case "doks":

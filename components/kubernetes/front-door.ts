@@ -32,7 +32,7 @@ import { clusterNames } from "../names";
 import { appLabels, KubernetesTarget, POD_DEFAULTS, serviceHost, spreadOverNodes } from "./target";
 import { ROUTER_HEALTH_PATH, routerConfig } from "./router-config";
 import {
-    HEALTH_CGI_PATH, HEALTH_DOCUMENT_ROOT, HEALTH_PATH, HEALTH_RESPONDER_IMAGE, HEALTH_RESPONDER_PORT, healthScript,
+    HEALTH_CGI_PATH, HEALTH_DOCUMENT_ROOT, HEALTH_RESPONDER_IMAGE, HEALTH_RESPONDER_PORT, healthScript,
     responderAnswerTimeoutSeconds, responderCommand, responderEnvironment,
 } from "../health/responder";
 
@@ -49,6 +49,8 @@ export interface FrontDoorArgs {
     backendPort: number;
     frontendPort: number;
     apiPrefix: string;
+    /** The path the router answers with the deployment's health (services.healthPath). */
+    healthPath: string;
     replicas: number;
     /** What the health responder checks: the backend's health URL, every Ollama replica, the models. */
     health: {
@@ -78,7 +80,7 @@ export class FrontDoor extends pulumi.ComponentResource {
             backend: `${serviceHost("backend", ns)}:${args.backendPort}`,
             frontend: `${serviceHost("frontend", ns)}:${args.frontendPort}`,
             apiPrefix: args.apiPrefix,
-            health: { dial: `127.0.0.1:${HEALTH_RESPONDER_PORT}`, path: HEALTH_PATH, answerTimeoutSeconds: responderAnswerTimeoutSeconds(h.callTimeoutSeconds) },
+            health: { dial: `127.0.0.1:${HEALTH_RESPONDER_PORT}`, path: args.healthPath, answerTimeoutSeconds: responderAnswerTimeoutSeconds(h.callTimeoutSeconds) },
         }), null, 2);
         const script = healthScript();
         const healthEnv = responderEnvironment({ ...h, watchdog: false, backups: false });

@@ -22,6 +22,9 @@ export interface RouterRoutes {
     health?: HealthRouteArgs;
 }
 
+/** The prefix the router sends to the backend on the scale stack (services.proxy.apiPrefix is the Docker door's). */
+export const KUBERNETES_API_PREFIX = "/api/";
+
 /** Path the load balancer's health check asks; answered by the router itself. */
 export const ROUTER_HEALTH_PATH = "/__router/health";
 

@@ -148,7 +148,13 @@ beforeAll(async () => {
         networksAdvanced: { name: string; aliases: string[] }[]; volumes: { hostPath: string; containerPath: string; readOnly: boolean }[];
     };
     healthName = `rag-stack-prod-health-e2e-${RUN_ID}`;
-    const hostDirs: Record<string, string> = { "/var/lib/rag-stack/ollama-heal": watchdogDir };
+    // The block volumes' probe directories: two directories of this test (the disk part measures their filesystem).
+    const hostDirs: Record<string, string> = {
+        "/var/lib/rag-stack/ollama-heal": watchdogDir,
+        "/mnt/rag-stack-models/.rag-stack-health": path.join(tmp, "models-volume"),
+        "/mnt/rag-stack-neo4j/.rag-stack-health": path.join(tmp, "neo4j-volume"),
+    };
+    for (const d of ["models-volume", "neo4j-volume"]) fs.mkdirSync(path.join(tmp, d), { mode: 0o755 });
     const mounts = h.volumes.map((v) => {
         if (!hostDirs[v.hostPath]) throw new Error(`the render mounts ${v.hostPath}, which this test does not stand in for`);
         return ["-v", `${hostDirs[v.hostPath]}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`];
@@ -216,6 +222,10 @@ test("healthy: 200 through the door without credentials, JSON, every part ok, th
     expect(a.json.checks.gpu?.models).toEqual([expect.objectContaining({ model, server: "ollama", loaded: true, gpuPercent: 100 })]);
     expect(a.json.checks.watchdog).toMatchObject({ ok: true, enabled: true, gaveUpAt: null });
     expect(a.json.checks.backup).toMatchObject({ ok: true, enabled: true });
+    // Both volume probes measured through their read-only mounts in the real container (df of this machine's disk).
+    expect(a.json.checks.disk).toMatchObject({ ok: true, enabled: true, maxPercent: 90 });
+    expect(a.json.checks.disk?.volumes?.map((v) => v.name)).toEqual(["models", "neo4j"]);
+    for (const v of a.json.checks.disk?.volumes ?? []) expect(v.sizeBytes).toBeGreaterThan(0);
     expect(a.json.lastOllamaRequestAt).toBeNull();
     // The app itself still asks for credentials, and its routes still work.
     expect((await request("/")).status).toBe(401);

@@ -23,7 +23,7 @@ const SCRIPT = path.resolve(__dirname, "../../components/health/scripts/healthz.
 const STANDIN_OLLAMA = path.resolve(__dirname, "../fixtures/ollama");
 const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
 /** The applets the script may use: what the official busybox image (defconfig) has in /bin. */
-const APPLETS = ["sh", "wget", "awk", "grep", "timeout", "date", "stat", "sed", "tr", "cut", "paste", "tail", "head", "cat", "mkdir", "mktemp", "rm", "rmdir", "mv", "sleep", "httpd"];
+const APPLETS = ["sh", "wget", "awk", "grep", "timeout", "date", "stat", "sed", "tr", "cut", "paste", "tail", "head", "cat", "mkdir", "mktemp", "rm", "rmdir", "mv", "sleep", "httpd", "df"];
 const MODEL = "qwen2.5:7b-instruct-q8_0";
 const SIZE = 8098048000;
 
@@ -153,6 +153,7 @@ describe("the whole answer", () => {
         });
         expect(a.json.checks.watchdog).toEqual({ ok: true, reason: "no GPU watchdog on this deployment", enabled: false });
         expect(a.json.checks.backup).toEqual({ ok: true, reason: "backups are not set up on this deployment", enabled: false });
+        expect(a.json.checks.disk).toEqual({ ok: true, reason: "no data volume is measured on this deployment", enabled: false });
         expect(gpu.requests).toEqual(["GET /api/ps"]);
         expect(backend.requests).toEqual(["GET /health"]);
     });
@@ -353,6 +354,59 @@ describe("backup", () => {
         expect(broken.json.checks.backup?.reason).toMatch(/last-success\.json cannot be read or has no finishedEpoch$/);
         const future = await run({ ...base(), HEALTH_BACKUP_STATUS_DIR: statusDir({ "last-success.json": success(now() + 3600) }) });
         expect(future.json.checks.backup?.reason).toMatch(/^the last good backup finished 3[56]\d\d s in the future: check the clocks$/);
+    });
+});
+
+describe("disk", () => {
+    /** What busybox df -P says of the filesystem holding `dir`: used per cent, free and size in bytes. */
+    const dfOf = (dir: string) => {
+        const f = spawnSync(path.join(bin, "df"), ["-P", dir], { encoding: "utf8" }).stdout.trim().split("\n")[1].split(/\s+/);
+        return { usedPercent: Number(f[4].replace("%", "")), freeBytes: Number(f[3]) * 1024, sizeBytes: Number(f[1]) * 1024 };
+    };
+    const volumes = () => {
+        const models = path.join(tmp, "models-probe");
+        const neo4j = path.join(tmp, "neo4j-probe");
+        fs.mkdirSync(models, { recursive: true });
+        fs.mkdirSync(neo4j, { recursive: true });
+        return { models, neo4j, env: { HEALTH_DISK_DIRS: `models=${models} neo4j=${neo4j}` } };
+    };
+
+    test("every volume at most the limit: ok, each one's use, free space and size as df reports them", async () => {
+        const v = volumes();
+        const used = dfOf(v.models).usedPercent;
+        const a = await run({ ...base(), ...v.env, HEALTH_DISK_MAX_PERCENT: "100" });
+        expect(a.status).toBe(200);
+        expect(a.json.checks.disk).toMatchObject({ ok: true, enabled: true, maxPercent: 100, reason: `every data volume is at most 100% full (models ${used}%, neo4j ${used}%)` });
+        // The machine's disk is shared: its free space moves between two df runs; size and use do not.
+        const df = dfOf(v.models);
+        expect(a.json.checks.disk?.volumes?.map((x) => x.name)).toEqual(["models", "neo4j"]);
+        for (const x of a.json.checks.disk?.volumes ?? []) {
+            expect({ sizeBytes: x.sizeBytes, usedPercent: x.usedPercent }).toEqual({ sizeBytes: df.sizeBytes, usedPercent: df.usedPercent });
+            expect(Math.abs((x.freeBytes ?? 0) - df.freeBytes)).toBeLessThan(256 * 1024 * 1024);
+        }
+    });
+
+    test("a volume above the limit: 503 naming the disk, the volume, its use and free space, and what to do", async () => {
+        const v = volumes();
+        const used = dfOf(v.models).usedPercent;
+        expect(used).toBeGreaterThan(0);
+        const a = await run({ ...base(), ...v.env, HEALTH_DISK_MAX_PERCENT: String(used - 1) });
+        expect(a.status).toBe(503);
+        expect(a.json.failed).toEqual(["disk"]);
+        expect(a.json.checks.disk?.reason).toMatch(new RegExp(`^the models volume is ${used}% full \\(\\d+\\.\\d GB free of \\d+\\.\\d GB\\): grow it .*; the neo4j volume is ${used}% full`));
+    });
+
+    test("a directory that cannot be measured: 503, never taken as free; the default limit is 90%", async () => {
+        const a = await run({ ...base(), HEALTH_DISK_DIRS: `models=${path.join(tmp, "no-such-probe")}` });
+        expect(a.status).toBe(503);
+        expect(a.json.checks.disk).toMatchObject({ ok: false, maxPercent: 90, volumes: [{ name: "models", usedPercent: null, freeBytes: null, sizeBytes: null }] });
+        expect(a.json.checks.disk?.reason).toMatch(/^the models volume cannot be measured/);
+    });
+
+    test.each([["HEALTH_DISK_MAX_PERCENT", "90%"], ["HEALTH_DISK_DIRS", "models"], ["HEALTH_DISK_DIRS", "models=relative/dir"]])("%s=%s is refused: 503, exit 2", async (name, value) => {
+        const a = await run({ ...base(), [name]: value });
+        expect(a.exit).toBe(2);
+        expect(a.json.failed).toEqual(["responder"]);
     });
 });
 

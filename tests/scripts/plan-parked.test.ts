@@ -1,8 +1,9 @@
 /**
  * `npm run plan -- --diff` between prod running and prod parked, run as users run it (child
  * processes): parking removes exactly the compute side (capacity check, droplet, IP assignment, readiness, Docker
- * provider) and everything on the Docker engine, adds nothing, changes nothing, and leaves every
- * data resource unchanged; the issue's command (parked → running) is the same set, added.
+ * provider) and everything on the Docker engine, adds nothing, changes only the uptime check
+ * (disabled: nothing probes a parked stack), and leaves every data resource unchanged; the issue's
+ * command (parked → running) is the same set, added, and the check enabled after the front door.
  */
 import { PlanDiff, ResourceRef } from "../../tools/plan/diff";
 import { formatDiff } from "../../tools/plan/diff-report";
@@ -27,6 +28,9 @@ const DATA_SIDE = [
     "pulumi:providers:digitalocean::host-do",
     "rag-stack:hosts:DigitalOceanHost::host",
 ];
+/** Kept parked and running, unchanged: the alerts' components (the stack file sets no destination, so no alert). */
+const ALERT_COMPONENTS = ["rag-stack:alerts:StackAlerts::alerts", "rag-stack:alerts:UptimeAlerts::alerts-uptime"];
+const UNCHANGED = [...DATA_SIDE, ...ALERT_COMPONENTS].sort();
 const COMPUTE_SIDE = [
     "command:local:Command::host-gpu-capacity",
     "command:remote:Command::host-gpu-ready",
@@ -43,10 +47,12 @@ beforeAll(async () => {
     [parking, unparking] = await Promise.all([plan("--diff", "prod", PARKED, "--json"), plan("--diff", PARKED, "prod", "--json")]);
 }, 240_000);
 
-test("parking: every data resource unchanged, nothing added, nothing changed", () => {
-    expect(parking.unchanged.map(key).sort()).toEqual(DATA_SIDE);
+test("parking: every data resource unchanged, nothing added, only the uptime check changed: disabled, no longer after the door", () => {
+    expect(parking.unchanged.map(key).sort()).toEqual(UNCHANGED);
     expect(parking.added).toEqual([]);
-    expect(parking.changed).toEqual([]);
+    expect(parking.changed.map(key)).toEqual(["digitalocean:index/uptimeCheck:UptimeCheck::alerts-uptime-check"]);
+    expect(parking.changed[0].changes).toEqual([{ path: "enabled", before: true, after: false }]);
+    expect(parking.changed[0].dependencies.added).toEqual([]);
 });
 
 test("parking removes the compute side and everything on the Docker engine, nothing of DigitalOcean's data", () => {
@@ -60,11 +66,13 @@ test("parking removes the compute side and everything on the Docker engine, noth
     expect(parking.removed.filter((r) => r.protect)).toEqual([]);
 });
 
-test("the issue's command (parked → running) adds exactly what parking removes, and changes nothing kept", () => {
+test("the issue's command (parked → running) adds exactly what parking removes; of what is kept, only the check changes: enabled once the door is up", () => {
     expect(unparking.added.map(key).sort()).toEqual(parking.removed.map(key).sort());
     expect(unparking.removed).toEqual([]);
-    expect(unparking.changed).toEqual([]);
-    expect(unparking.unchanged.map(key).sort()).toEqual(DATA_SIDE);
+    expect(unparking.changed.map(key)).toEqual(["digitalocean:index/uptimeCheck:UptimeCheck::alerts-uptime-check"]);
+    expect(unparking.changed[0].changes).toEqual([{ path: "enabled", before: false, after: true }]);
+    expect(unparking.changed[0].dependencies.added).toContain("rag-stack:proxy:FrontDoor$docker:index/container:Container::proxy-container");
+    expect(unparking.unchanged.map(key).sort()).toEqual(UNCHANGED);
 });
 
 test("outputs: state, cost and the URLs move; the public IP does not", () => {
@@ -78,7 +86,8 @@ test("outputs: state, cost and the URLs move; the public IP does not", () => {
 
 test("the text report says it in one line", () => {
     const text = formatDiff(parking);
-    expect(text.split("\n").pop()).toBe(`Summary: 0 to add, ${parking.removed.length} to remove, 0 to change, ${DATA_SIDE.length} unchanged ` +
+    expect(text.split("\n").pop()).toBe(`Summary: 0 to add, ${parking.removed.length} to remove, 1 to change, ${UNCHANGED.length} unchanged ` +
         `(prod → ${PARKED}; desired states, not the deployed one).`);
     expect(text).toMatch(/= unchanged: host, host-do, host-firewall, host-ip, host-models, host-neo4j-data, host-ssh-key, host-tag, host-vpc/);
+    expect(text).toContain("alerts-uptime-check");
 });

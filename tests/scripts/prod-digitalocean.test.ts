@@ -251,6 +251,8 @@ test("outputs: public IP, URLs on it, droplet size, its price per hour from the 
         gpu: `1x ${DIGITALOCEAN_GPU_SIZES[doConfig.size].gpu}`,
         pricePerHourUsd: DIGITALOCEAN_GPU_SIZES[doConfig.size].pricePerHourUsd,
         gpuCheck: "not checked yet",
+        // The metrics-agent step's last line; the mocks run no script (tests/scripts/metrics-agent.test.ts does).
+        metricsAgent: "not checked yet",
         ollamaHealStateDir: "/var/lib/rag-stack/ollama-heal",
     });
     expect(JSON.stringify(o)).not.toContain("dop_v1_test");

@@ -133,3 +133,20 @@ test("dev can opt into a local door: Caddy's internal CA on 127.0.0.1 ports, app
     expect(config.apps.http.servers["front-door"].routes[0].handle[0].routes[0].handle[0].response.set["Strict-Transport-Security"]).toBeUndefined();
     expect(dev.result.outputs.frontendUrl).toBe("https://localhost:8443/");
 });
+
+test("services.healthPath: the door's health route and its 503 error route, the healthUrl output and the uptime check all take it", () => {
+    const custom = new Rendered(renderStackInChildProcess({
+        stack: "prod",
+        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+        overrides: { "services.healthPath": "/_status/rag", "alerts.emails": ["ops@example.org"] },
+    }));
+    const server = configOf(custom.named("proxy-container", CONTAINER)).apps.http.servers["front-door"];
+    const inner = server.routes[0].handle[0].routes as Record<string, any>[];
+    // After the security headers, before auth and the app's routes (then /api to the backend).
+    expect(inner.map((x) => x.match?.[0]?.path?.[0]).filter(Boolean)).toEqual(["/_status/rag", "/api"]);
+    expect(inner[1].match[0].path).toEqual(["/_status/rag"]);
+    expect(server.errors.routes[0].match[0].path).toEqual(["/_status/rag"]);
+    expect(custom.result.outputs.healthUrl).toBe("https://rag.example.com/_status/rag");
+    expect(custom.named("alerts-uptime-check", "digitalocean:index/uptimeCheck:UptimeCheck").inputs.target).toBe("https://rag.example.com/_status/rag");
+    expect(JSON.stringify(server)).not.toContain("\"/healthz\""); // only the responder's own CGI path is /cgi-bin/healthz
+});

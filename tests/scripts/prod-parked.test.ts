@@ -4,13 +4,32 @@
  * DigitalOcean provider) is registered identically, inputs, options and dependencies; the compute
  * side (capacity check, droplet, IP assignment, readiness, Docker provider) and every Docker resource and command
  * are gone; nothing kept depends on anything removed, so parking deletes only and unparking creates
- * only. Parked renders in this process, running in a child (one render per process).
+ * only. The alerts (an e-mail destination set): the uptime check and its alerts stay, the check
+ * disabled; the droplet's policies go with the droplet. Parked renders in this process, running in
+ * a child (one render per process).
  */
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
 import { hostCost, parkingSaving } from "../../components/hosts/digitalocean-cost";
 import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
 
 const SECRETS = { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" };
+const ALERTS = { "alerts.emails": ["ops@example.org"] };
+/** Kept while parked, the check disabled: the uptime check, its three alerts and their components. */
+const ALERT_SIDE = [
+    "rag-stack:alerts:StackAlerts::alerts",
+    "rag-stack:alerts:UptimeAlerts::alerts-uptime",
+    "digitalocean:index/uptimeCheck:UptimeCheck::alerts-uptime-check",
+    "digitalocean:index/uptimeAlert:UptimeAlert::alerts-uptime-down",
+    "digitalocean:index/uptimeAlert:UptimeAlert::alerts-uptime-latency",
+    "digitalocean:index/uptimeAlert:UptimeAlert::alerts-uptime-ssl-expiry",
+];
+/** Gone while parked, with the droplet they watch. */
+const DROPLET_ALERTS = [
+    "rag-stack:alerts:DropletAlerts::alerts-droplet",
+    "digitalocean:index/monitorAlert:MonitorAlert::alerts-droplet-disk",
+    "digitalocean:index/monitorAlert:MonitorAlert::alerts-droplet-memory",
+    "digitalocean:index/monitorAlert:MonitorAlert::alerts-droplet-load5",
+];
 const DATA_SIDE = [
     "pulumi:providers:digitalocean::host-do",
     "digitalocean:index/sshKey:SshKey::host-ssh-key",
@@ -36,12 +55,43 @@ const key = (r: RenderedResource) => `${r.type}::${r.name}`;
 const keys = (r: Rendered) => r.result.resources.map(key).sort();
 
 beforeAll(async () => {
-    parked = new Rendered(await renderStack({ stack: "prod", secrets: SECRETS, overrides: { "digitalocean.parked": true } }));
-    running = new Rendered(renderStackInChildProcess({ stack: "prod", secrets: SECRETS }));
+    parked = new Rendered(await renderStack({ stack: "prod", secrets: SECRETS, overrides: { ...ALERTS, "digitalocean.parked": true } }));
+    running = new Rendered(renderStackInChildProcess({ stack: "prod", secrets: SECRETS, overrides: ALERTS }));
 }, 60_000);
 
-test("parked registers exactly the data side", () => {
-    expect(keys(parked)).toEqual([...DATA_SIDE].sort());
+test("parked registers exactly the data side and the uptime check with its alerts", () => {
+    expect(keys(parked)).toEqual([...DATA_SIDE, ...ALERT_SIDE].sort());
+});
+
+describe("alerts while parked: nothing probes, nothing fires, and unparking changes nothing but `enabled`", () => {
+    const check = (r: Rendered) => r.named("alerts-uptime-check", "digitalocean:index/uptimeCheck:UptimeCheck");
+
+    test("the check is disabled parked, enabled running; its name, target and regions do not change (an update in place)", () => {
+        expect(check(parked).inputs.enabled).toBe(false);
+        expect(check(running).inputs.enabled).toBe(true);
+        expect({ ...check(parked).inputs, enabled: true }).toEqual(check(running).inputs);
+        expect(check(parked).urn).toBe(check(running).urn);
+    });
+
+    test("running, the check waits for the front door, so an unpark enables it only once the door answers", () => {
+        expect(running.dependsOn(check(running), running.named("proxy-container", "docker:index/container:Container"))).toBe(true);
+        expect(check(parked).dependencies.filter((d) => !d.includes("pulumi:providers"))).toEqual([]);
+    });
+
+    test.each(ALERT_SIDE.filter((k) => k.includes("uptimeAlert")))("%s: the same alert parked and running", (k) => {
+        const name = k.slice(k.lastIndexOf("::") + 2);
+        expect(parked.named(name).inputs).toEqual(running.named(name).inputs);
+    });
+
+    test("the droplet's policies exist only running, on the droplet, and so are deleted before it when parking", () => {
+        for (const k of DROPLET_ALERTS) {
+            expect(parked.maybeNamed(k.slice(k.lastIndexOf("::") + 2))).toBeUndefined();
+            const policy = running.named(k.slice(k.lastIndexOf("::") + 2));
+            if (policy.custom) expect(running.dependsOn(policy, running.named("host-droplet"))).toBe(true);
+        }
+        expect((parked.result.outputs.alerts as { notes: string[] }).notes[0]).toMatch(/^parked: the uptime check is disabled/);
+        expect((parked.result.outputs.alerts as { policies: { source: string }[] }).policies.map((p) => p.source)).toEqual(["uptime", "uptime", "uptime"]);
+    });
 });
 
 test("no Docker resource, no command, no Ollama or app component while parked", () => {
@@ -56,7 +106,7 @@ test("running = the data side + the compute side + everything on the Docker engi
     expect(keys(running)).toEqual([...DATA_SIDE, ...COMPUTE_SIDE, ...onTheEngine.map(key)].sort());
     for (const r of onTheEngine) {
         // Docker resources through the droplet's engine, commands on the droplet, and their components.
-        expect(r.type).toMatch(/^(docker:|command:remote:|rag-stack:(ollama|app|proxy|health):|digitalocean:index\/containerRegistryDockerCredentials:)/);
+        expect(r.type).toMatch(/^(docker:|command:remote:|rag-stack:(ollama|app|proxy|health|alerts):|digitalocean:index\/(containerRegistryDockerCredentials|uptimeCheck|uptimeAlert|monitorAlert):)/);
     }
     // Ollama, Neo4j, backend, frontend, the front door (Caddy) and the health responder.
     expect(onTheEngine.filter((r) => r.type === "docker:index/container:Container").length).toBe(6);
@@ -76,7 +126,7 @@ test("the volumes stay protected and retained on delete, parked as running", () 
 });
 
 test("nothing kept depends on anything parking removes (deletes only when parking, creates only when unparking)", () => {
-    const removed = running.result.resources.filter((r) => !DATA_SIDE.includes(key(r)));
+    const removed = running.result.resources.filter((r) => !DATA_SIDE.includes(key(r)) && !ALERT_SIDE.includes(key(r)));
     for (const kept of DATA_SIDE.map((k) => running.named(k.slice(k.lastIndexOf("::") + 2), k.slice(0, k.lastIndexOf("::"))))) {
         for (const gone of removed) expect({ kept: kept.name, dependsOn: gone.name, is: running.dependsOn(kept, gone) }).toEqual({ kept: kept.name, dependsOn: gone.name, is: false });
     }

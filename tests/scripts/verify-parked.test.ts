@@ -27,6 +27,7 @@ test("the parked outputs are recognised before any app output is demanded", () =
     expect(() => parseStackOutputs(outputs, "test")).toThrow(StackIsParked);
     expect(parkedStack(outputs)).toEqual({
         publicIp: "203.0.113.50", costPerHourUsd: 0.0253, costPerMonthUsd: 17, saving: { perHourUsd: 0.75256, perMonthUsd: 505.72 },
+        uptimeCheck: { name: "rag-stack-prod health", enabled: false },
     });
     expect(parkedStack({ ...outputs, state: "running" })).toBeUndefined();
 });
@@ -39,6 +40,7 @@ test("table: one row, parked, what it costs and saves, how to come back; exit 0"
     expect(rows).toEqual([expect.stringMatching(/^ 1 {3}GPU host parked {2}PARKED {2}parked: no droplet, no containers; costs \$0\.0253\/h \(\$17\.00\/month/)]);
     expect(run.stdout).toContain("saves $0.7526/h ($505.72/month) against running");
     expect(run.stdout).toContain("address 203.0.113.50 kept; come back: pulumi config set --path digitalocean.parked false && pulumi up");
+    expect(run.stdout).toContain('alerts: uptime check "rag-stack-prod health" disabled while parked (nothing fires)');
     expect(run.stdout.trimEnd().split("\n").pop()).toBe("OK: parked (1 row)");
     expect(run.stderr).toBe("");
 });

@@ -58,6 +58,10 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 /** The parts of the Kubernetes API verify uses, with the real paths; pod proxies go to the replicas. */
 function startApi(): Promise<void> {
     api = http.createServer((req, res) => {
+        // The public health URL (the router's, through the load balancer in a real cluster): no credentials.
+        if (req.url === "/healthz") {
+            return json(res, 200, { status: "ok", failed: [], checks: { backend: { ok: true, reason: "HTTP 200" }, gpu: { ok: true, reason: "every model 100% on the GPU" } }, lastOllamaRequestAt: null });
+        }
         if (req.headers.authorization !== `Bearer ${TOKEN}`) {
             unauthorized += 1;
             return json(res, 401, { kind: "Status", message: "Unauthorized" });
@@ -111,6 +115,13 @@ function outputsFile(server = `http://127.0.0.1:${apiPort}`, token = TOKEN): str
         ollamaPlacement: "kubernetes", ollamaModel: MODEL, ollamaAccelerator: "nvidia", kubeconfig,
         cluster: { ollamaReplicas: 2 },
         kubernetesApp: { namespace: NS, ollamaPodPort: 11434, backendPort: 8000, backendHealthPath: "/health", frontendPort: 3000 },
+        healthUrl: `http://127.0.0.1:${apiPort}/healthz`,
+        alerts: {
+            destinations: { emails: ["ops@example.org"] },
+            uptimeCheck: { name: "rag-stack-scale health", target: "https://rag.example.com/healthz", regions: ["us_east", "eu_west"], enabled: true },
+            policies: [{ name: "rag-stack-scale down", source: "uptime", type: "down", when: "the health URL fails (no answer, TLS error or not 2xx) for 3m" }],
+            notes: [],
+        },
     }));
     return file;
 }
@@ -163,7 +174,9 @@ test("a healthy cluster: every row passes, each replica 100% GPU, --concurrency 
     expect(out).toMatch(/ollama-0: 2 streams, [1-9][\d.]* tok\/s/);
     expect(out).toMatch(/ollama-1: 2 streams, [1-9][\d.]* tok\/s/);
     expect(out).toContain("load balancer at 203.0.113.80");
-    expect(out).toContain("OK: 7 passed, 0 failed, 0 skipped");
+    expect(out).toContain(`HTTP 200 from http://127.0.0.1:${apiPort}/healthz: backend, gpu ok`);
+    expect(out).toContain("1 alert to ops@example.org");
+    expect(out).toContain("OK: 9 passed, 0 failed, 0 skipped");
     expect(code).toBe(0);
     // One warm-up per replica, then two streams each.
     expect(served).toEqual({ "ollama-0": 3, "ollama-1": 3 });

@@ -2,6 +2,7 @@
  * prod, rendered from the real Pulumi.prod.yaml: Ollama in an NVIDIA container on the app
  * network as `ollama`, the backend wired to it by alias, nothing of Ollama published.
  */
+import * as fs from "fs";
 import { Rendered, renderStack } from "../../tools/render";
 import { CONTAINER, dockerLifecycleProblems, envOf, hostsOf, LOCAL_COMMAND, NETWORK, networksOf, portsOf } from "./support/containers";
 import { goDuration, STOP_GRACE_SECONDS } from "../../components/container-options";
@@ -12,11 +13,13 @@ import { OLLAMA_HEAL_STATE_DIR } from "../../components/hosts/gpu-watchdog";
 import { HEALTH_RESPONDER_IMAGE, healthScript } from "../../components/health/responder";
 
 let r: Rendered;
+const SLACK_WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/prodwebhooksecret";
 
 beforeAll(async () => {
     r = new Rendered(await renderStack({
         stack: "prod",
-        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test", alertsSlackWebhook: SLACK_WEBHOOK },
+        overrides: { "alerts.emails": ["ops@example.org", "oncall@example.org"], "alerts.slack.channel": "#rag-alerts" },
     }));
 });
 
@@ -167,17 +170,24 @@ describe("the health endpoint: /healthz through the door, answered by a responde
         expect(h.inputs.labels).toEqual([{ label: "rag-stack.role", value: "health" }]);
     });
 
-    test("its inputs: the backend's health path and Ollama by alias, the configured model, the watchdog's state read-only, no backups yet", () => {
+    test("its inputs: the backend's health path and Ollama by alias, the configured model, the watchdog's state and the volumes read-only, no backups yet", () => {
         expect(envOf(health())).toEqual({
             HEALTH_BACKEND_URL: "http://backend:8000/health",
             HEALTH_OLLAMA_URLS: "http://ollama:11434",
             HEALTH_MODELS: "qwen2.5:7b-instruct-q8_0",
             HEALTH_WATCHDOG_DIR: "/status/gpu-watchdog",
             HEALTH_BACKUP_MAX_AGE_SECONDS: String(26 * 3600),
+            HEALTH_DISK_DIRS: "models=/status/disk/models neo4j=/status/disk/neo4j",
+            HEALTH_DISK_MAX_PERCENT: "90",
             HEALTH_CACHE_SECONDS: "5",
             HEALTH_TIMEOUT_SECONDS: "3",
         });
-        expect(health().inputs.volumes).toEqual([{ hostPath: OLLAMA_HEAL_STATE_DIR, containerPath: "/status/gpu-watchdog", readOnly: true }]);
+        expect(health().inputs.volumes).toEqual([
+            { hostPath: OLLAMA_HEAL_STATE_DIR, containerPath: "/status/gpu-watchdog", readOnly: true },
+            // An empty directory on each block volume: df measures the volume, none of its data is visible.
+            { hostPath: "/mnt/rag-stack-models/.rag-stack-health", containerPath: "/status/disk/models", readOnly: true },
+            { hostPath: "/mnt/rag-stack-neo4j/.rag-stack-health", containerPath: "/status/disk/neo4j", readOnly: true },
+        ]);
         expect(hostsOf(health())).toEqual([]);
     });
 
@@ -202,5 +212,107 @@ describe("the health endpoint: /healthz through the door, answered by a responde
     test("outputs: the health URL through the door, and the responder's container name", () => {
         expect(r.result.outputs.healthUrl).toBe("https://rag.example.com/healthz");
         expect((r.result.outputs.containers as Record<string, string>).health).toBe("rag-stack-prod-health");
+    });
+});
+
+describe("alerts: DigitalOcean's uptime check on the health URL, its alerts, the droplet's policies", () => {
+    const UPTIME_CHECK = "digitalocean:index/uptimeCheck:UptimeCheck";
+    const UPTIME_ALERT = "digitalocean:index/uptimeAlert:UptimeAlert";
+    const MONITOR_ALERT = "digitalocean:index/monitorAlert:MonitorAlert";
+    /**
+     * The provider's enumerations, from terraform-provider-digitalocean v2.99.1 (bridged by
+     * @pulumi/digitalocean 4.80.1): uptime/resource_uptime_check.go, uptime/resource_uptime_alert.go
+     * (ValidateFunc lists) and the API's regions (digitalocean/openapi uptime/models/check.yml). The
+     * package's .d.ts comments spell the uptime ones camel-cased (`sslExpiry`, `greaterThan`,
+     * `usEast`): the bridge's doc rewrite, not values the provider accepts.
+     */
+    const UPTIME_CHECK_TYPES = ["ping", "http", "https"];
+    const UPTIME_REGIONS = ["us_east", "us_west", "eu_west", "se_asia"];
+    const UPTIME_ALERT_TYPES = ["latency", "down", "down_global", "ssl_expiry"];
+    const UPTIME_COMPARISONS = ["greater_than", "less_than"];
+    const UPTIME_PERIODS = ["2m", "3m", "5m", "10m", "15m", "30m", "1h"];
+    /** MonitorAlert's own .d.ts lists its types and windows verbatim: read from the installed package. */
+    const monitorAlertDoc = fs.readFileSync(require.resolve("@pulumi/digitalocean/monitorAlert.d.ts"), "utf8");
+    const docTypes = [...new Set([...monitorAlertDoc.matchAll(/`(v1\/[a-z0-9_/]+)`/g)].map((m) => m[1]))];
+    const docWindows = /The time frame of the alert\. Either `5m`, `10m`, `30m`, or `1h`/.test(monitorAlertDoc) ? ["5m", "10m", "30m", "1h"] : [];
+
+    const check = () => r.named("alerts-uptime-check", UPTIME_CHECK);
+    const alert = (key: string) => r.named(`alerts-uptime-${key}`, UPTIME_ALERT);
+    const notifications = [{ emails: ["ops@example.org", "oncall@example.org"], slacks: [{ channel: "#rag-alerts", url: SLACK_WEBHOOK }] }];
+
+    test("one https check on the health URL through the door, from two regions, enabled while running, after the door is up", () => {
+        expect(r.ofType(UPTIME_CHECK)).toHaveLength(1);
+        expect(check().inputs).toEqual({
+            name: "rag-stack-prod health",
+            type: "https",
+            target: "https://rag.example.com/healthz",
+            regions: ["us_east", "eu_west"],
+            enabled: true,
+        });
+        expect(UPTIME_CHECK_TYPES).toContain(check().inputs.type);
+        for (const region of check().inputs.regions as string[]) expect(UPTIME_REGIONS).toContain(region);
+        expect(check().provider).toMatch(/^urn:.*::host-do::/);
+        expect(r.dependsOn(check(), r.named("proxy-container", CONTAINER))).toBe(true);
+        expect(check().inputs.target).toBe(r.result.outputs.healthUrl);
+    });
+
+    test("down, latency and ssl_expiry (14 days) alerts on that check, each to every destination, types and enums the provider's", () => {
+        expect(r.ofType(UPTIME_ALERT).map((a) => a.name).sort()).toEqual(["alerts-uptime-down", "alerts-uptime-latency", "alerts-uptime-ssl-expiry"]);
+        expect(alert("down").inputs).toEqual({ checkId: "alerts-uptime-check-id", name: "rag-stack-prod down", type: "down", period: "3m", notifications });
+        expect(alert("latency").inputs).toEqual({
+            checkId: "alerts-uptime-check-id", name: "rag-stack-prod slow", type: "latency", threshold: 3000, comparison: "greater_than", period: "10m", notifications,
+        });
+        expect(alert("ssl-expiry").inputs).toEqual({
+            checkId: "alerts-uptime-check-id", name: "rag-stack-prod certificate expiring", type: "ssl_expiry", threshold: 14, comparison: "less_than", notifications,
+        });
+        for (const a of r.ofType(UPTIME_ALERT)) {
+            expect(UPTIME_ALERT_TYPES).toContain(a.inputs.type);
+            if (a.inputs.comparison !== undefined) expect(UPTIME_COMPARISONS).toContain(a.inputs.comparison);
+            if (a.inputs.period !== undefined) expect(UPTIME_PERIODS).toContain(a.inputs.period);
+            expect(a.dependencies).toContain(check().urn);
+            expect(a.provider).toBe(check().provider);
+        }
+    });
+
+    test("the Slack webhook is a secret wherever it goes (the provider does not mark it), and in no output", () => {
+        for (const a of [...r.ofType(UPTIME_ALERT), ...r.ofType(MONITOR_ALERT)]) {
+            // The whole block is secret in the state (Pulumi cannot mark part of an object).
+            expect(a.secretPaths).toEqual([a.type === UPTIME_ALERT ? "notifications" : "alerts"]);
+        }
+        expect(JSON.stringify(r.result.outputs)).not.toContain("prodwebhooksecret");
+    });
+
+    test("the droplet's policies: root disk, memory and 5-minute load, on the droplet by id, types and windows as the package lists them", () => {
+        const droplet = r.ofType("digitalocean:index/droplet:Droplet")[0];
+        expect(droplet.inputs.monitoring).toBe(true);
+        const policies = Object.fromEntries(r.ofType(MONITOR_ALERT).map((p) => [p.name, p.inputs]));
+        const common = { compare: "GreaterThan", window: "10m", enabled: true, entities: [mockId(droplet.type, droplet.name)], alerts: notifications[0] };
+        expect(policies).toEqual({
+            "alerts-droplet-disk": { ...common, type: "v1/insights/droplet/disk_utilization_percent", value: 85, description: "rag-stack-prod: root disk in use above 85% for 10m" },
+            "alerts-droplet-memory": { ...common, type: "v1/insights/droplet/memory_utilization_percent", value: 90, description: "rag-stack-prod: memory in use above 90% for 10m" },
+            "alerts-droplet-load5": { ...common, type: "v1/insights/droplet/load_5", value: 16, description: "rag-stack-prod: 5-minute load average above 16 for 10m" },
+        });
+        expect(docTypes.length).toBeGreaterThan(20);
+        expect(docWindows).toEqual(["5m", "10m", "30m", "1h"]);
+        for (const p of r.ofType(MONITOR_ALERT)) {
+            expect(docTypes).toContain(p.inputs.type);
+            expect(docWindows).toContain(p.inputs.window);
+            expect(["GreaterThan", "LessThan"]).toContain(p.inputs.compare);
+            expect(r.dependsOn(p, droplet)).toBe(true);
+            // Watching starts once the door is up: the first boot's pulls are not an overload.
+            expect(r.dependsOn(p, r.named("proxy-container", CONTAINER))).toBe(true);
+        }
+    });
+
+    test("the alerts output lists every policy, what fires it and where it goes, without the webhook", () => {
+        const facts = r.result.outputs.alerts as Record<string, any>;
+        expect(facts.destinations).toEqual({ emails: ["ops@example.org", "oncall@example.org"], slackChannel: "#rag-alerts" });
+        expect(facts.uptimeCheck).toEqual({ name: "rag-stack-prod health", target: "https://rag.example.com/healthz", regions: ["us_east", "eu_west"], enabled: true });
+        expect(facts.policies.map((p: Record<string, string>) => `${p.source} ${p.type}`)).toEqual([
+            "uptime down", "uptime latency", "uptime ssl_expiry",
+            "droplet v1/insights/droplet/disk_utilization_percent", "droplet v1/insights/droplet/memory_utilization_percent", "droplet v1/insights/droplet/load_5",
+        ]);
+        expect(facts.policies[0].when).toBe("the health URL fails (no answer, TLS error or not 2xx) for 3m");
+        expect(facts.notes).toEqual([]);
     });
 });

@@ -17,6 +17,8 @@ beforeAll(async () => {
     r = new Rendered(await renderStack({
         stack: "scale",
         secrets: { neo4jPassword: "scale-password-1", digitaloceanToken: "dop_v1_test" },
+        // A health path of its own (services.healthPath) and e-mail only: both reach the router, the check and the alerts.
+        overrides: { "services.healthPath": "/_status/health", "alerts.emails": ["ops@example.org"] },
     }));
 });
 
@@ -365,7 +367,7 @@ test("the schema check would catch a broken object (it can fail)", () => {
     expect(problems.join("\n")).toMatch(/replicas must be integer|must have required property 'name'/);
 });
 
-describe("the health endpoint on scale: /healthz through the router, to a responder beside it that asks every Ollama replica", () => {
+describe("the health endpoint on scale: the health path (here /_status/health) through the router, to a responder beside it that asks every Ollama replica", () => {
     const router = () => r.named("front-door-router", "kubernetes:apps/v1:Deployment");
     const responder = () => podSpec(router()).containers.find((c: Obj) => c.name === "health") as Obj;
     const routerJson = () => JSON.parse((r.named("front-door-config", "kubernetes:core/v1:ConfigMap").inputs.data as Obj)["router.json"]);
@@ -406,16 +408,50 @@ describe("the health endpoint on scale: /healthz through the router, to a respon
         expect((router().inputs.spec as Obj).template.metadata.annotations["rag-stack/config-hash"]).toMatch(/^[0-9a-f]{16}$/);
     });
 
-    test("the router sends /healthz to it before the app's routes, and answers 503 JSON itself when it does not answer", () => {
+    test("the router sends the health path to it before the app's routes, and answers 503 JSON itself when it does not answer", () => {
         const server = routerJson().apps.http.servers.router;
         const paths = (server.routes as Obj[]).map((x) => x.match?.[0]?.path?.[0]);
-        expect(paths).toEqual(["/__router/health", "/healthz", "/api/*", undefined]);
+        expect(paths).toEqual(["/__router/health", "/_status/health", "/api/*", undefined]);
         const health = server.routes[1];
         expect(health.terminal).toBe(true);
         const proxy = health.handle[1].routes[0].handle[1];
         expect(proxy.upstreams).toEqual([{ dial: "127.0.0.1:8081", max_requests: 16 }]);
-        expect(server.errors.routes[0].match).toEqual([{ path: ["/healthz"] }]);
+        expect(server.errors.routes[0].match).toEqual([{ path: ["/_status/health"] }]);
         expect(server.errors.routes[0].handle[0]).toMatchObject({ handler: "static_response", status_code: 503 });
-        expect(r.result.outputs.healthUrl).toBe("https://rag.example.com/healthz");
+        expect(r.result.outputs.healthUrl).toBe("https://rag.example.com/_status/health");
+    });
+});
+
+describe("alerts on scale: the same uptime check and alerts on the load balancer's name, no node policies", () => {
+    const check = () => r.named("alerts-uptime-check", "digitalocean:index/uptimeCheck:UptimeCheck");
+    const notifications = [{ emails: ["ops@example.org"], slacks: [] }];
+
+    test("an https check on the health URL from two regions, through the cluster's DigitalOcean provider, after the front door", () => {
+        expect(check().inputs).toEqual({
+            name: "rag-stack-scale health", type: "https", target: "https://rag.example.com/_status/health", regions: ["us_east", "eu_west"], enabled: true,
+        });
+        expect(check().provider).toMatch(/::cluster-do::/);
+        expect(r.dependsOn(check(), r.named("front-door-lb", "kubernetes:core/v1:Service"))).toBe(true);
+    });
+
+    test("down, latency and ssl_expiry alerts to the e-mail address; no Slack without its webhook", () => {
+        const alerts = Object.fromEntries(r.ofType("digitalocean:index/uptimeAlert:UptimeAlert").map((a) => [a.name, a.inputs]));
+        expect(alerts).toEqual({
+            "alerts-uptime-down": { checkId: "alerts-uptime-check-id", name: "rag-stack-scale down", type: "down", period: "3m", notifications },
+            "alerts-uptime-latency": {
+                checkId: "alerts-uptime-check-id", name: "rag-stack-scale slow", type: "latency", threshold: 3000, comparison: "greater_than", period: "10m", notifications,
+            },
+            "alerts-uptime-ssl-expiry": {
+                checkId: "alerts-uptime-check-id", name: "rag-stack-scale certificate expiring", type: "ssl_expiry", threshold: 14, comparison: "less_than", notifications,
+            },
+        });
+    });
+
+    test("no monitor alert policy on the cluster's nodes, and the output says so", () => {
+        expect(r.ofType("digitalocean:index/monitorAlert:MonitorAlert")).toEqual([]);
+        const facts = r.result.outputs.alerts as Obj;
+        expect(facts.destinations).toEqual({ emails: ["ops@example.org"] });
+        expect(facts.policies.map((p: Obj) => p.type)).toEqual(["down", "latency", "ssl_expiry"]);
+        expect(facts.notes).toEqual(["scale: no alert policies on the cluster's nodes; the health URL covers every Ollama replica's GPU, the backend and the router"]);
     });
 });

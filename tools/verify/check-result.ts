@@ -11,7 +11,7 @@ export type CheckStatus = "pass" | "fail" | "skip";
 export type CheckId =
     | "ollama-host" | "ollama-from-backend" | "model-present" | "gpu-share" | "benchmark"
     | "neo4j" | "backend-health" | "frontend" | "gpu-in-use"
-    | "https-certificate" | "http-redirect" | "closed-ports" | "load";
+    | "https-certificate" | "http-redirect" | "closed-ports" | "health-endpoint" | "alert-policies" | "load";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "ollama-host": "Ollama answers from the host",
@@ -26,6 +26,8 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "https-certificate": "HTTPS certificate for publicHost",
     "http-redirect": "HTTP redirects to HTTPS",
     "closed-ports": "Other ports closed on the public address",
+    "health-endpoint": "Health endpoint through the door (what the uptime check sees)",
+    "alert-policies": "Alert policies and where they go",
     "load": "Load: streams at once",
 };
 

@@ -6,6 +6,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import { parkedStack, StackIsParked } from "./parked";
+import { AlertFacts, parseAlertFacts } from "./checks/alerts";
 import { FrontDoorTarget } from "./checks/front-door";
 import { describeEmptyOutputs, describePulumiFailure, PULUMI_WRAPPER } from "./pulumi-cli";
 
@@ -47,6 +48,12 @@ export interface StackOutputs {
     ollamaHealStateDir?: string;
     /** The HTTPS front door, when the stack has one (index.ts `frontDoor`). */
     frontDoor?: FrontDoorTarget;
+    /** The droplet's metrics-agent line (gpuHost.metricsAgent: `metrics agent: running (...)` or why not). */
+    metricsAgent?: string;
+    /** The deployment's health answer through the door (index.ts `healthUrl`), when the stack has one. */
+    healthUrl?: string;
+    /** DigitalOcean's uptime check and alert policies and where they go (index.ts `alerts`). */
+    alerts?: AlertFacts;
 }
 
 /** Thrown when the outputs are missing or malformed; lists every problem. */
@@ -129,8 +136,11 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
         gpuHostGpu: isObj(raw.gpuHost) && typeof raw.gpuHost.gpu === "string" && raw.gpuHost.gpu !== "unknown" ? raw.gpuHost.gpu : undefined,
         ollamaHealStateDir: isObj(raw.gpuHost) ? optionalStr("ollamaHealStateDir", raw.gpuHost) : undefined,
         frontDoor: raw.frontDoor === undefined || raw.frontDoor === null ? undefined : parseFrontDoor(raw.frontDoor, problems),
+        metricsAgent: isObj(raw.gpuHost) ? optionalStr("metricsAgent", raw.gpuHost) : undefined,
+        healthUrl: optionalStr("healthUrl"),
+        alerts: parseAlertFacts(raw.alerts, problems),
     };
-    for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl"] as const) {
+    for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl", "healthUrl"] as const) {
         const v = outputs[key];
         if (v && !/^https?:\/\/[^/\s]+/.test(v)) problems.push(`${key} is ${JSON.stringify(v)}; expected an http(s) URL`);
     }

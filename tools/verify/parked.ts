@@ -10,6 +10,8 @@ export interface ParkedStack {
     costPerMonthUsd?: number;
     /** What parking saves against running. */
     saving?: { perHourUsd: number; perMonthUsd: number };
+    /** The uptime check while parked: its name and that it is disabled (the `alerts` output). */
+    uptimeCheck?: { name: string; enabled: boolean };
 }
 
 /** Thrown by the outputs reader when the stack is parked: there are no app outputs to validate. */
@@ -34,7 +36,13 @@ export function parkedStack(raw: Obj): ParkedStack | undefined {
         costPerHourUsd: num(raw.costPerHourUsd),
         costPerMonthUsd: num(raw.costPerMonthUsd),
         saving: perHour !== undefined && perMonth !== undefined ? { perHourUsd: perHour, perMonthUsd: perMonth } : undefined,
+        uptimeCheck: uptimeCheckOf(raw.alerts),
     };
+}
+
+function uptimeCheckOf(alerts: unknown): ParkedStack["uptimeCheck"] {
+    const check = alerts && typeof alerts === "object" ? (alerts as Obj).uptimeCheck as Obj | undefined : undefined;
+    return check && typeof check.name === "string" && typeof check.enabled === "boolean" ? { name: check.name, enabled: check.enabled } : undefined;
 }
 
 const usd = (v: number | undefined, digits = 2): string => (v === undefined ? "unknown" : `$${v.toFixed(digits)}`);
@@ -48,6 +56,9 @@ export function parkedLines(p: ParkedStack): string[] {
         `parked: no droplet, no containers; costs ${usd(p.costPerHourUsd, 4)}/h (${usd(p.costPerMonthUsd)}/month: volumes and the unassigned reserved IP)`,
         `saves ${usd(p.saving?.perHourUsd, 4)}/h (${usd(p.saving?.perMonthUsd)}/month) against running`,
         `data kept on the block volumes; address ${p.publicIp ?? "unknown"} kept; come back: ${UNPARK_COMMAND}`,
+        ...(p.uptimeCheck ? [p.uptimeCheck.enabled
+            ? `uptime check "${p.uptimeCheck.name}" is still enabled: its down alert fires while parked; run: pulumi up`
+            : `alerts: uptime check "${p.uptimeCheck.name}" disabled while parked (nothing fires), the droplet's policies gone with it; both come back on unpark`] : []),
     ];
 }
 

@@ -2,8 +2,10 @@
  * Runs the checks in order; later rows reuse what earlier rows proved (a way to reach Ollama, the
  * model's size). A row that cannot run because an earlier one failed says so instead of failing twice.
  */
-import { CheckResult, skip, VerifyContext } from "./check-result";
+import { CHECK_TITLES, CheckId, CheckResult, skip, VerifyContext } from "./check-result";
+import { alertPoliciesRow, AlertRow, healthEndpointRow } from "./checks/alerts";
 import { checkBenchmark } from "./checks/benchmark";
+import { httpFetch } from "./http-fetch";
 import { checkClosedPorts, checkHttpRedirect, checkHttpsCertificate } from "./checks/front-door";
 import { checkBackendHealth, checkFrontend } from "./checks/http-endpoints";
 import { checkGpuInUse } from "./checks/gpu-in-use";
@@ -65,8 +67,22 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
         const o = { timeoutMs: options.timeoutMs };
         results.push(await checkHttpsCertificate(door, o), await checkHttpRedirect(door, o), await checkClosedPorts(door, o));
     }
+    if (skipped("front-door") || skipped("http")) {
+        results.push(skip("health-endpoint", `skipped (--skip ${skipped("http") ? "http" : "front-door"})`));
+    } else {
+        // The certificate row judges the certificate; this one the answer, also behind a staging or internal CA.
+        const trustAll = door !== undefined && door.ca !== "letsencrypt";
+        const fetchHealth = httpFetch(options.timeoutMs, trustAll ? async () => ({ rejectUnauthorized: false }) : undefined);
+        results.push(asCheck("health-endpoint", await healthEndpointRow(outputs.healthUrl, fetchHealth)));
+    }
+    results.push(asCheck("alert-policies", alertPoliciesRow(outputs.alerts, outputs.metricsAgent)));
     if (options.load) {
         results.push(loadBlocked !== undefined || !ollama ? skip("load", loadBlocked ?? "not run") : await checkLoad(ctx, ollama));
     }
     return results;
+}
+
+/** A shared row (checks/alerts.ts) as one of this report's. */
+function asCheck(id: CheckId, row: AlertRow): CheckResult {
+    return { id, title: CHECK_TITLES[id], ...row };
 }

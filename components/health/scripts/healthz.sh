@@ -10,7 +10,9 @@
 #             watchdog heals and gives up on; a model loaded partly on the CPU fails at once;
 #   watchdog  the GPU watchdog has not given up (WATCHDOG_DIR/gave-up absent);
 #   backup    the last good backup (BACKUP_STATUS_DIR/last-success.json, finishedEpoch) is younger
-#             than the limit; "no backup yet" when the file is missing.
+#             than the limit; "no backup yet" when the file is missing;
+#   disk      every data volume listed is at most HEALTH_DISK_MAX_PERCENT full (`df -P` of a directory
+#             on it, mounted read-only: an empty one, so none of the volume's data is visible here).
 # It never asks Ollama to generate, embed or load anything: only GET /api/ps and GET /api/tags,
 # which read the server's state. Every call is bounded by HEALTH_TIMEOUT_SECONDS, the calls run in
 # parallel, and the answer is cached for HEALTH_CACHE_SECONDS: a flood of probes costs one round of
@@ -32,6 +34,9 @@
 #   HEALTH_BACKUP_STATUS_DIR  the backup job's status directory, mounted read-only (unset: backups
 #                             are not set up, the part is reported as not used)
 #   HEALTH_BACKUP_MAX_AGE_SECONDS  age above which the last good backup fails the check (default 93600, 26 h)
+#   HEALTH_DISK_DIRS          the data volumes to measure, space-separated NAME=DIR (DIR a directory on
+#                             the volume, mounted read-only); unset: the part is reported as not used
+#   HEALTH_DISK_MAX_PERCENT   per cent in use above which a volume fails the check (default 90)
 #   HEALTH_CACHE_SECONDS      how long an answer is served again without checking (default 5)
 #   HEALTH_TIMEOUT_SECONDS    limit of each HTTP call (default 3)
 #   HEALTH_CACHE_DIR          where the cached answer and the lock live (default /tmp/rag-stack-health)
@@ -45,6 +50,8 @@ TIMEOUT=${HEALTH_TIMEOUT_SECONDS:-3}
 BACKUP_MAX_AGE=${HEALTH_BACKUP_MAX_AGE_SECONDS:-93600}
 WATCHDOG_DIR=${HEALTH_WATCHDOG_DIR:-}
 BACKUP_DIR=${HEALTH_BACKUP_STATUS_DIR:-}
+DISK_DIRS=${HEALTH_DISK_DIRS:-}
+DISK_MAX=${HEALTH_DISK_MAX_PERCENT:-90}
 CR=$(printf '\r')
 
 # json_str TEXT: TEXT as a JSON string (backslashes, quotes and control characters made safe).
@@ -68,8 +75,11 @@ bad_env() {
 [ -n "${HEALTH_BACKEND_URL:-}" ] || bad_env "HEALTH_BACKEND_URL must name the backend's health URL"
 [ -n "${HEALTH_OLLAMA_URLS:-}" ] || bad_env "HEALTH_OLLAMA_URLS must list the Ollama servers' base URLs"
 [ -n "${HEALTH_MODELS:-}" ] || bad_env "HEALTH_MODELS must list the models that must be on the GPU"
-for n in "$CACHE_SECONDS" "$TIMEOUT" "$BACKUP_MAX_AGE"; do
-    case $n in '' | *[!0-9]*) bad_env "HEALTH_CACHE_SECONDS, HEALTH_TIMEOUT_SECONDS and HEALTH_BACKUP_MAX_AGE_SECONDS must be whole numbers (got '$n')" ;; esac
+for n in "$CACHE_SECONDS" "$TIMEOUT" "$BACKUP_MAX_AGE" "$DISK_MAX"; do
+    case $n in '' | *[!0-9]*) bad_env "HEALTH_CACHE_SECONDS, HEALTH_TIMEOUT_SECONDS, HEALTH_BACKUP_MAX_AGE_SECONDS and HEALTH_DISK_MAX_PERCENT must be whole numbers (got '$n')" ;; esac
+done
+for pair in $DISK_DIRS; do
+    case $pair in [a-z]*=/*) ;; *) bad_env "HEALTH_DISK_DIRS must list NAME=/absolute/dir pairs (got '$pair')" ;; esac
 done
 [ "$TIMEOUT" -ge 1 ] || bad_env "HEALTH_TIMEOUT_SECONDS must be at least 1"
 
@@ -292,21 +302,65 @@ check_backup() {
     fi
 }
 
+# gb BYTES: bytes as GB with one decimal.
+gb() {
+    awk -v b="$1" 'BEGIN { printf "%.1f GB", b / 1e9 }'
+}
+
+check_disk() {
+    out=$1
+    if [ -z "$DISK_DIRS" ]; then
+        part "$out" true "no data volume is measured on this deployment" '"enabled":false'
+        return 0
+    fi
+    volumes=""
+    bad=""
+    fine=""
+    for pair in $DISK_DIRS; do
+        name=${pair%%=*}
+        dir=${pair#*=}
+        # df -P: "Filesystem 1024-blocks Used Available Capacity Mounted-on", one line per filesystem.
+        line=$(df -P "$dir" 2>/dev/null | awk 'NR == 2 && $5 ~ /^[0-9]+%$/ { sub(/%$/, "", $5); print $2, $4, $5 }')
+        if [ -z "$line" ]; then
+            bad="$bad${bad:+; }the $name volume cannot be measured (df -P $dir answered nothing)"
+            volumes="$volumes${volumes:+,}{\"name\":$(json_str "$name"),\"usedPercent\":null,\"freeBytes\":null,\"sizeBytes\":null}"
+            continue
+        fi
+        size=$((${line%% *} * 1024))
+        rest=${line#* }
+        free=$((${rest%% *} * 1024))
+        pct=${rest#* }
+        volumes="$volumes${volumes:+,}{\"name\":$(json_str "$name"),\"usedPercent\":$pct,\"freeBytes\":$free,\"sizeBytes\":$size}"
+        if [ "$pct" -gt "$DISK_MAX" ]; then
+            bad="$bad${bad:+; }the $name volume is ${pct}% full ($(gb "$free") free of $(gb "$size")): grow it (its size in the stack file, then up) or free space"
+        else
+            fine="$fine${fine:+, }$name ${pct}%"
+        fi
+    done
+    extra="\"enabled\":true,\"maxPercent\":$DISK_MAX,\"volumes\":[$volumes]"
+    if [ -n "$bad" ]; then
+        part "$out" false "$bad" "$extra"
+    else
+        part "$out" true "every data volume is at most ${DISK_MAX}% full ($fine)" "$extra"
+    fi
+}
+
 # refresh: every check in parallel, the answer assembled and cached.
 refresh() {
     check_backend "$work/part.backend" &
     check_gpu "$work/part.gpu" &
     check_watchdog "$work/part.watchdog" &
     check_backup "$work/part.backup" &
+    check_disk "$work/part.disk" &
     wait
     failed=""
-    for p in backend gpu watchdog backup; do
+    for p in backend gpu watchdog backup disk; do
         [ -s "$work/part.$p" ] || part "$work/part.$p" false "the $p check did not finish"
         grep -q '^{"ok":true' "$work/part.$p" || failed="$failed${failed:+,}\"$p\""
     done
     if [ -z "$failed" ]; then status=ok code=200; else status=failing code=503; fi
     body="{\"status\":\"$status\",\"failed\":[$failed],\"checkedAt\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"cacheSeconds\":$CACHE_SECONDS"
-    body="$body,\"checks\":{\"backend\":$(cat "$work/part.backend"),\"gpu\":$(cat "$work/part.gpu"),\"watchdog\":$(cat "$work/part.watchdog"),\"backup\":$(cat "$work/part.backup")}"
+    body="$body,\"checks\":{\"backend\":$(cat "$work/part.backend"),\"gpu\":$(cat "$work/part.gpu"),\"watchdog\":$(cat "$work/part.watchdog"),\"backup\":$(cat "$work/part.backup"),\"disk\":$(cat "$work/part.disk")}"
     # Filled later (when the deployment records its last request that used Ollama); null until then.
     body="$body,\"lastOllamaRequestAt\":null}"
     respond "$code" "$body" >"$work/answer"

@@ -6,11 +6,14 @@
  * through their Services; the front door's load balancer has its public address.
  */
 import type { V1Pod } from "@kubernetes/client-node";
+import { AlertFacts, alertPoliciesRow, healthEndpointRow } from "../checks/alerts";
+import { Fetch, httpFetch } from "../http-fetch";
 import { findModel, GenerateStats, humanBytes, processorLabel, vramShare } from "../ollama-api";
 import { toReachError } from "../reach-error";
 import { KubeApi } from "./kube-api";
 
-export type ScaleCheckId = "cluster" | "ollama-replicas" | "gpu-share" | "load-spread" | "backend-health" | "frontend" | "front-door";
+export type ScaleCheckId = "cluster" | "ollama-replicas" | "gpu-share" | "load-spread" | "backend-health" | "frontend" | "front-door"
+    | "health-endpoint" | "alert-policies";
 
 export const SCALE_CHECK_TITLES: Record<ScaleCheckId, string> = {
     "cluster": "Kubernetes API answers",
@@ -20,6 +23,8 @@ export const SCALE_CHECK_TITLES: Record<ScaleCheckId, string> = {
     "backend-health": "Backend health (Service)",
     "frontend": "Frontend answers (Service)",
     "front-door": "Front door load balancer has an address",
+    "health-endpoint": "Health endpoint through the load balancer (what the uptime check sees)",
+    "alert-policies": "Alert policies and where they go",
 };
 
 export interface ScaleCheckResult {
@@ -43,6 +48,10 @@ export interface ScaleTarget {
     backendPort: number;
     backendHealthPath: string;
     frontendPort: number;
+    /** The health URL through the load balancer (index.ts `healthUrl`). */
+    healthUrl?: string;
+    /** The uptime check, its alerts and where they go (index.ts `alerts`). */
+    alerts?: AlertFacts;
 }
 
 export interface ScaleOptions {
@@ -53,6 +62,8 @@ export interface ScaleOptions {
     generateTimeoutMs: number;
     /** Timeout of every short call (/api/ps). */
     timeoutMs: number;
+    /** How the health URL is fetched from here (the public HTTPS through the load balancer). */
+    fetchHealth?: Fetch;
 }
 
 const row = (id: ScaleCheckId, status: ScaleCheckResult["status"], measured: string | string[], extra: Partial<ScaleCheckResult> = {}): ScaleCheckResult =>
@@ -198,6 +209,8 @@ export async function runScaleChecks(api: KubeApi, t: ScaleTarget, o: ScaleOptio
     } catch (err) {
         results.push(row("front-door", "fail", (err as Error).message, { cause: "the front door Service could not be read", fix: "pulumi up --stack scale" }));
     }
+    results.push({ id: "health-endpoint", title: SCALE_CHECK_TITLES["health-endpoint"], ...await healthEndpointRow(t.healthUrl, o.fetchHealth ?? httpFetch(o.timeoutMs)) });
+    results.push({ id: "alert-policies", title: SCALE_CHECK_TITLES["alert-policies"], ...alertPoliciesRow(t.alerts) });
     return results;
 }
 

@@ -2,6 +2,7 @@
  * verify for the Kubernetes shape (the `scale` stack): reads its outputs (kubeconfig, the app's
  * Services, the model), asks the cluster through its API, prints a table or JSON.
  */
+import { parseAlertFacts } from "../checks/alerts";
 import { OutputsError } from "../outputs";
 import { ClusterAccess, KubeconfigError, parseKubeconfig } from "./kubeconfig";
 import { KubeApi } from "./kube-api";
@@ -42,6 +43,8 @@ export function parseScaleOutputs(raw: unknown, source: string): { access: Clust
         backendPort: num(app, "backendPort", "kubernetesApp.backendPort"),
         backendHealthPath: str(app, "backendHealthPath", "kubernetesApp.backendHealthPath"),
         frontendPort: num(app, "frontendPort", "kubernetesApp.frontendPort"),
+        healthUrl: typeof o.healthUrl === "string" && o.healthUrl ? o.healthUrl : undefined,
+        alerts: parseAlertFacts(o.alerts, problems),
     };
     let access: ClusterAccess | undefined;
     if (kubeconfig && kubeconfig !== "[secret]") {
