@@ -34,6 +34,7 @@ export const costPerMonthUsd = out.costPerMonthUsd;
 export const costPerHourByItem = out.costPerHourByItem;
 /** What parking saves (running) or is saving (parked): the droplet, less the unassigned IP's charge. */
 export const parkedSaving = out.parkedSaving;
+export const parkingSchedule = out.parkingSchedule;
 export const containers = out.containers;
 /** The HTTPS front door verify checks: name, address, CA, the ports that must stay closed. */
 export const frontDoor = out.frontDoor;

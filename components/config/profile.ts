@@ -14,6 +14,7 @@ import { DigitalOceanSettings, readDigitalOcean } from "./digitalocean";
 import { DoksSettings, readDoks } from "./doks";
 import { HostSettings, readHost } from "./host";
 import { OllamaSettings, readOllama } from "./ollama";
+import { ParkingSettings, readParking } from "./parking";
 import { crossSectionProblems, digitaloceanTokenProblem } from "./rules";
 import { BasicAuthUser, RawSecrets, readBasicAuth, readNeo4jPassword, readSecret } from "./secrets";
 import type { RawConfig } from "./sections";
@@ -34,6 +35,8 @@ export interface Profile {
     doks?: DoksSettings;
     /** Who is told when the deployment is unwell, and the thresholds (components/alerts/). */
     alerts: AlertSettings;
+    /** Parking on a schedule and when idle (`rag-stack:parking`), when written. */
+    parking?: ParkingSettings;
     neo4jPassword: pulumi.Output<string>;
     /** DigitalOcean API token from secret config, when not taken from DIGITALOCEAN_TOKEN. */
     digitaloceanToken?: pulumi.Output<string>;
@@ -62,6 +65,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const digitalocean = readDigitalOcean(problems, raw.digitalocean, host.provider, publishedAppPorts(services));
     const doks = readDoks(problems, raw.doks, host.provider, ollama, services.publicHost);
     const alerts = readAlerts(problems, raw.alerts, host.provider, secrets.alertsSlackWebhook);
+    const parking = readParking(problems, raw.parking, host.provider);
     problems.push(...crossSectionProblems(production, { ollama, host, services, digitalocean, doks }));
     const neo4jPassword = readNeo4jPassword(problems, secrets.neo4jPassword);
     const digitaloceanToken = readSecret(problems, "digitaloceanToken", secrets.digitaloceanToken, undefined);
@@ -71,7 +75,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
 
     if (problems.length > 0) throw new ConfigError(stack, problems);
     return {
-        stack, production, ollama, host, services, digitalocean, doks, alerts,
+        stack, production, ollama, host, services, digitalocean, doks, alerts, parking,
         neo4jPassword: neo4jPassword as pulumi.Output<string>,
         digitaloceanToken,
         basicAuth,

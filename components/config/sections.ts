@@ -11,6 +11,7 @@ import { DIGITALOCEAN } from "./digitalocean";
 import { DOKS } from "./doks";
 import { DOCKER, HOST } from "./host";
 import { OLLAMA } from "./ollama";
+import { PARKING } from "./parking";
 import { SECRETS } from "./secrets";
 import { SERVICES } from "./services";
 
@@ -22,6 +23,7 @@ export const SECTIONS = {
     digitalocean: DIGITALOCEAN,
     doks: DOKS,
     alerts: ALERTS,
+    parking: PARKING,
 };
 
 export { SECRETS };

@@ -16,6 +16,7 @@ import { Ollama } from "../ollama";
 import { FrontDoor } from "../proxy";
 import { frontDoorOutputs } from "../proxy/outputs";
 import { containerName } from "../names";
+import { scheduleSummary } from "../hosts/parking-schedule";
 import { BACKEND_ALIAS, createAppNetwork, FRONTEND_ALIAS, Services } from "../services";
 import { StackOutputs } from "./outputs";
 
@@ -64,6 +65,8 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             watchdogStateDir: profile.ollama.mode === "container" ? host.gpuHost?.ollamaHealStateDir : undefined,
             // Set once the stack installs the backup job; until then the backup part reports "not set up".
             backupStatusDir: undefined,
+            // The front door logs the requests that use Ollama; the responder reports the last one.
+            activityLog: true,
             backupMaxAgeSeconds: BACKUP_MAX_AGE_SECONDS,
             volumeProbeDirs: host.dataDirs?.volumeProbes,
             diskMaxPercent: profile.alerts.droplet.volumePercent,
@@ -80,6 +83,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             frontend: { host: FRONTEND_ALIAS, port: s.frontend.port },
             users: profile.basicAuth,
             health: health && { dial: health.dial, path: s.healthPath, answerTimeoutSeconds: responderAnswerTimeoutSeconds(HEALTH_CALL_TIMEOUT_SECONDS) },
+            activityLog: health?.activityLogVolume && { volume: health.activityLogVolume, backendHealthPath: s.backend.healthPath },
             protectData: profile.production,
             dataDir: host.dataDirs?.proxy,
             hostMachine: host.machine,
@@ -135,6 +139,8 @@ export function deployOnDocker(profile: Profile): StackOutputs {
     const costPerHourByItem = host.billing?.cost.perHourByItem;
     /** What parking saves (running) or is saving (parked): the droplet, less the unassigned IP's charge. */
     const parkedSaving = host.billing?.parkingSaving;
+    /** rag-stack:parking: the schedule, its hours a week and what it saves a month at list prices (docs/parking.md). */
+    const parkingSchedule = host.billing && scheduleSummary(profile.parking, host.billing.costInputs);
     const containers = app && {
         backend: containerName("backend"),
         frontend: containerName("frontend"),
@@ -156,7 +162,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
     return {
         ollamaPlacement, ollamaModel, ollamaAccelerator, ollamaUrlForBackend, ollamaUrlFromHost, ollamaProcessor,
         dockerHost, dockerHostReason, publicIp, gpuHost, state, costPerHourUsd, costPerMonthUsd, costPerHourByItem,
-        parkedSaving, containers, frontDoor, backendUrl, backendHealthUrl, frontendUrl, healthUrl, neo4jBoltUrl, neo4jUser,
+        parkedSaving, parkingSchedule, containers, frontDoor, backendUrl, backendHealthUrl, frontendUrl, healthUrl, neo4jBoltUrl, neo4jUser,
         neo4jPassword, alerts: alerts?.facts,
     };
 }

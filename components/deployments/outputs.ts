@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertFacts } from "../alerts/facts";
 import { CostItems, HostState } from "../hosts/digitalocean-cost";
+import type { ScheduleSummary } from "../hosts/parking-schedule";
 
 export interface StackOutputs {
     ollamaPlacement: string;
@@ -22,6 +23,8 @@ export interface StackOutputs {
     costPerMonthUsd?: number;
     costPerHourByItem?: CostItems;
     parkedSaving?: { perHourUsd: number; perMonthUsd: number };
+    /** The parking schedule (rag-stack:parking) and its saving; on a DigitalOcean droplet, running or parked. */
+    parkingSchedule?: ScheduleSummary;
     /** The HTTPS front door verify checks (Docker shape with a proxy). */
     frontDoor?: Record<string, unknown>;
     publicIp?: pulumi.Input<string | undefined>;

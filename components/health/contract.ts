@@ -61,8 +61,24 @@ export interface HealthAnswer {
         responder?: HealthPart & { proxyStatus?: number };
     };
     /**
-     * The last time the deployment served a request that used Ollama (UTC, ISO 8601). Always null
-     * for now: probes must not count, and nothing records real requests yet.
+     * The last time the deployment served a request that used Ollama (UTC, ISO 8601), from the
+     * front door's activity log (health/activity-log.ts: the API routes past authentication, never
+     * `/healthz`, the frontend's files or the backend's health path). Null when the log's end holds
+     * none: read `activity` to know whether that means "none since `activity.since`" or "unknown".
      */
     lastOllamaRequestAt: string | null;
+    /** How much the answer knows about activity (absent from answers the front door writes itself). */
+    activity?: HealthActivity;
+}
+
+/**
+ * What lastOllamaRequestAt can be trusted for. `known` false: no log, not written yet, unreadable
+ * (the last request is unknown: parking counts that as active). `known` true: the log was read,
+ * and no request used Ollama between `since` and `checkedAt` other than lastOllamaRequestAt.
+ */
+export interface HealthActivity {
+    known: boolean;
+    /** The oldest time the log's end covers (its first whole line, or when the door opened an empty log). */
+    since: string | null;
+    reason: string;
 }

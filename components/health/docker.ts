@@ -15,6 +15,8 @@
  *   bind-mounted read-only when the host has them. A bind's missing source directory is created by dockerd (0755; moby
  *   v20.10.9 volume/mounts/mounts.go MountPoint.Setup), which the watchdog's and the backup's own
  *   `mkdir -p` then find; the files they write are world-readable (0644).
+ * - With activityLog, a Docker volume for the front door's activity log (./activity-log.ts), which
+ *   the front door mounts read-write and this container read-only.
  * - A health check that only proves httpd answers (any HTTP status line): `up` waits for it. The
  *   deployment's health is the script's answer, not this container's state.
  */
@@ -24,6 +26,7 @@ import { containerOptions, goDuration, stopSettings } from "../container-options
 import { boundToMachine } from "../hosts/machine-bound";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "../ollama/endpoint";
 import { containerName } from "../names";
+import { ACTIVITY_LOG_MOUNT } from "./activity-log";
 import {
     BACKUP_STATUS_MOUNT, DISK_MOUNT, HEALTH_RESPONDER_ALIAS, HEALTH_RESPONDER_IMAGE, HEALTH_RESPONDER_PORT, HEALTH_RESPONDER_USER,
     HEALTH_SCRIPT_PATH, healthScript, responderCommand, responderEnvironment, WATCHDOG_MOUNT,
@@ -49,6 +52,11 @@ export interface DockerHealthResponderArgs {
     diskMaxPercent?: number;
     cacheSeconds: number;
     callTimeoutSeconds: number;
+    /**
+     * Read the front door's activity log (./activity-log.ts): the responder creates the Docker
+     * volume the door writes it in (`activityLogVolume`) and mounts it read-only.
+     */
+    activityLog: boolean;
     /** The image (HEALTH_RESPONDER_IMAGE unless a test or a mirror says otherwise). */
     image?: string;
     /** The machine the engine runs on when the stack created it (see hosts/machine-bound.ts). */
@@ -57,6 +65,8 @@ export interface DockerHealthResponderArgs {
 
 export class DockerHealthResponder extends pulumi.ComponentResource {
     public readonly container: docker.Container;
+    /** The volume the front door writes its activity log in; absent without activityLog. */
+    public readonly activityLogVolume?: docker.Volume;
     /** `host:port` the front door dials on the app network. */
     public readonly dial = `${HEALTH_RESPONDER_ALIAS}:${HEALTH_RESPONDER_PORT}`;
 
@@ -71,16 +81,26 @@ export class DockerHealthResponder extends pulumi.ComponentResource {
             models: args.models,
             watchdog: args.watchdogStateDir !== undefined,
             backups: args.backupStatusDir !== undefined,
+            activityLog: args.activityLog,
             backupMaxAgeSeconds: args.backupMaxAgeSeconds,
             disks: Object.keys(args.volumeProbeDirs ?? {}),
             diskMaxPercent: args.diskMaxPercent,
             cacheSeconds: args.cacheSeconds,
             callTimeoutSeconds: args.callTimeoutSeconds,
         }));
+        // On the host's own disk, not the block volume: a droplet created by unparking starts with
+        // an empty log, so "no request since the door started" reads as idle since then.
+        this.activityLogVolume = args.activityLog ? new docker.Volume(`${name}-activity-log`, {
+            labels: [{ label: "rag-stack.role", value: "activity-log" }],
+        }, onHost) : undefined;
         const mounts = [
             ...(args.watchdogStateDir ? [{ hostPath: args.watchdogStateDir, containerPath: WATCHDOG_MOUNT, readOnly: true }] : []),
             ...(args.backupStatusDir ? [{ hostPath: args.backupStatusDir, containerPath: BACKUP_STATUS_MOUNT, readOnly: true }] : []),
             ...Object.entries(args.volumeProbeDirs ?? {}).map(([d, hostPath]) => ({ hostPath, containerPath: `${DISK_MOUNT}/${d}`, readOnly: true })),
+        ];
+        const volumes = [
+            ...mounts,
+            ...(this.activityLogVolume ? [{ volumeName: this.activityLogVolume.name, containerPath: ACTIVITY_LOG_MOUNT, readOnly: true }] : []),
         ];
 
         this.container = new docker.Container(`${name}-container`, {
@@ -92,7 +112,7 @@ export class DockerHealthResponder extends pulumi.ComponentResource {
             hosts: args.ollama.needsHostGateway ? [{ host: HOST_GATEWAY_NAME, ip: "host-gateway" }] : [],
             networksAdvanced: [{ name: args.network.name, aliases: [HEALTH_RESPONDER_ALIAS] }],
             ports: [],
-            volumes: mounts,
+            volumes,
             user: HEALTH_RESPONDER_USER,
             init: true,
             capabilities: { drops: ["ALL"] },

@@ -15,6 +15,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { ACTIVITY_LOG_FILE_NAME, ACTIVITY_LOG_MOUNT, ACTIVITY_LOG_TAIL_BYTES } from "./activity-log";
 
 /** The path the front door answers with the health of the deployment (never the frontend's). */
 export const HEALTH_PATH = "/healthz";
@@ -62,11 +63,25 @@ export const DISK_MOUNT = "/status/disk";
 /** The user the responder runs as: busybox's nobody. It only reads world-readable status files. */
 export const HEALTH_RESPONDER_USER = "65534:65534";
 
-const SCRIPT_FILE = path.join(__dirname, "scripts", "healthz.sh");
+const SCRIPTS_DIR = path.join(__dirname, "scripts");
+const SCRIPT_FILE = path.join(SCRIPTS_DIR, "healthz.sh");
+/** The script's parts kept in their own files, each sourced by one exact line of healthz.sh. */
+const INLINED_PARTS = ["healthz-disk-activity.sh"];
 
-/** The CGI script's text, as installed. */
+/**
+ * The CGI script's text, as installed: one file (the responder's upload, the router's ConfigMap
+ * key), each sourced part inlined in place of its `.` line. From the source tree the script
+ * sources them itself, so both forms run the same code.
+ */
 export function healthScript(): string {
-    return fs.readFileSync(SCRIPT_FILE, "utf8");
+    let text = fs.readFileSync(SCRIPT_FILE, "utf8");
+    for (const part of INLINED_PARTS) {
+        const line = `. "$(dirname "$0")/${part}"\n`;
+        if (!text.includes(line)) throw new Error(`components/health/scripts/healthz.sh no longer sources ${part} with the line ${line.trim()}: update INLINED_PARTS`);
+        const body = fs.readFileSync(path.join(SCRIPTS_DIR, part), "utf8").replace(/^# shellcheck [^\n]*\n/gm, "");
+        text = text.replace(`# shellcheck source=${part}\n${line}`, body).replace(line, body);
+    }
+    return text;
 }
 
 /** What the responder checks; each field maps to one variable of the script's environment. */
@@ -81,6 +96,8 @@ export interface HealthResponderSettings {
     watchdog: boolean;
     /** Whether the backup status directory is mounted (at BACKUP_STATUS_MOUNT). */
     backups: boolean;
+    /** Whether the front door's activity log is mounted (at ACTIVITY_LOG_MOUNT, ./activity-log.ts). */
+    activityLog: boolean;
     backupMaxAgeSeconds: number;
     /** The data volumes measured (names; each mounted at DISK_MOUNT/<name>); absent or empty: none. */
     disks?: string[];
@@ -111,6 +128,7 @@ export function responderEnvironment(s: HealthResponderSettings): Record<string,
         HEALTH_MODELS: s.models.join(" "),
         ...(s.watchdog ? { HEALTH_WATCHDOG_DIR: WATCHDOG_MOUNT } : {}),
         ...(s.backups ? { HEALTH_BACKUP_STATUS_DIR: BACKUP_STATUS_MOUNT } : {}),
+        ...(s.activityLog ? { HEALTH_ACTIVITY_LOG: `${ACTIVITY_LOG_MOUNT}/${ACTIVITY_LOG_FILE_NAME}`, HEALTH_ACTIVITY_TAIL_BYTES: String(ACTIVITY_LOG_TAIL_BYTES) } : {}),
         HEALTH_BACKUP_MAX_AGE_SECONDS: String(s.backupMaxAgeSeconds),
         ...(s.disks && s.disks.length > 0 ? {
             HEALTH_DISK_DIRS: s.disks.map((d) => `${d}=${DISK_MOUNT}/${d}`).join(" "),

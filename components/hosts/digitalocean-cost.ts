@@ -78,3 +78,19 @@ export function parkingSaving(inputs: CostInputs): { perHourUsd: number; perMont
     const parked = hostCost("parked", inputs);
     return { perHourUsd: hourly(running.perHourUsd - parked.perHourUsd), perMonthUsd: cents(running.perMonthUsd - parked.perMonthUsd) };
 }
+
+/** Weeks in DigitalOcean's billed month (672 h). */
+const WEEKS_PER_MONTH = BILLED_HOURS_PER_MONTH / (7 * 24);
+
+/**
+ * A month on a schedule: running `runningHoursPerWeek`, parked the rest, at list prices; and what
+ * that saves against running the whole month. Idle parking saves more, by how little the GPU is
+ * used: not counted here.
+ */
+export function scheduledMonth(inputs: CostInputs, runningHoursPerWeek: number): { runningHoursPerMonth: number; perMonthUsd: number; savingPerMonthUsd: number } {
+    const hours = Math.min(Math.max(runningHoursPerWeek, 0), 7 * 24) * WEEKS_PER_MONTH;
+    const running = hostCost("running", inputs);
+    const parked = hostCost("parked", inputs);
+    const perMonth = running.perHourUsd * hours + parked.perHourUsd * (BILLED_HOURS_PER_MONTH - hours);
+    return { runningHoursPerMonth: Math.round(hours * 100) / 100, perMonthUsd: cents(perMonth), savingPerMonthUsd: cents(Math.max(0, running.perMonthUsd - perMonth)) };
+}

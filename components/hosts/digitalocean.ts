@@ -117,6 +117,8 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
     /** What the stack's DigitalOcean resources cost now, and what parking saves. */
     public readonly cost: HostCost;
     public readonly parkingSaving: { perHourUsd: number; perMonthUsd: number };
+    /** What the bill is made of (the droplet's price, the volumes' sizes): a schedule's cost follows from it. */
+    public readonly costInputs: CostInputs;
     public readonly publicAddress: pulumi.Output<string>;
     public readonly reservedIp: digitalocean.ReservedIp;
     public readonly modelsVolume: digitalocean.Volume;
@@ -212,6 +214,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         this.state = s.parked ? "parked" : "running";
         this.cost = hostCost(this.state, costInputs);
         this.parkingSaving = parkingSaving(costInputs);
+        this.costInputs = costInputs;
         if (s.parked) {
             // Parked: the data side above, nothing else. See the header.
             this.registerOutputs({ state: this.state, publicAddress: this.publicAddress });

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/profile";
 import { publishedAppPorts } from "../config/services";
 import { DigitalOceanHost } from "./digitalocean";
-import { HostCost, HostState } from "./digitalocean-cost";
+import { CostInputs, HostCost, HostState } from "./digitalocean-cost";
 import { DockerHost } from "./docker-host";
 import { ExistingDockerHost } from "./local";
 import { gpuMemoryFor } from "../capacity/validate";
@@ -25,7 +25,7 @@ export interface StackHost {
     /** The reserved address this stack holds (DigitalOcean), running or parked. */
     readonly publicIp?: pulumi.Output<string>;
     /** The bill of the machines this stack created (DigitalOcean), and what parking saves. */
-    readonly billing?: { cost: HostCost; parkingSaving: { perHourUsd: number; perMonthUsd: number } };
+    readonly billing?: { cost: HostCost; parkingSaving: { perHourUsd: number; perMonthUsd: number }; costInputs: CostInputs };
     /** The droplet stack's DigitalOcean provider and its droplet (absent while parked), for its alerts. */
     readonly digitalocean?: { provider: digitalocean.Provider; droplet?: digitalocean.Droplet };
 }
@@ -59,7 +59,7 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
                 state: host.state,
                 docker: host.docker,
                 publicIp: host.publicAddress,
-                billing: { cost: host.cost, parkingSaving: host.parkingSaving },
+                billing: { cost: host.cost, parkingSaving: host.parkingSaving, costInputs: host.costInputs },
                 digitalocean: { provider: host.doProvider, droplet: host.droplet },
             };
         }

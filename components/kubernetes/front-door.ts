@@ -83,7 +83,7 @@ export class FrontDoor extends pulumi.ComponentResource {
             health: { dial: `127.0.0.1:${HEALTH_RESPONDER_PORT}`, path: args.healthPath, answerTimeoutSeconds: responderAnswerTimeoutSeconds(h.callTimeoutSeconds) },
         }), null, 2);
         const script = healthScript();
-        const healthEnv = responderEnvironment({ ...h, watchdog: false, backups: false });
+        const healthEnv = responderEnvironment({ ...h, watchdog: false, backups: false, activityLog: false });
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
             metadata: { name: "router", namespace: ns, labels: labels.all },
             data: { "router.json": routerJson, [HEALTH_SCRIPT_KEY]: script },

@@ -12,6 +12,9 @@
  *   optional basic auth (bcrypt, with Caddy's cache of recent checks), then `<apiPrefix>` and
  *   `<apiPrefix>/*` to the backend (prefix stripped unless configured otherwise), everything else to
  *   the frontend. The upstreams are network aliases on the app network;
+ * - with `activity`, an access log of the requests that count as using Ollama (the API routes past
+ *   authentication, not the backend's health path), JSON lines in a rolled file the health
+ *   responder reads (health/activity-log.ts); every other request is flagged not to be logged;
  * - an error route for the health path: a 503 with a JSON body when the responder does not answer;
  * - reverse_proxy with `flush_interval: -1` (flush every write: streamed LLM answers and SSE arrive
  *   as they are produced) and long transport timeouts; WebSocket upgrades pass through
@@ -24,6 +27,7 @@
  * - the admin API is off: the config only changes by replacing the container.
  */
 import type { CertificateAuthority } from "../config/services";
+import { activityLogging, activityRoute, activityServerLogs, logSkip } from "../health/activity-log";
 import { healthErrorRoute, healthRoute, HealthRouteArgs } from "../health/caddy-route";
 
 /** Let's Encrypt's directories (https://letsencrypt.org/docs/staging-environment/). */
@@ -60,6 +64,11 @@ export interface CaddyConfigArgs {
     users: { name: string; passwordHash: string }[];
     /** The health responder behind the health path; absent: no health route. */
     health?: HealthRouteArgs;
+    /** Log the requests that use Ollama (health/activity-log.ts); absent: no access log. */
+    activity?: {
+        /** The backend's health path as the backend sees it (services.backend.healthPath). */
+        backendHealthPath: string;
+    };
 }
 
 type Json = Record<string, unknown>;
@@ -105,7 +114,13 @@ function issuer(args: CaddyConfigArgs): Json {
 export function caddyConfig(args: CaddyConfigArgs): Json {
     const routes: Json[] = [
         // Deferred: applied as the response goes out, so they win over (and strip) the upstream's own.
-        { handle: [{ handler: "headers", response: { set: securityHeaders(args.ca), delete: ["Server"], deferred: true } }] },
+        {
+            handle: [
+                { handler: "headers", response: { set: securityHeaders(args.ca), delete: ["Server"], deferred: true } },
+                // Nothing is logged unless the activity route below clears the flag.
+                ...(args.activity ? [logSkip(true)] : []),
+            ],
+        },
     ];
     // Before authentication: an uptime check has no credentials, and the answer holds no secret.
     if (args.health) routes.push(healthRoute(args.health));
@@ -126,6 +141,10 @@ export function caddyConfig(args: CaddyConfigArgs): Json {
             }],
         });
     }
+    if (args.activity) {
+        const healthOutside = args.stripApiPrefix ? `${args.apiPrefix}${args.activity.backendHealthPath}` : args.activity.backendHealthPath;
+        routes.push(activityRoute({ apiPrefix: args.apiPrefix, backendHealthPathOutside: healthOutside }));
+    }
     routes.push({
         match: [{ path: [args.apiPrefix, `${args.apiPrefix}/*`] }],
         handle: [
@@ -138,6 +157,7 @@ export function caddyConfig(args: CaddyConfigArgs): Json {
 
     return {
         admin: { disabled: true },
+        ...(args.activity ? { logging: activityLogging() } : {}),
         storage: { module: "file_system", root: `${CADDY_DATA_DIR}/caddy` },
         apps: {
             http: {
@@ -148,6 +168,7 @@ export function caddyConfig(args: CaddyConfigArgs): Json {
                         protocols: ["h1", "h2"],
                         read_header_timeout: "30s",
                         idle_timeout: "5m",
+                        ...(args.activity ? { logs: activityServerLogs() } : {}),
                         routes: [{
                             match: [{ host: [args.publicHost] }],
                             handle: [{ handler: "subroute", routes }],

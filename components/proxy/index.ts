@@ -15,6 +15,7 @@ import { boundToMachine } from "../hosts/machine-bound";
 import { containerName } from "../names";
 import { CADDY_CONFIG_DIR, CADDY_CONFIG_FILE, CADDY_DATA_DIR, caddyConfigJson, Upstream } from "./caddy-config";
 import type { HealthRouteArgs } from "../health/caddy-route";
+import { ACTIVITY_LOG_DIR } from "../health/activity-log";
 import { containerOptions, stopSettings } from "../container-options";
 
 export const PROXY_ALIAS = "proxy";
@@ -33,6 +34,11 @@ export interface FrontDoorArgs {
     users: BasicAuthUser[];
     /** The health responder the health path goes to (health/docker.ts); absent: no health route. */
     health?: HealthRouteArgs;
+    /**
+     * The activity log (health/activity-log.ts): the volume the door writes it in (the health
+     * responder's) and the backend's health path, which does not count as activity.
+     */
+    activityLog?: { volume: docker.Volume; backendHealthPath: string };
     /** Protect Caddy's Docker volumes when they hold the data themselves (no host directory). */
     protectData: boolean;
     /** Host directory on persistent storage for Caddy's state (a droplet's block volume). */
@@ -74,6 +80,7 @@ export class FrontDoor extends pulumi.ComponentResource {
             frontend: args.frontend,
             users: args.users.map((u, i) => ({ name: u.name, passwordHash: hashes[i] })),
             health: args.health,
+            activity: args.activityLog && { backendHealthPath: args.activityLog.backendHealthPath },
         }));
 
         const image = new docker.RemoteImage(`${name}-image`, { name: s.image, keepLocally: true }, onHost);
@@ -90,6 +97,7 @@ export class FrontDoor extends pulumi.ComponentResource {
             volumes: [
                 { volumeName: data.name, containerPath: CADDY_DATA_DIR },
                 { volumeName: config.name, containerPath: CADDY_CONFIG_DIR },
+                ...(args.activityLog ? [{ volumeName: args.activityLog.volume.name, containerPath: ACTIVITY_LOG_DIR }] : []),
             ],
             restart: "unless-stopped",
             labels: [{ label: "rag-stack.role", value: PROXY_ALIAS }],

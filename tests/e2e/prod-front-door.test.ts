@@ -17,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { Rendered, renderStack } from "../../tools/render";
 import { checkHttpRedirect, checkHttpsCertificate } from "../../tools/verify/checks/front-door";
-import { ensureCaddyImage, localCaddy } from "../fixtures/images/caddy-image";
+import { ensureCaddyImage, forDebianCaddy, localCaddy } from "../fixtures/images/caddy-image";
 import { ensureStandinImage } from "../fixtures/images/standin-image";
 import { createNetwork, docker, E2E_LABEL, removeRunObjects, requireDockerEngine, RUN_ID } from "./support/docker-cli";
 import { CONTAINER_TYPE, containerSpec, runRenderedContainer } from "./support/rendered-containers";
@@ -137,7 +137,8 @@ beforeAll(async () => {
         "-p", "127.0.0.1::80", "-p", "127.0.0.1::443", caddyImage, ...inputs.command]);
     for (const upload of inputs.uploads) {
         const file = path.join(tmp, path.basename(upload.file));
-        fs.writeFileSync(file, upload.content);
+        // Caddy 2.6 lacks one field of the rendered config (the activity log's `mode`): forDebianCaddy.
+        fs.writeFileSync(file, forDebianCaddy(upload.content));
         docker(["cp", file, `${proxyName}:${upload.file}`]);
     }
     docker(["start", proxyName]);

@@ -12,6 +12,9 @@
  * /var/lib/rag-stack/ollama-heal) is a directory of this test. The render has no backup status
  * directory yet (the stack does not install the backup job yet): this test gives the responder one
  * the way that wiring will (HEALTH_BACKUP_STATUS_DIR and a read-only mount at /status/backup).
+ * The activity log's volume is a Docker volume of this run, mounted where the render mounts it in
+ * both containers; the config loses only the file writer's `mode`, which Caddy 2.6 does not have
+ * (forDebianCaddy: its default is the same 0644, checked below).
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -21,7 +24,8 @@ import * as path from "path";
 import type { HealthAnswer } from "../../components/health/contract";
 import { BACKUP_STATUS_MOUNT } from "../../components/health/responder";
 import { Rendered, renderStack } from "../../tools/render";
-import { ensureCaddyImage, localCaddy } from "../fixtures/images/caddy-image";
+import { ACTIVITY_LOG_DIR, ACTIVITY_LOG_FILE_NAME, ACTIVITY_LOG_MOUNT } from "../../components/health/activity-log";
+import { ensureCaddyImage, forDebianCaddy, localCaddy } from "../fixtures/images/caddy-image";
 import { ensureHealthResponderImage } from "../fixtures/images/health-responder-image";
 import { ensureStandinImage } from "../fixtures/images/standin-image";
 import { createNetwork, docker, E2E_LABEL, removeRunObjects, requireDockerEngine, RUN_ID } from "./support/docker-cli";
@@ -44,6 +48,7 @@ let healthName: string;
 let ollamaName: string;
 let httpsPort: number;
 let rootCa: string;
+let activityVolume: string;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-health-e2e-"));
 const watchdogDir = path.join(tmp, "ollama-heal");
 const backupDir = path.join(tmp, "backup-status");
@@ -145,7 +150,7 @@ beforeAll(async () => {
     const h = rendered.named("health-container", CONTAINER_TYPE).inputs as {
         command: string[]; envs: string[]; user: string; init: boolean; memory: number; cpus: string; capabilities: { drops: string[] };
         securityOpts: string[]; uploads: { file: string; content: string; permissions: string }[];
-        networksAdvanced: { name: string; aliases: string[] }[]; volumes: { hostPath: string; containerPath: string; readOnly: boolean }[];
+        networksAdvanced: { name: string; aliases: string[] }[]; volumes: { hostPath?: string; volumeName?: string; containerPath: string; readOnly: boolean }[];
     };
     healthName = `rag-stack-prod-health-e2e-${RUN_ID}`;
     // The block volumes' probe directories: two directories of this test (the disk part measures their filesystem).
@@ -155,8 +160,11 @@ beforeAll(async () => {
         "/mnt/rag-stack-neo4j/.rag-stack-health": path.join(tmp, "neo4j-volume"),
     };
     for (const d of ["models-volume", "neo4j-volume"]) fs.mkdirSync(path.join(tmp, d), { mode: 0o755 });
-    const mounts = h.volumes.map((v) => {
-        if (!hostDirs[v.hostPath]) throw new Error(`the render mounts ${v.hostPath}, which this test does not stand in for`);
+    activityVolume = `rag-stack-activity-e2e-${RUN_ID}`;
+    docker(["volume", "create", "--label", `${E2E_LABEL}=${RUN_ID}`, activityVolume]);
+    const mounts = (h.volumes as { hostPath?: string; volumeName?: string; containerPath: string; readOnly: boolean }[]).map((v) => {
+        if (v.volumeName !== undefined && v.containerPath === ACTIVITY_LOG_MOUNT) return ["-v", `${activityVolume}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`];
+        if (!v.hostPath || !hostDirs[v.hostPath]) throw new Error(`the render mounts ${v.hostPath}, which this test does not stand in for`);
         return ["-v", `${hostDirs[v.hostPath]}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`];
     }).flat();
     const net = h.networksAdvanced[0];
@@ -180,15 +188,21 @@ beforeAll(async () => {
     docker(["start", healthName]);
 
     // The proxy as in prod-front-door.test.ts.
-    const proxy = rendered.named("proxy-container", CONTAINER_TYPE).inputs as { command: string[]; uploads: { file: string; content: string }[]; networksAdvanced: { name: string; aliases: string[] }[] };
+    const proxy = rendered.named("proxy-container", CONTAINER_TYPE).inputs as {
+        command: string[]; uploads: { file: string; content: string }[]; networksAdvanced: { name: string; aliases: string[] }[];
+        volumes: { volumeName: string; containerPath: string }[];
+    };
+    // The activity log's volume where the render mounts it (Caddy's /data and /config stay in the container).
+    expect(proxy.volumes.filter((v) => v.containerPath === ACTIVITY_LOG_DIR)).toHaveLength(1);
     proxyName = `rag-stack-prod-proxy-health-e2e-${RUN_ID}`;
     const pnet = proxy.networksAdvanced[0];
     docker(["create", "--name", proxyName, "--label", `${E2E_LABEL}=${RUN_ID}`,
         "--network", networkNames[pnet.name], ...pnet.aliases.flatMap((a) => ["--network-alias", a]),
+        "-v", `${activityVolume}:${ACTIVITY_LOG_DIR}`,
         "-p", "127.0.0.1::443", caddyImage, ...proxy.command]);
     for (const upload of proxy.uploads) {
         const file = path.join(tmp, path.basename(upload.file));
-        fs.writeFileSync(file, upload.content);
+        fs.writeFileSync(file, forDebianCaddy(upload.content));
         docker(["cp", file, `${proxyName}:${upload.file}`]);
     }
     docker(["start", proxyName]);
@@ -231,6 +245,36 @@ test("healthy: 200 through the door without credentials, JSON, every part ok, th
     expect((await request("/")).status).toBe(401);
     expect((await request("/", { auth: `${USER}:${PASSWORD}` })).body).toBe("frontend /\n");
     expect((await request("/api/x", { auth: `${USER}:${PASSWORD}` })).body).toBe("backend /x\n");
+});
+
+test("activity: probes, the frontend, the backend's health path and a refused login leave lastOllamaRequestAt; a request to the API through the door sets it", async () => {
+    const auth = `${USER}:${PASSWORD}`;
+    await new Promise((r) => setTimeout(r, 1100)); // the log's times are whole seconds
+    const quietFrom = Date.now();
+    for (let i = 0; i < 5; i++) await request("/healthz");
+    await request("/healthz", { auth });
+    await request("/", { auth });
+    await request("/assets/app.js", { auth });
+    expect((await request("/api/health", { auth })).body).toBe("backend /health\n");
+    expect((await request("/api/chat")).status).toBe(401); // no credentials: refused before any API route
+    const quiet = await healthUntil((x) => Date.parse(x.json.checkedAt ?? "") >= quietFrom + 1000);
+    // Nothing of the above counted: the last request is an earlier test's, or none.
+    const last = quiet.json.lastOllamaRequestAt;
+    if (last !== null) expect(Date.parse(last)).toBeLessThan(quietFrom);
+    expect(quiet.json.activity?.known).toBe(last !== null);
+
+    const asked = Math.floor(Date.now() / 1000) * 1000;
+    expect((await request("/api/chat", { auth, method: "POST" })).body).toBe("backend /chat\n");
+    const after = await healthUntil((x) => x.json.lastOllamaRequestAt !== null && Date.parse(x.json.lastOllamaRequestAt) >= asked);
+    expect(Date.parse(after.json.lastOllamaRequestAt ?? "")).toBeLessThanOrEqual(Date.now());
+    expect(after.json.activity).toMatchObject({ known: true, reason: `the last request that used Ollama was at ${after.json.lastOllamaRequestAt}` });
+    expect(after.status).toBe(200); // activity is never a failure
+    // The file, as the responder (nobody) reads it: 0644, JSON lines of the API requests only.
+    const file = `${ACTIVITY_LOG_MOUNT}/${ACTIVITY_LOG_FILE_NAME}`;
+    expect(docker(["exec", healthName, "stat", "-c", "%a", file])).toBe("644");
+    const uris = docker(["exec", healthName, "cat", file]).split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { request: { uri: string } }).request.uri);
+    expect(uris.every((u) => u === "/api/x" || u === "/api/chat")).toBe(true);
+    expect(uris).toContain("/api/chat");
 });
 
 test("/healthz is never the frontend's: JSON from the responder, with credentials too; other methods 405", async () => {

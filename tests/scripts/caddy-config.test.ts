@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CaddyConfigArgs, caddyConfig, caddyConfigJson, LETSENCRYPT_PRODUCTION, LETSENCRYPT_STAGING } from "../../components/proxy/caddy-config";
+import { forDebianCaddy } from "../fixtures/images/caddy-image";
 
 const hasCaddy = spawnSync("sh", ["-c", "command -v caddy"]).status === 0;
 if (!hasCaddy) console.warn("caddy is not installed (apt-get install caddy): `caddy validate` tests skipped");
@@ -38,7 +39,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
  */
 function validate(text: string): { ok: boolean; output: string } {
     const name = Math.random().toString(36).slice(2);
-    const config = JSON.parse(text) as Json;
+    const config = JSON.parse(forDebianCaddy(text)) as Json;
     config.storage.root = path.join(dir, `storage-${name}`);
     const file = path.join(dir, `config-${name}.json`);
     fs.writeFileSync(file, JSON.stringify(config));
@@ -136,7 +137,36 @@ test("the health path: after the security headers, before authentication, to the
     expect(server(caddyConfig(base)).errors).toBeUndefined();
 });
 
+const activity = { backendHealthPath: "/health" };
+
+test("the activity log: nothing logged but the API routes past authentication, not the backend's health path; a rolled JSON file", () => {
+    const c = caddyConfig({ ...base, users: [{ name: "alice", passwordHash: HASH }], health, activity }) as Json;
+    const routes = innerRoutes(c);
+    // First: every request flagged "not logged" (both Caddy versions' names), before /healthz.
+    expect(routes[0].handle[1]).toEqual({ handler: "vars", log_skip: true, skip_log: true });
+    expect(routes[1].match).toEqual([{ path: ["/healthz"] }]);
+    expect(routes[2].handle[0].handler).toBe("authentication");
+    // After authentication, before the API route: the requests that count clear the flag.
+    expect(routes[3]).toEqual({ match: [{ path: ["/api", "/api/*"], not: [{ path: ["/api/health"] }] }], handle: [{ handler: "vars", log_skip: false, skip_log: false }] });
+    expect(routes[3].terminal).toBeUndefined();
+    expect(routes[4].match).toEqual([{ path: ["/api", "/api/*"] }]);
+    expect(server(c).logs).toEqual({ default_logger_name: "ollama-activity" });
+    expect(c.logging.logs.default).toEqual({ exclude: ["http.log.access.ollama-activity"] });
+    expect(c.logging.logs["ollama-activity"]).toEqual({
+        writer: { output: "file", filename: "/var/log/rag-stack/ollama-activity.log", mode: "0644", roll_size_mb: 5, roll_keep: 2, roll_keep_days: 7, roll_gzip: true },
+        encoder: { format: "json" },
+        include: ["http.log.access.ollama-activity"],
+    });
+    // With the prefix kept, the backend's health path is already under it.
+    const kept = innerRoutes(caddyConfig({ ...base, stripApiPrefix: false, activity: { backendHealthPath: "/api/health" } }));
+    expect(kept.find((r) => r.handle[0].handler === "vars" && r.match)?.match[0].not).toEqual([{ path: ["/api/health"] }]);
+    // Without it: no logging at all, no flags.
+    expect(caddyConfig(base).logging).toBeUndefined();
+    expect(JSON.stringify(caddyConfig(base))).not.toContain("log_skip");
+});
+
 const variants: [string, Partial<CaddyConfigArgs>][] = [
+    ["activity log with health and basic auth", { health, activity, users: [{ name: "alice", passwordHash: HASH }] }],
     ["health route", { health }],
     ["health route with basic auth", { health, users: [{ name: "alice", passwordHash: HASH }] }],
     ["Let's Encrypt", {}],

@@ -23,7 +23,7 @@ const SCRIPT = path.resolve(__dirname, "../../components/health/scripts/healthz.
 const STANDIN_OLLAMA = path.resolve(__dirname, "../fixtures/ollama");
 const BUSYBOX = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
 /** The applets the script may use: what the official busybox image (defconfig) has in /bin. */
-const APPLETS = ["sh", "wget", "awk", "grep", "timeout", "date", "stat", "sed", "tr", "cut", "paste", "tail", "head", "cat", "mkdir", "mktemp", "rm", "rmdir", "mv", "sleep", "httpd", "df"];
+const APPLETS = ["sh", "wget", "awk", "grep", "timeout", "date", "stat", "sed", "tr", "cut", "paste", "tail", "head", "cat", "mkdir", "mktemp", "rm", "rmdir", "mv", "sleep", "httpd", "df", "wc"];
 const MODEL = "qwen2.5:7b-instruct-q8_0";
 const SIZE = 8098048000;
 
@@ -410,6 +410,101 @@ describe("disk", () => {
     });
 });
 
+describe("activity: the last request that used Ollama, from the front door's log", () => {
+    /**
+     * Lines as Caddy's access logger writes them (caddyserver/caddy v2.11.4
+     * modules/caddyhttp/server.go logRequest, marshalers.go LoggableHTTPRequest; the "tls" object
+     * only on TLS requests). `tls` false: a :80 redirect, which the same file holds.
+     */
+    const line = (epoch: number, o: { uri?: string; tls?: boolean; status?: number; agent?: string } = {}) => JSON.stringify({
+        level: "info", ts: epoch + 0.123456, logger: "http.log.access.ollama-activity", msg: "handled request",
+        request: {
+            remote_ip: "203.0.113.7", remote_port: "51234", client_ip: "203.0.113.7", proto: o.tls === false ? "HTTP/1.1" : "HTTP/2.0", method: "POST",
+            host: "rag.example.com", uri: o.uri ?? "/api/chat", headers: { "User-Agent": [o.agent ?? "curl/8.5.0"], Authorization: ["REDACTED"] },
+            ...(o.tls === false ? {} : { tls: { resumed: false, version: 772, cipher_suite: 4865, proto: "h2", server_name: "rag.example.com" } }),
+        },
+        bytes_read: 120, user_id: "alice", duration: 2.5, size: 4096, status: o.status ?? 200, resp_headers: { "Content-Type": ["application/json"] },
+    });
+    const logFile = (text: string, mtimeEpoch?: number) => {
+        const f = path.join(fs.mkdtempSync(path.join(tmp, "activity-")), "ollama-activity.log");
+        fs.writeFileSync(f, text);
+        if (mtimeEpoch !== undefined) fs.utimesSync(f, mtimeEpoch, mtimeEpoch);
+        return f;
+    };
+    const iso = (epoch: number) => new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+    const now = () => Math.floor(Date.now() / 1000);
+
+    test("no log on this deployment (no HEALTH_ACTIVITY_LOG): null, unknown; never a failure", async () => {
+        const a = await run(base());
+        expect(a.status).toBe(200);
+        expect(a.json.lastOllamaRequestAt).toBeNull();
+        expect(a.json.activity).toEqual({ known: false, since: null, reason: "no activity log on this deployment: the last request that used Ollama is unknown" });
+    });
+
+    test("the log not written yet: unknown", async () => {
+        const a = await run({ ...base(), HEALTH_ACTIVITY_LOG: path.join(tmp, "nothing-here.log") });
+        expect(a.json.lastOllamaRequestAt).toBeNull();
+        expect(a.json.activity).toMatchObject({ known: false, reason: expect.stringMatching(/has not written its activity log yet/) });
+    });
+
+    test("the last TLS line is the last request; the redirects after it do not count; since is the first line", async () => {
+        const t = now() - 3600;
+        const f = logFile([line(t - 600), line(t, { uri: "/api/query?q=x" }), line(t + 60, { tls: false }), line(t + 120, { tls: false })].join("\n") + "\n");
+        const a = await run({ ...base(), HEALTH_ACTIVITY_LOG: f });
+        expect(a.status).toBe(200);
+        expect(a.json.lastOllamaRequestAt).toBe(iso(t));
+        expect(a.json.activity).toEqual({ known: true, since: iso(t - 600), reason: `the last request that used Ollama was at ${iso(t)}` });
+    });
+
+    test("a header value cannot forge a TLS line: its quotes are escaped in the JSON", async () => {
+        const t = now() - 7200;
+        const f = logFile([line(t), line(t + 3000, { tls: false, agent: 'x","tls":{"a":1}' })].join("\n") + "\n");
+        const a = await run({ ...base(), HEALTH_ACTIVITY_LOG: f });
+        expect(a.json.lastOllamaRequestAt).toBe(iso(t));
+    });
+
+    test("only redirects in the log: null, known, since the first line", async () => {
+        const t = now() - 5000;
+        const a = await run({ ...base(), HEALTH_ACTIVITY_LOG: logFile(`${line(t, { tls: false })}\n${line(t + 10, { tls: false })}\n`) });
+        expect(a.json.lastOllamaRequestAt).toBeNull();
+        expect(a.json.activity).toMatchObject({ known: true, since: iso(t), reason: `no request used Ollama since ${iso(t)} (the oldest time the log's end holds, or when the door opened it)` });
+    });
+
+    test("an empty log (the door just opened it): null, known since the file's time", async () => {
+        const t = now() - 4000;
+        const a = await run({ ...base(), HEALTH_ACTIVITY_LOG: logFile("", t) });
+        expect(a.json.lastOllamaRequestAt).toBeNull();
+        expect(a.json.activity).toMatchObject({ known: true, since: iso(t) });
+    });
+
+    test("bounded: only the tail is read; the line cut by the window and a line still being written are left out", async () => {
+        const t = now() - 20_000;
+        const old = Array.from({ length: 400 }, (_, i) => line(t + i)).join("\n");
+        const redirects = Array.from({ length: 50 }, (_, i) => line(t + 1000 + i, { tls: false })).join("\n");
+        const partial = line(t + 2000).slice(0, 80); // no closing brace yet
+        const f = logFile(`${old}\n${redirects}\n${partial}`);
+        const oneLine = line(t).length + 1;
+        // Window: the 50 redirects and a bit of the last TLS line before them (cut: left out).
+        const window = 50 * (line(t + 1000, { tls: false }).length + 1) + partial.length + 30;
+        const a = await run({ ...base(), HEALTH_ACTIVITY_LOG: f, HEALTH_ACTIVITY_TAIL_BYTES: String(window) });
+        expect(a.json.lastOllamaRequestAt).toBeNull();
+        expect(a.json.activity).toMatchObject({ known: true, since: iso(t + 1000) });
+        // A window that reaches one more whole line finds the request.
+        const b = await run({ ...base(), HEALTH_ACTIVITY_LOG: f, HEALTH_ACTIVITY_TAIL_BYTES: String(window + oneLine) });
+        expect(b.json.lastOllamaRequestAt).toBe(iso(t + 399));
+    });
+
+    test("a log without readable times: unknown", async () => {
+        const a = await run({ ...base(), HEALTH_ACTIVITY_LOG: logFile("not a caddy log}\n") });
+        expect(a.json.activity).toMatchObject({ known: false, reason: expect.stringMatching(/has no readable time/) });
+    });
+
+    test("HEALTH_ACTIVITY_TAIL_BYTES must be a whole number", async () => {
+        const a = await run({ ...base(), HEALTH_ACTIVITY_LOG: logFile(""), HEALTH_ACTIVITY_TAIL_BYTES: "64k" });
+        expect(a.exit).toBe(2);
+    });
+});
+
 describe("several parts at once, and the cache", () => {
     test("failed lists every failed part in order", async () => {
         backend.answer({});
@@ -531,9 +626,16 @@ test("against the stand-in Ollama (tests/fixtures/ollama): a loaded model at 100
 
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 (hasShellcheck ? test : test.skip)("the script is POSIX sh, shellcheck-clean, with its header (environment, exit codes) and set -eu", () => {
-    const r = spawnSync("shellcheck", ["--shell=sh", "--format=gcc", SCRIPT], { encoding: "utf8" });
+    // The script with its sourced part, as kept in the tree; then the one file the responder installs.
+    const r = spawnSync("shellcheck", ["--shell=sh", "--external-sources", "--format=gcc", path.basename(SCRIPT), "healthz-disk-activity.sh"], { cwd: path.dirname(SCRIPT), encoding: "utf8" });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
+    const installed = path.join(tmp, "healthz-installed.sh");
+    fs.writeFileSync(installed, healthScript());
+    const i = spawnSync("shellcheck", ["--shell=sh", "--format=gcc", installed], { encoding: "utf8" });
+    expect(i.stdout + i.stderr).toBe("");
+    expect(healthScript()).not.toContain("healthz-disk-activity.sh\"");
+    expect(healthScript()).toContain("check_activity() {");
     const text = fs.readFileSync(SCRIPT, "utf8");
     expect(text.startsWith("#!/bin/sh\n# ")).toBe(true);
     const header = text.split("\nset -eu\n")[0];

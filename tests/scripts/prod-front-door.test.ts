@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } from "../../tools/render";
 import { CONTAINER, envOf, networksOf, portsOf, VOLUME } from "../unit/support/containers";
+import { forDebianCaddy } from "../fixtures/images/caddy-image";
 
 const HASH = `$2a$12$${"Q".repeat(53)}`;
 let r: Rendered;
@@ -51,7 +52,10 @@ test("the config routes as the stack file says: rag.example.com, /api to backend
     const inner = route.handle[0].routes;
     // The health path first (it never reaches the app: health/caddy-route.ts), then the API.
     expect(inner[1].match).toEqual([{ path: ["/healthz"] }]);
-    const api = inner.find((x: { match?: { path?: string[] }[] }) => x.match?.[0]?.path?.includes("/api"));
+    // The activity route (it only clears the "not logged" flag) comes first, then the API route.
+    const [activity, api] = inner.filter((x: { match?: { path?: string[] }[] }) => x.match?.[0]?.path?.includes("/api"));
+    expect(activity.match).toEqual([{ path: ["/api", "/api/*"], not: [{ path: ["/api/health"] }] }]);
+    expect(config.apps.http.servers["front-door"].logs).toEqual({ default_logger_name: "ollama-activity" });
     expect(api.match).toEqual([{ path: ["/api", "/api/*"] }]);
     expect(api.handle.map((h: { handler: string }) => h.handler)).toEqual(["rewrite", "reverse_proxy"]);
     expect(api.handle[1].upstreams).toEqual([{ dial: "backend:8000" }]);
@@ -66,7 +70,12 @@ test("Caddy's /data and /config bind to the protected block volume and follow a 
     expect(proxy.inputs.volumes).toEqual([
         { volumeName: expect.any(String), containerPath: "/data" },
         { volumeName: expect.any(String), containerPath: "/config" },
+        // The activity log: the responder's volume on the droplet's own disk (health/activity-log.ts).
+        { volumeName: expect.any(String), containerPath: "/var/log/rag-stack" },
     ]);
+    const logVolume = (proxy.inputs.volumes as { volumeName: string }[])[2].volumeName;
+    expect(r.named("health-activity-log", VOLUME).inputs.driverOpts).toBeUndefined();
+    expect(r.named("health-container", CONTAINER).inputs.volumes).toContainEqual({ volumeName: logVolume, containerPath: "/status/activity", readOnly: true });
     expect(r.named("proxy-data", VOLUME).inputs).toMatchObject({ driver: "local", driverOpts: { type: "none", o: "bind", device: "/mnt/rag-stack-neo4j/caddy/data" } });
     expect(r.named("proxy-config", VOLUME).inputs).toMatchObject({ driverOpts: { device: "/mnt/rag-stack-neo4j/caddy/config" } });
     const droplet = r.ofType("digitalocean:index/droplet:Droplet")[0];
@@ -87,7 +96,7 @@ test("the exact uploaded config passes a real `caddy validate`", () => {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-caddy-render-"));
     try {
-        const config = configOf(r.named("proxy-container", CONTAINER));
+        const config = JSON.parse(forDebianCaddy(uploadsOf(r.named("proxy-container", CONTAINER))[0].content));
         config.storage.root = path.join(dir, "storage"); // validate provisions storage: keep it in the temp dir
         fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify(config));
         const result = spawnSync("caddy", ["validate", "--config", path.join(dir, "c.json")],
@@ -142,8 +151,9 @@ test("services.healthPath: the door's health route and its 503 error route, the 
     }));
     const server = configOf(custom.named("proxy-container", CONTAINER)).apps.http.servers["front-door"];
     const inner = server.routes[0].handle[0].routes as Record<string, any>[];
-    // After the security headers, before auth and the app's routes (then /api to the backend).
-    expect(inner.map((x) => x.match?.[0]?.path?.[0]).filter(Boolean)).toEqual(["/_status/rag", "/api"]);
+    // After the security headers, before auth and the app's routes (then /api: the activity log's
+    // mark, and the route to the backend).
+    expect(inner.map((x) => x.match?.[0]?.path?.[0]).filter(Boolean)).toEqual(["/_status/rag", "/api", "/api"]);
     expect(inner[1].match[0].path).toEqual(["/_status/rag"]);
     expect(server.errors.routes[0].match[0].path).toEqual(["/_status/rag"]);
     expect(custom.result.outputs.healthUrl).toBe("https://rag.example.com/_status/rag");

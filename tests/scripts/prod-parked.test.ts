@@ -49,13 +49,16 @@ const COMPUTE_SIDE = [
     "pulumi:providers:docker::host-docker",
 ];
 
+const SCHEDULE = { enabled: true, schedule: { wake: "0 8 * * 1-5", park: "0 20 * * 1-5" }, idleMinutes: 60 };
+
 let parked: Rendered;
 let running: Rendered;
 const key = (r: RenderedResource) => `${r.type}::${r.name}`;
 const keys = (r: Rendered) => r.result.resources.map(key).sort();
 
 beforeAll(async () => {
-    parked = new Rendered(await renderStack({ stack: "prod", secrets: SECRETS, overrides: { ...ALERTS, "digitalocean.parked": true } }));
+    // Parked with the documented schedule (it registers nothing: the workflow reads it; the outputs show it).
+    parked = new Rendered(await renderStack({ stack: "prod", secrets: SECRETS, overrides: { ...ALERTS, "digitalocean.parked": true, parking: SCHEDULE } }));
     running = new Rendered(renderStackInChildProcess({ stack: "prod", secrets: SECRETS, overrides: ALERTS }));
 }, 60_000);
 
@@ -170,5 +173,16 @@ describe("outputs", () => {
         expect(running.result.outputs.costPerMonthUsd).toBe(522.72); // 0.76 * 672 + 12
         expect(o().parkedSaving).toEqual(parkingSaving(inputs()));
         expect(running.result.outputs.parkedSaving).toEqual(o().parkedSaving);
+    });
+
+    test("the parking schedule and what it saves at list prices: weekdays 8 to 20 run 60 h a week, $325.10 a month saved", () => {
+        expect(o().parkingSchedule).toEqual({
+            enabled: true, wake: "0 8 * * 1-5", park: "0 20 * * 1-5", idleMinutes: 60,
+            runningHoursPerWeek: 60, perMonthUsd: 197.62, savingPerMonthUsd: 325.1,
+        });
+        // Pulumi.prod.yaml has no schedule: off, nothing to count.
+        expect(running.result.outputs.parkingSchedule).toEqual({
+            enabled: false, wake: null, park: null, idleMinutes: null, runningHoursPerWeek: null, perMonthUsd: null, savingPerMonthUsd: null,
+        });
     });
 });

@@ -178,12 +178,15 @@ describe("data-volumes-protected", () => {
         expect(only(await check(prod,
             resource("docker:index/volume:Volume", "app-neo4j-data", {}, { protect: true }),
             resource("docker:index/volume:Volume", "ollama-container-models", {}),
+            resource("docker:index/volume:Volume", "health-activity-log", {}),
             resource("docker:index/volume:Volume", "app-neo4j-data", { driver: "local", driverOpts: { type: "none", o: "bind", device: "/mnt/neo4j" } }),
         ), VOLUMES_PROTECTED)).toEqual([]);
         // A volume with other driver options (an NFS mount, say) is not a bind: still data.
         expect(only(await check(prod,
             resource("docker:index/volume:Volume", "nfs-data", { driver: "local", driverOpts: { type: "nfs", o: "addr=10.0.0.5,rw", device: ":/export" } }),
         ), VOLUMES_PROTECTED)).toHaveLength(1);
+        // The activity log's exemption is for a Docker volume of that name only.
+        expect(only(await check(prod, resource("digitalocean:index/volume:Volume", "host-activity-log", { region: "tor1", size: 1 })), VOLUMES_PROTECTED)).toHaveLength(1);
     });
 });
 

@@ -181,12 +181,16 @@ describe("the health endpoint: /healthz through the door, answered by a responde
             HEALTH_DISK_MAX_PERCENT: "90",
             HEALTH_CACHE_SECONDS: "5",
             HEALTH_TIMEOUT_SECONDS: "3",
+            HEALTH_ACTIVITY_LOG: "/status/activity/ollama-activity.log",
+            HEALTH_ACTIVITY_TAIL_BYTES: "262144",
         });
         expect(health().inputs.volumes).toEqual([
             { hostPath: OLLAMA_HEAL_STATE_DIR, containerPath: "/status/gpu-watchdog", readOnly: true },
             // An empty directory on each block volume: df measures the volume, none of its data is visible.
             { hostPath: "/mnt/rag-stack-models/.rag-stack-health", containerPath: "/status/disk/models", readOnly: true },
             { hostPath: "/mnt/rag-stack-neo4j/.rag-stack-health", containerPath: "/status/disk/neo4j", readOnly: true },
+            // The front door's activity log, read-only (health/activity-log.ts).
+            { volumeName: expect.any(String), containerPath: "/status/activity", readOnly: true },
         ]);
         expect(hostsOf(health())).toEqual([]);
     });

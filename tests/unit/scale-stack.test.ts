@@ -9,6 +9,7 @@ import * as path from "path";
 import { PROJECT_ROOT, Rendered, RenderedResource, renderStack } from "../../tools/render";
 import { BACKEND_STACK_VARIABLES, RESERVED_BACKEND_VARIABLES } from "../../components/app/backend-env";
 import { KubernetesObject, validateKubernetesObject } from "../../tools/kubernetes-schema";
+import { healthScript } from "../../components/health/responder";
 import { injectedNames, ServiceLike } from "./support/service-links";
 
 let r: Rendered;
@@ -401,7 +402,9 @@ describe("the health endpoint on scale: the health path (here /_status/health) t
 
     test("the script comes from the router's ConfigMap, executable, and a change to it rolls the router pods", () => {
         const data = r.named("front-door-config", "kubernetes:core/v1:ConfigMap").inputs.data as Obj;
-        expect(data["healthz.sh"]).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "components/health/scripts/healthz.sh"), "utf8"));
+        // One file in the pod: the script with its sourced parts inlined, as the droplet installs it.
+        expect(data["healthz.sh"]).toBe(healthScript());
+        expect(data["healthz.sh"]).not.toMatch(/^\s*\. .*healthz-disk-activity\.sh/m);
         const volume = podSpec(router()).volumes.find((v: Obj) => v.name === "health-script");
         expect(volume.configMap.items).toEqual([{ key: "healthz.sh", path: "healthz", mode: 0o555 }]);
         expect(responder().volumeMounts).toEqual([{ name: "health-script", mountPath: "/srv/health/cgi-bin", readOnly: true }]);

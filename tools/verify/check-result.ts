@@ -11,7 +11,7 @@ export type CheckStatus = "pass" | "fail" | "skip";
 export type CheckId =
     | "ollama-host" | "ollama-from-backend" | "model-present" | "gpu-share" | "benchmark"
     | "neo4j" | "backend-health" | "frontend" | "gpu-in-use"
-    | "https-certificate" | "http-redirect" | "closed-ports" | "health-endpoint" | "alert-policies" | "load";
+    | "https-certificate" | "http-redirect" | "closed-ports" | "health-endpoint" | "alert-policies" | "parking" | "load";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "ollama-host": "Ollama answers from the host",
@@ -28,6 +28,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "closed-ports": "Other ports closed on the public address",
     "health-endpoint": "Health endpoint through the door (what the uptime check sees)",
     "alert-policies": "Alert policies and where they go",
+    "parking": "Parking schedule and last activity",
     "load": "Load: streams at once",
 };
 

@@ -7,6 +7,8 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import { parkedStack, StackIsParked } from "./parked";
 import { AlertFacts, parseAlertFacts } from "./checks/alerts";
+import { parseSchedule } from "./parking-schedule";
+import type { ScheduleSummary } from "../../components/hosts/parking-schedule";
 import { FrontDoorTarget } from "./checks/front-door";
 import { describeEmptyOutputs, describePulumiFailure, PULUMI_WRAPPER } from "./pulumi-cli";
 
@@ -54,6 +56,8 @@ export interface StackOutputs {
     healthUrl?: string;
     /** DigitalOcean's uptime check and alert policies and where they go (index.ts `alerts`). */
     alerts?: AlertFacts;
+    /** The parking schedule and its saving (a DigitalOcean droplet the stack created). */
+    parkingSchedule?: ScheduleSummary;
 }
 
 /** Thrown when the outputs are missing or malformed; lists every problem. */
@@ -139,6 +143,7 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
         metricsAgent: isObj(raw.gpuHost) ? optionalStr("metricsAgent", raw.gpuHost) : undefined,
         healthUrl: optionalStr("healthUrl"),
         alerts: parseAlertFacts(raw.alerts, problems),
+        parkingSchedule: parseSchedule(raw.parkingSchedule),
     };
     for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl", "healthUrl"] as const) {
         const v = outputs[key];

@@ -3,6 +3,9 @@
  * to check but the state itself. Verify prints one row saying so and what the stack costs now,
  * and exits 0: parked is a state the user chose, not a failure.
  */
+import type { ScheduleSummary } from "../../components/hosts/parking-schedule";
+import { parseSchedule, scheduleLine } from "./parking-schedule";
+
 export interface ParkedStack {
     /** The reserved IP that waits for the droplet. */
     publicIp?: string;
@@ -12,6 +15,8 @@ export interface ParkedStack {
     saving?: { perHourUsd: number; perMonthUsd: number };
     /** The uptime check while parked: its name and that it is disabled (the `alerts` output). */
     uptimeCheck?: { name: string; enabled: boolean };
+    /** The parking schedule (stack output `parkingSchedule`), when the stack gives one. */
+    schedule?: ScheduleSummary;
 }
 
 /** Thrown by the outputs reader when the stack is parked: there are no app outputs to validate. */
@@ -37,6 +42,7 @@ export function parkedStack(raw: Obj): ParkedStack | undefined {
         costPerMonthUsd: num(raw.costPerMonthUsd),
         saving: perHour !== undefined && perMonth !== undefined ? { perHourUsd: perHour, perMonthUsd: perMonth } : undefined,
         uptimeCheck: uptimeCheckOf(raw.alerts),
+        ...(raw.parkingSchedule !== undefined ? { schedule: parseSchedule(raw.parkingSchedule) } : {}),
     };
 }
 
@@ -59,6 +65,7 @@ export function parkedLines(p: ParkedStack): string[] {
         ...(p.uptimeCheck ? [p.uptimeCheck.enabled
             ? `uptime check "${p.uptimeCheck.name}" is still enabled: its down alert fires while parked; run: pulumi up`
             : `alerts: uptime check "${p.uptimeCheck.name}" disabled while parked (nothing fires), the droplet's policies gone with it; both come back on unpark`] : []),
+        ...(p.schedule ? [scheduleLine(p.schedule)] : []),
     ];
 }
 

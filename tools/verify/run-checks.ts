@@ -13,6 +13,7 @@ import { checkLoad } from "./checks/load";
 import { checkGpuShare, checkModelPresent } from "./checks/ollama-model";
 import { checkOllamaFromBackend, checkOllamaFromHost } from "./checks/ollama-reach";
 import { checkNeo4j } from "./checks/neo4j";
+import { checkParking } from "./checks/parking";
 
 export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
     const { options, outputs } = ctx;
@@ -76,6 +77,9 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
         results.push(asCheck("health-endpoint", await healthEndpointRow(outputs.healthUrl, fetchHealth)));
     }
     results.push(asCheck("alert-policies", alertPoliciesRow(outputs.alerts, outputs.metricsAgent)));
+    results.push(skipped("http")
+        ? skip("parking", "skipped (--skip http)")
+        : await checkParking({ schedule: outputs.parkingSchedule, healthUrl: outputs.healthUrl }, { timeoutMs: options.timeoutMs }));
     if (options.load) {
         results.push(loadBlocked !== undefined || !ollama ? skip("load", loadBlocked ?? "not run") : await checkLoad(ctx, ollama));
     }

@@ -13,6 +13,9 @@
 #             than the limit; "no backup yet" when the file is missing;
 #   disk      every data volume listed is at most HEALTH_DISK_MAX_PERCENT full (`df -P` of a directory
 #             on it, mounted read-only: an empty one, so none of the volume's data is visible here).
+# Beside them (never a failure): lastOllamaRequestAt, the last TLS line of the front door's activity
+# log (components/health/activity-log.ts), and `activity`: known or not, and `since`, the oldest
+# time the log's end covers. Only the last HEALTH_ACTIVITY_TAIL_BYTES of the file are read.
 # It never asks Ollama to generate, embed or load anything: only GET /api/ps and GET /api/tags,
 # which read the server's state. Every call is bounded by HEALTH_TIMEOUT_SECONDS, the calls run in
 # parallel, and the answer is cached for HEALTH_CACHE_SECONDS: a flood of probes costs one round of
@@ -37,6 +40,9 @@
 #   HEALTH_DISK_DIRS          the data volumes to measure, space-separated NAME=DIR (DIR a directory on
 #                             the volume, mounted read-only); unset: the part is reported as not used
 #   HEALTH_DISK_MAX_PERCENT   per cent in use above which a volume fails the check (default 90)
+#   HEALTH_ACTIVITY_LOG       the front door's activity log, mounted read-only (unset: no log on this
+#                             deployment, the last request is reported as unknown)
+#   HEALTH_ACTIVITY_TAIL_BYTES  how much of the log's end is read (default 262144)
 #   HEALTH_CACHE_SECONDS      how long an answer is served again without checking (default 5)
 #   HEALTH_TIMEOUT_SECONDS    limit of each HTTP call (default 3)
 #   HEALTH_CACHE_DIR          where the cached answer and the lock live (default /tmp/rag-stack-health)
@@ -52,6 +58,8 @@ WATCHDOG_DIR=${HEALTH_WATCHDOG_DIR:-}
 BACKUP_DIR=${HEALTH_BACKUP_STATUS_DIR:-}
 DISK_DIRS=${HEALTH_DISK_DIRS:-}
 DISK_MAX=${HEALTH_DISK_MAX_PERCENT:-90}
+ACTIVITY_LOG=${HEALTH_ACTIVITY_LOG:-}
+ACTIVITY_TAIL=${HEALTH_ACTIVITY_TAIL_BYTES:-262144}
 CR=$(printf '\r')
 
 # json_str TEXT: TEXT as a JSON string (backslashes, quotes and control characters made safe).
@@ -75,8 +83,8 @@ bad_env() {
 [ -n "${HEALTH_BACKEND_URL:-}" ] || bad_env "HEALTH_BACKEND_URL must name the backend's health URL"
 [ -n "${HEALTH_OLLAMA_URLS:-}" ] || bad_env "HEALTH_OLLAMA_URLS must list the Ollama servers' base URLs"
 [ -n "${HEALTH_MODELS:-}" ] || bad_env "HEALTH_MODELS must list the models that must be on the GPU"
-for n in "$CACHE_SECONDS" "$TIMEOUT" "$BACKUP_MAX_AGE" "$DISK_MAX"; do
-    case $n in '' | *[!0-9]*) bad_env "HEALTH_CACHE_SECONDS, HEALTH_TIMEOUT_SECONDS, HEALTH_BACKUP_MAX_AGE_SECONDS and HEALTH_DISK_MAX_PERCENT must be whole numbers (got '$n')" ;; esac
+for n in "$CACHE_SECONDS" "$TIMEOUT" "$BACKUP_MAX_AGE" "$DISK_MAX" "$ACTIVITY_TAIL"; do
+    case $n in '' | *[!0-9]*) bad_env "HEALTH_CACHE_SECONDS, HEALTH_TIMEOUT_SECONDS, HEALTH_BACKUP_MAX_AGE_SECONDS, HEALTH_DISK_MAX_PERCENT and HEALTH_ACTIVITY_TAIL_BYTES must be whole numbers (got '$n')" ;; esac
 done
 for pair in $DISK_DIRS; do
     case $pair in [a-z]*=/*) ;; *) bad_env "HEALTH_DISK_DIRS must list NAME=/absolute/dir pairs (got '$pair')" ;; esac
@@ -302,48 +310,9 @@ check_backup() {
     fi
 }
 
-# gb BYTES: bytes as GB with one decimal.
-gb() {
-    awk -v b="$1" 'BEGIN { printf "%.1f GB", b / 1e9 }'
-}
-
-check_disk() {
-    out=$1
-    if [ -z "$DISK_DIRS" ]; then
-        part "$out" true "no data volume is measured on this deployment" '"enabled":false'
-        return 0
-    fi
-    volumes=""
-    bad=""
-    fine=""
-    for pair in $DISK_DIRS; do
-        name=${pair%%=*}
-        dir=${pair#*=}
-        # df -P: "Filesystem 1024-blocks Used Available Capacity Mounted-on", one line per filesystem.
-        line=$(df -P "$dir" 2>/dev/null | awk 'NR == 2 && $5 ~ /^[0-9]+%$/ { sub(/%$/, "", $5); print $2, $4, $5 }')
-        if [ -z "$line" ]; then
-            bad="$bad${bad:+; }the $name volume cannot be measured (df -P $dir answered nothing)"
-            volumes="$volumes${volumes:+,}{\"name\":$(json_str "$name"),\"usedPercent\":null,\"freeBytes\":null,\"sizeBytes\":null}"
-            continue
-        fi
-        size=$((${line%% *} * 1024))
-        rest=${line#* }
-        free=$((${rest%% *} * 1024))
-        pct=${rest#* }
-        volumes="$volumes${volumes:+,}{\"name\":$(json_str "$name"),\"usedPercent\":$pct,\"freeBytes\":$free,\"sizeBytes\":$size}"
-        if [ "$pct" -gt "$DISK_MAX" ]; then
-            bad="$bad${bad:+; }the $name volume is ${pct}% full ($(gb "$free") free of $(gb "$size")): grow it (its size in the stack file, then up) or free space"
-        else
-            fine="$fine${fine:+, }$name ${pct}%"
-        fi
-    done
-    extra="\"enabled\":true,\"maxPercent\":$DISK_MAX,\"volumes\":[$volumes]"
-    if [ -n "$bad" ]; then
-        part "$out" false "$bad" "$extra"
-    else
-        part "$out" true "every data volume is at most ${DISK_MAX}% full ($fine)" "$extra"
-    fi
-}
+# The disk part and the activity record (inlined here in the installed script).
+# shellcheck source=healthz-disk-activity.sh
+. "$(dirname "$0")/healthz-disk-activity.sh"
 
 # refresh: every check in parallel, the answer assembled and cached.
 refresh() {
@@ -352,6 +321,7 @@ refresh() {
     check_watchdog "$work/part.watchdog" &
     check_backup "$work/part.backup" &
     check_disk "$work/part.disk" &
+    check_activity "$work/activity" &
     wait
     failed=""
     for p in backend gpu watchdog backup disk; do
@@ -361,8 +331,8 @@ refresh() {
     if [ -z "$failed" ]; then status=ok code=200; else status=failing code=503; fi
     body="{\"status\":\"$status\",\"failed\":[$failed],\"checkedAt\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"cacheSeconds\":$CACHE_SECONDS"
     body="$body,\"checks\":{\"backend\":$(cat "$work/part.backend"),\"gpu\":$(cat "$work/part.gpu"),\"watchdog\":$(cat "$work/part.watchdog"),\"backup\":$(cat "$work/part.backup"),\"disk\":$(cat "$work/part.disk")}"
-    # Filled later (when the deployment records its last request that used Ollama); null until then.
-    body="$body,\"lastOllamaRequestAt\":null}"
+    [ -s "$work/activity" ] || activity_unknown "$work/activity" "the activity check did not finish"
+    body="$body,\"lastOllamaRequestAt\":$(sed -n 1p "$work/activity"),\"activity\":$(sed -n 2p "$work/activity")}"
     respond "$code" "$body" >"$work/answer"
     mv -f "$work/answer" "$CACHE_DIR/answer"
 }
