@@ -18,7 +18,7 @@ const SLACK_WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/prodwebhooks
 beforeAll(async () => {
     r = new Rendered(await renderStack({
         stack: "prod",
-        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test", alertsSlackWebhook: SLACK_WEBHOOK },
+        secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test", alertsSlackWebhook: SLACK_WEBHOOK },
         overrides: { "alerts.emails": ["ops@example.org", "oncall@example.org"], "alerts.slack.channel": "#rag-alerts" },
     }));
 });
