@@ -28,6 +28,13 @@ export interface PolicyContext {
     vpcIpRange?: string;
     /** `rag-stack:digitalocean.allowSshFromAnywhere`: the stack's explicit consent to a wide SSH rule. */
     allowSshFromAnywhere?: boolean;
+    /** `rag-stack:host.provider`, when the stack writes it. */
+    hostProvider?: string;
+    /**
+     * `rag-stack:backup`: `enabled` as the config reads it (unset: true on a droplet the stack
+     * creates, components/config/backup.ts), whether it was written, and `disabledOnPurpose`.
+     */
+    backup: { enabled: boolean; enabledWritten: boolean; disabledOnPurpose: boolean };
 }
 
 /** Parses a config value that holds YAML-mapping data (the engine passes it as JSON text). */
@@ -48,6 +55,10 @@ export function policyContext(stack: string | undefined, config: Record<string, 
     const production = stack === undefined || isProductionStack(stack);
     const ollama = configObject(config, "ollama");
     const digitalocean = configObject(config, "digitalocean");
+    const host = configObject(config, "host");
+    const backup = configObject(config, "backup");
+    const hostProvider = typeof host.provider === "string" ? host.provider : undefined;
+    const flag = (v: unknown) => v === true || v === "true";
     const accelerator = typeof ollama.accelerator === "string" ? ollama.accelerator : undefined;
     const vpcIpRange = typeof digitalocean.vpcIpRange === "string" ? digitalocean.vpcIpRange : undefined;
     return {
@@ -57,6 +68,12 @@ export function policyContext(stack: string | undefined, config: Record<string, 
         ollamaAccelerator: accelerator,
         vpcIpRange,
         allowSshFromAnywhere: digitalocean.allowSshFromAnywhere === true || digitalocean.allowSshFromAnywhere === "true",
+        hostProvider,
+        backup: {
+            enabled: backup.enabled === undefined ? hostProvider === "digitalocean" : flag(backup.enabled),
+            enabledWritten: backup.enabled !== undefined,
+            disabledOnPurpose: flag(backup.disabledOnPurpose),
+        },
     };
 }
 

@@ -6,6 +6,7 @@ import { firewallWebOnly } from "./rules/firewall-public-ports";
 import { frontDoorAuth } from "./rules/front-door-auth";
 import { imagesPinned } from "./rules/images";
 import { kubernetesOllamaGpu, kubernetesOnePublicEntry } from "./rules/kubernetes";
+import { neo4jBackedUp } from "./rules/neo4j-backed-up";
 import { neo4jPassword } from "./rules/neo4j-password";
 import { ollamaGpu } from "./rules/ollama-gpu";
 import { ollamaOrigins } from "./rules/ollama-origins";
@@ -21,6 +22,7 @@ export function createPolicies(context: PolicyContext): ResourceValidationPolicy
         firewall(context),
         imagesPinned(context),
         neo4jPassword(context),
+        neo4jBackedUp(context),
         volumesProtected(context),
         proxyOnlyPublishes(context),
         firewallWebOnly(context),

@@ -73,6 +73,11 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     "digitalocean:index/sshKey:SshKey": () => ({ fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa" }),
     "digitalocean:index/tag:Tag": (name, inputs) => ({ name: inputs.name ?? name }),
     "digitalocean:index/firewall:Firewall": () => ({ status: "succeeded" }),
+    // An autonamed bucket: the name plus a random suffix, as the bridge autonames.
+    "digitalocean:index/spacesBucket:SpacesBucket": (name, inputs) => ({
+        name: inputs.name ?? `${name}-a1b2c3d`, bucketDomainName: `${String(inputs.name ?? `${name}-a1b2c3d`)}.${String(inputs.region)}.digitaloceanspaces.com`,
+    }),
+    "digitalocean:index/spacesKey:SpacesKey": () => ({ accessKey: "DO00MOCKACCESSKEY0000", secretKey: "mock-spaces-secret-key-not-real" }),
     // DOKS: a kubeconfig shaped like the real one (a placeholder token), the cluster's endpoint.
     "digitalocean:index/kubernetesCluster:KubernetesCluster": (name) => ({
         kubeConfigs: [{ rawConfig: `apiVersion: v1\nkind: Config\nclusters:\n- name: ${name}\n  cluster:\n    server: https://${name}.k8s.ondigitalocean.com\nusers:\n- name: ${name}-admin\n  user:\n    token: mock-token-in-state\n`, token: "mock-token-in-state" }],

@@ -13,6 +13,7 @@
  *   digitalocean.ts  rag-stack:digitalocean    the prod GPU droplet
  *   doks.ts          rag-stack:doks            the scale cluster
  *   parking.ts       rag-stack:parking         the prod droplet's schedule and idle window
+ *   backup.ts        rag-stack:backup          Neo4j's backups (and the secret backupPassword)
  *   secrets.ts       neo4jPassword, digitaloceanToken, authPasswordHashes
  *   sections.ts      the list of sections and secrets (what the loader reads, what the docs show)
  *   rules.ts         the rules that span sections (placement and provider, GPUs, ports, pins, capacity)

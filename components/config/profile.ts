@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isProductionStack } from "../project";
 import { AlertSettings, readAlerts } from "./alerts";
+import { BackupSettings, readBackup } from "./backup";
 import { DigitalOceanSettings, readDigitalOcean } from "./digitalocean";
 import { DoksSettings, readDoks } from "./doks";
 import { HostSettings, readHost } from "./host";
@@ -37,6 +38,8 @@ export interface Profile {
     alerts: AlertSettings;
     /** Parking on a schedule and when idle (`rag-stack:parking`), when written. */
     parking?: ParkingSettings;
+    /** Neo4j's backups (`rag-stack:backup`, secret `backupPassword`; components/backup/). */
+    backup: BackupSettings;
     neo4jPassword: pulumi.Output<string>;
     /** DigitalOcean API token from secret config, when not taken from DIGITALOCEAN_TOKEN. */
     digitaloceanToken?: pulumi.Output<string>;
@@ -66,6 +69,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
     const doks = readDoks(problems, raw.doks, host.provider, ollama, services.publicHost);
     const alerts = readAlerts(problems, raw.alerts, host.provider, secrets.alertsSlackWebhook);
     const parking = readParking(problems, raw.parking, host.provider);
+    const backup = readBackup(problems, raw.backup, stack, host.provider, digitalocean?.region, secrets.backupPassword);
     problems.push(...crossSectionProblems(production, { ollama, host, services, digitalocean, doks }));
     const neo4jPassword = readNeo4jPassword(problems, secrets.neo4jPassword);
     const digitaloceanToken = readSecret(problems, "digitaloceanToken", secrets.digitaloceanToken, undefined);
@@ -75,7 +79,7 @@ export function parseProfile(stack: string, raw: RawConfig, secrets: RawSecrets,
 
     if (problems.length > 0) throw new ConfigError(stack, problems);
     return {
-        stack, production, ollama, host, services, digitalocean, doks, alerts, parking,
+        stack, production, ollama, host, services, digitalocean, doks, alerts, parking, backup,
         neo4jPassword: neo4jPassword as pulumi.Output<string>,
         digitaloceanToken,
         basicAuth,

@@ -1,7 +1,8 @@
 /**
  * The secrets: `rag-stack:neo4jPassword`, `rag-stack:digitaloceanToken`,
  * `rag-stack:authPasswordHashes` (the front door's basic-auth users' bcrypt hashes) and
- * `rag-stack:alertsSlackWebhook` (the Slack webhook alerts are posted with). Each is set
+ * `rag-stack:alertsSlackWebhook` (the Slack webhook alerts are posted with) and
+ * `rag-stack:backupPassword` (the restic password of Neo4j's backups, read by backup.ts). Each is set
  * with `pulumi config set --secret`, refused when stored in plain text, and never shown in a message.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -21,6 +22,9 @@ export const SECRETS = {
     alertsSlackWebhook: secret({ value: "text", appliesTo: { providers: ["digitalocean", "doks"] },
         set: "pulumi config set --secret alertsSlackWebhook https://hooks.slack.com/services/...",
         doc: "The Slack incoming-webhook URL (https://hooks.slack.com/...) that alerts are posted with, to the channel alerts.slack.channel." }),
+    backupPassword: secret({ value: "text", appliesTo: { providers: ["local", "digitalocean"] },
+        set: "pulumi config set --secret backupPassword \"$(openssl rand -base64 24)\"",
+        doc: "The restic repository password of Neo4j's backups (at least 16 characters; required with backup.enabled on a droplet). Keep a copy off this machine: without it no backup can be read." }),
 };
 
 /** A basic-auth user with its bcrypt hash, kept secret. */
@@ -35,6 +39,8 @@ export interface RawSecrets {
     digitaloceanToken?: { value: pulumi.Output<string>; isSecret: boolean };
     /** `text`: the plain value, only to check that it is a Slack webhook URL (never shown). */
     alertsSlackWebhook?: { value: pulumi.Output<string>; isSecret: boolean; text?: string };
+    /** `text`: the plain value, only to check its length (never shown). */
+    backupPassword?: { value: pulumi.Output<string>; isSecret: boolean; text?: string };
     /** `authPasswordHashes`: user name -> bcrypt hash, read as plain data so it can be checked here. */
     authPasswordHashes?: { value: unknown; isSecret: boolean };
 }
@@ -42,7 +48,7 @@ export interface RawSecrets {
 /** Neo4j 5's default dbms.security.auth_minimum_password_length. */
 export const NEO4J_MIN_PASSWORD_LENGTH = 8;
 
-export function readSecret(problems: string[], key: string, secret: RawSecrets["neo4jPassword" | "digitaloceanToken"], required: string | undefined) {
+export function readSecret(problems: string[], key: string, secret: RawSecrets["neo4jPassword" | "digitaloceanToken" | "backupPassword"], required: string | undefined) {
     if (!secret) {
         if (required) problems.push(`${PROJECT}:${key} is missing; ${required}`);
         return undefined;

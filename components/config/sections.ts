@@ -7,6 +7,7 @@
  * here, and read it in profile.ts (parseProfile), where its settings join the Profile.
  */
 import { ALERTS } from "./alerts";
+import { BACKUP } from "./backup";
 import { DIGITALOCEAN } from "./digitalocean";
 import { DOKS } from "./doks";
 import { DOCKER, HOST } from "./host";
@@ -24,6 +25,7 @@ export const SECTIONS = {
     doks: DOKS,
     alerts: ALERTS,
     parking: PARKING,
+    backup: BACKUP,
 };
 
 export { SECRETS };

@@ -19,9 +19,12 @@ import { containerName } from "../names";
 import { scheduleSummary } from "../hosts/parking-schedule";
 import { BACKEND_ALIAS, createAppNetwork, FRONTEND_ALIAS, Services } from "../services";
 import { StackOutputs } from "./outputs";
+import { dropletBackup } from "./backup";
 
 export function deployOnDocker(profile: Profile): StackOutputs {
     const host = createHost("host", profile);
+    // Neo4j's backups off the droplet (a bucket kept parked too); dev backs up on demand (docs/backups.md).
+    const backup = dropletBackup(profile, host);
     // Parked (digitalocean.parked: true) there is no Docker engine: no Ollama, no app, nothing to deploy.
     const app = host.docker ? deployApp(host.docker) : undefined;
 
@@ -63,11 +66,11 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             models: [profile.ollama.model],
             // The droplet's heal timer watches the Ollama container; nothing heals a native server.
             watchdogStateDir: profile.ollama.mode === "container" ? host.gpuHost?.ollamaHealStateDir : undefined,
-            // Set once the stack installs the backup job; until then the backup part reports "not set up".
-            backupStatusDir: undefined,
+            // The backup job's status files (the droplet's; dev has no job): "not set up" without.
+            backupStatusDir: backup?.statusDir,
             // The front door logs the requests that use Ollama; the responder reports the last one.
             activityLog: true,
-            backupMaxAgeSeconds: BACKUP_MAX_AGE_SECONDS,
+            backupMaxAgeSeconds: backup ? profile.backup.maxAgeHours * 3600 : BACKUP_MAX_AGE_SECONDS,
             volumeProbeDirs: host.dataDirs?.volumeProbes,
             diskMaxPercent: profile.alerts.droplet.volumePercent,
             cacheSeconds: HEALTH_CACHE_SECONDS,

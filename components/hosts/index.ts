@@ -3,6 +3,7 @@
  * GPU droplet this stack creates, running or parked. The one place that decides whether there is
  * a Docker engine to deploy the app to.
  */
+import type * as command from "@pulumi/command";
 import type * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { Profile } from "../config/profile";
@@ -27,7 +28,11 @@ export interface StackHost {
     /** The bill of the machines this stack created (DigitalOcean), and what parking saves. */
     readonly billing?: { cost: HostCost; parkingSaving: { perHourUsd: number; perMonthUsd: number }; costInputs: CostInputs };
     /** The droplet stack's DigitalOcean provider and its droplet (absent while parked), for its alerts. */
-    readonly digitalocean?: { provider: digitalocean.Provider; droplet?: digitalocean.Droplet };
+    readonly digitalocean?: {
+        provider: digitalocean.Provider; droplet?: digitalocean.Droplet;
+        /** SSH to the droplet and its readiness check (absent while parked), for the backup job's install. */
+        connection?: DigitalOceanHost["connection"]; readiness?: command.remote.Command;
+    };
 }
 
 export function createHost(name: string, profile: Profile, opts?: pulumi.ComponentResourceOptions): StackHost {
@@ -41,7 +46,7 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
         case "digitalocean": {
             if (!profile.digitalocean) throw new Error("host.provider digitalocean without digitalocean settings (config validation should have refused this)");
             // Before anything is registered: a real run refuses what could only buy an unreachable droplet.
-            const run = prepareDigitalOceanRun(profile.stack, profile.digitalocean, profile.services);
+            const run = prepareDigitalOceanRun(profile.stack, profile.digitalocean, profile.services, process.env, { backups: profile.backup.enabled });
             // Parked, no GPU is bought: the model is checked when the droplet comes back.
             const modelGate = profile.digitalocean.parked ? undefined : modelRegistryGate(profile.stack, profile.ollama,
                 gpuMemoryFor(profile.ollama, profile.host.provider, profile.digitalocean), "the DigitalOcean GPU host");
@@ -60,7 +65,7 @@ export function createHost(name: string, profile: Profile, opts?: pulumi.Compone
                 docker: host.docker,
                 publicIp: host.publicAddress,
                 billing: { cost: host.cost, parkingSaving: host.parkingSaving, costInputs: host.costInputs },
-                digitalocean: { provider: host.doProvider, droplet: host.droplet },
+                digitalocean: { provider: host.doProvider, droplet: host.droplet, connection: host.connection, readiness: host.readiness },
             };
         }
         case "doks":

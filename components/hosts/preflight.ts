@@ -132,13 +132,26 @@ export function adminAddressGate(stack: string, adminCidrs: string[], lookup?: (
  * provider waits for. Under Pulumi's mocks nothing is probed (the settings alone decide) and
  * nothing waits; otherwise the offline checks run now, before any resource is registered.
  */
+/**
+ * The backup bucket goes through Spaces' S3 API, which takes its own key pair, not the API token:
+ * without it the provider fails on the bucket after the droplet is bought.
+ */
+export function spacesCredentialsProblem(env: NodeJS.ProcessEnv): string | undefined {
+    const missing = ["SPACES_ACCESS_KEY_ID", "SPACES_SECRET_ACCESS_KEY"].filter((v) => !env[v]);
+    if (missing.length === 0) return undefined;
+    return `${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not set: the backup bucket (rag-stack:backup) is created through ` +
+        "Spaces' S3 API, which needs a Spaces access key (DigitalOcean control panel, API, Spaces Keys; docs/backups.md). " +
+        "Export both, or set rag-stack:backup.enabled: false (with disabledOnPurpose on a production stack)";
+}
+
 export function prepareDigitalOceanRun(stack: string, settings: DigitalOceanSettings, services: ServicesSettings,
-    env: NodeJS.ProcessEnv = process.env): { sshAccess: SshAccess; billingGate?: pulumi.Output<true> } {
+    env: NodeJS.ProcessEnv = process.env, options: { backups?: boolean } = {}): { sshAccess: SshAccess; billingGate?: pulumi.Output<true> } {
     // Parked, nothing is bought and nothing is reached over SSH: a scheduler parking the stack from
     // an address outside adminCidrs (a CI runner) must not be refused.
     if (underPulumiMocks() || settings.parked) return { sshAccess: sshAccessFromSettings(settings) };
     const result = checkBeforeBilling(settings, env);
-    const problems = [...result.problems, ...frontDoorNameProblems(services)];
+    const spaces = options.backups ? spacesCredentialsProblem(env) : undefined;
+    const problems = [...result.problems, ...frontDoorNameProblems(services), ...(spaces ? [spaces] : [])];
     if (problems.length > 0 || !result.access) refuse(stack, problems);
     pulumi.log.info(`ssh to the droplet (remote commands and the Docker provider alike): ${result.access.description}`);
     return { sshAccess: result.access, billingGate: adminAddressGate(stack, settings.adminCidrs) };

@@ -38,7 +38,7 @@ function runRemoteCommand(memoryMiB: number): Promise<{ code: number | null; std
 beforeAll(async () => {
     requireDockerEngine();
     const image = await ensureStandinImage();
-    const rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "x-password-1", digitaloceanToken: "dop_v1_x" } }));
+    const rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "x-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_x" } }));
     const capacity = rendered.named("ollama-container-capacity", "command:remote:Command");
     create = String(capacity.inputs.create);
     stdin = String(capacity.inputs.stdin);

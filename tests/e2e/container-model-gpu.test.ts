@@ -46,7 +46,7 @@ function runRendered(resource: string): Promise<{ code: number | null; stdout: s
 
 beforeAll(async () => {
     requireDockerEngine();
-    rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "e2e-password-1", digitaloceanToken: "e2e-not-a-token" } }));
+    rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "e2e-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "e2e-not-a-token" } }));
     image = await ensureStandinImage();
     const network = rendered.named("app-network", "docker:index/network:Network").inputs.name as string;
     networkNames = { [network]: createNetwork(`${network}-e2e-${RUN_ID}`) };

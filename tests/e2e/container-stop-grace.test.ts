@@ -21,7 +21,7 @@ let image: string;
 beforeAll(async () => {
     requireDockerEngine();
     image = await ensureStandinImage();
-    rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" } }));
+    rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" } }));
 });
 
 afterAll(() => {

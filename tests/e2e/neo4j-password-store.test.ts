@@ -29,7 +29,7 @@ let store: string;
 beforeAll(async () => {
     requireDockerEngine();
     image = await ensureStandinImage();
-    rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: PASSWORD, digitaloceanToken: "dop_v1_test" } }));
+    rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: PASSWORD, backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" } }));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "rag-neo4j-store-"));
     store = path.join(dir, "data");
     fs.mkdirSync(store);

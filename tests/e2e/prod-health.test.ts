@@ -124,7 +124,7 @@ beforeAll(async () => {
     const hash = execFileSync("caddy", ["hash-password", "--plaintext", PASSWORD], { encoding: "utf8", timeout: 60_000 }).trim();
     rendered = new Rendered(await renderStack({
         stack: "prod",
-        secrets: { neo4jPassword: "e2e-password-1", digitaloceanToken: "e2e-not-a-token", authPasswordHashes: JSON.stringify({ [USER]: hash }) },
+        secrets: { neo4jPassword: "e2e-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "e2e-not-a-token", authPasswordHashes: JSON.stringify({ [USER]: hash }) },
         overrides: { "services.proxy.ca": "internal", "services.auth": { users: [USER] } },
     }));
     const [standin, caddyImage, responderImage] = await Promise.all([ensureStandinImage(), ensureCaddyImage(), ensureHealthResponderImage()]);

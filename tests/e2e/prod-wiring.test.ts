@@ -44,7 +44,7 @@ beforeAll(async () => {
     requireDockerEngine();
     rendered = new Rendered(await renderStack({
         stack: "prod",
-        secrets: { neo4jPassword: "e2e-password-1", digitaloceanToken: "e2e-not-a-token" },
+        secrets: { neo4jPassword: "e2e-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "e2e-not-a-token" },
     }));
     image = await ensureStandinImage();
     const network = rendered.named("app-network", "docker:index/network:Network").inputs.name as string;

@@ -148,7 +148,7 @@ describe("the check script, against a stand-in API", () => {
 describe("wiring in the prod render", () => {
     let r: Rendered;
     beforeAll(async () => {
-        r = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" } }));
+        r = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" } }));
     }, 60_000);
 
     test("the droplet waits for the check; the check gets size, region, the advice for them and the token as a secret", () => {

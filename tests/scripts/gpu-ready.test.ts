@@ -20,7 +20,7 @@ let image = "";
 let work = "";
 
 beforeAll(async () => {
-    const rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "x-password-1", digitaloceanToken: "dop_v1_test" } }));
+    const rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "x-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" } }));
     const ready = rendered.named("host-gpu-ready", REMOTE_COMMAND);
     create = String(ready.inputs.create);
     script = String(ready.inputs.stdin);

@@ -92,7 +92,7 @@ describe("in the user-data", () => {
 describe("the prod render", () => {
     let r: Rendered;
     beforeAll(async () => {
-        r = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" } }));
+        r = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" } }));
     });
 
     test("the droplet's heal unit watches the very container the stack creates; verify learns where the heal state is", () => {

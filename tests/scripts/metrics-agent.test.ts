@@ -19,7 +19,7 @@ let work = "";
 let bin = "";
 
 beforeAll(async () => {
-    const rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "x-password-1", digitaloceanToken: "dop_v1_test" } }));
+    const rendered = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "x-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" } }));
     const agent = rendered.named("host-metrics-agent", "command:remote:Command");
     create = String(agent.inputs.create);
     script = String(agent.inputs.stdin);

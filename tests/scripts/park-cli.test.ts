@@ -23,7 +23,7 @@ const FAKE_BIN = path.resolve(__dirname, "../fixtures/fake-pulumi");
 const STANDIN = path.resolve(__dirname, "../fixtures/health-standin/server.js");
 const REGISTER = path.join(PROJECT_ROOT, "tools", "ts-cached-register.js");
 const PARK = path.join(PROJECT_ROOT, "tools", "park.ts");
-const SECRETS = { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" };
+const SECRETS = { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" };
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-park-"));
 const children: ChildProcess[] = [];

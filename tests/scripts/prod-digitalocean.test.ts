@@ -49,7 +49,7 @@ const one = (type: string): RenderedResource => {
 beforeAll(async () => {
     r = new Rendered(await renderStack({
         stack: "prod",
-        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+        secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
     }));
 });
 
@@ -389,7 +389,7 @@ test("configured VPC range, public images only, retained volumes adopted, a key 
     const NEO4J_ID = "506f78a4-e098-11e5-ad9f-000f53306ae2";
     const other = new Rendered(renderStackInChildProcess({
         stack: "prod",
-        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+        secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
         overrides: {
             "digitalocean.vpcIpRange": "10.120.0.0/20",
             "digitalocean.importVolumeIds": { models: MODELS_ID, neo4j: NEO4J_ID },

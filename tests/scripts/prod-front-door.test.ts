@@ -16,7 +16,7 @@ const HASH = `$2a$12$${"Q".repeat(53)}`;
 let r: Rendered;
 
 beforeAll(async () => {
-    r = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" } }));
+    r = new Rendered(await renderStack({ stack: "prod", secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" } }));
 });
 
 type Upload = { file: string; content: string };
@@ -110,7 +110,7 @@ test("the exact uploaded config passes a real `caddy validate`", () => {
 test("with auth users, the hashes reach Caddy as secrets and no output carries them", () => {
     const withAuth = new Rendered(renderStackInChildProcess({
         stack: "prod",
-        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test", authPasswordHashes: JSON.stringify({ alice: HASH }) },
+        secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test", authPasswordHashes: JSON.stringify({ alice: HASH }) },
         overrides: { "services.auth": { users: ["alice"] } },
     }));
     const proxy = withAuth.named("proxy-container", CONTAINER);
@@ -146,7 +146,7 @@ test("dev can opt into a local door: Caddy's internal CA on 127.0.0.1 ports, app
 test("services.healthPath: the door's health route and its 503 error route, the healthUrl output and the uptime check all take it", () => {
     const custom = new Rendered(renderStackInChildProcess({
         stack: "prod",
-        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+        secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
         overrides: { "services.healthPath": "/_status/rag", "alerts.emails": ["ops@example.org"] },
     }));
     const server = configOf(custom.named("proxy-container", CONTAINER)).apps.http.servers["front-door"];

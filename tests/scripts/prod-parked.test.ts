@@ -12,7 +12,7 @@ import { Rendered, RenderedResource, renderStack, renderStackInChildProcess } fr
 import { hostCost, parkingSaving } from "../../components/hosts/digitalocean-cost";
 import { DIGITALOCEAN_GPU_SIZES } from "../../components/hosts/digitalocean-sizes";
 
-const SECRETS = { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" };
+const SECRETS = { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" };
 const ALERTS = { "alerts.emails": ["ops@example.org"] };
 /** Kept while parked, the check disabled: the uptime check, its three alerts and their components. */
 const ALERT_SIDE = [

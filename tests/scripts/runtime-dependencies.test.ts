@@ -22,8 +22,8 @@ import { PROJECT, PROJECT_ROOT, readStackConfig } from "../../tools/render";
 jest.setTimeout(600_000);
 
 const STACKS: Record<string, Record<string, string>> = {
-    prod: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
-    scale: { neo4jPassword: "scale-password-1", digitaloceanToken: "dop_v1_test" },
+    prod: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
+    scale: { neo4jPassword: "scale-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
 };
 
 /** Packages only the tools, the tests or the policy pack use: a production install has none of them. */

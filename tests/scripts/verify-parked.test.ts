@@ -17,7 +17,7 @@ beforeAll(async () => {
     const render = await renderStack({
         stack: "prod",
         overrides: { "digitalocean.parked": true },
-        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test" },
+        secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
     });
     // As `pulumi stack output --json` prints them: undefined outputs are absent.
     outputs = JSON.parse(JSON.stringify(render.outputs)) as Record<string, unknown>;

@@ -6,11 +6,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseProfile, Profile, RawConfig, RawSecrets } from "../../components/config";
 import { DEFAULT_PROXY_IMAGE } from "../../components/config/services";
-import { DO_TOKEN_ENV, prodProfileRaw } from "./support/profiles";
+import { DO_TOKEN_ENV, prodProfileRaw, TEST_SECRETS } from "./support/profiles";
 import { bcryptProblem, isDnsName, isHostName, isIpAddress } from "../../components/proxy/validation";
 
 const HASH = `$2b$12$${"abcdefghijklmnopqrstuv".padEnd(53, "x")}`;
 const password = { value: pulumi.output("pw-123456"), isSecret: true };
+const backupPassword = TEST_SECRETS.backupPassword;
 const tokenEnv = DO_TOKEN_ENV;
 
 function prodRaw(services: Record<string, unknown> = {}, proxy: Record<string, unknown> = {}): RawConfig {
@@ -18,14 +19,14 @@ function prodRaw(services: Record<string, unknown> = {}, proxy: Record<string, u
 }
 
 function hashes(value: unknown, isSecret = true): RawSecrets {
-    return { neo4jPassword: password, authPasswordHashes: { value, isSecret } };
+    return { neo4jPassword: password, backupPassword, authPasswordHashes: { value, isSecret } };
 }
 
-function parse(raw: RawConfig, secrets: RawSecrets = { neo4jPassword: password }): Profile {
+function parse(raw: RawConfig, secrets: RawSecrets = { neo4jPassword: password, backupPassword }): Profile {
     return parseProfile("prod", raw, secrets, tokenEnv);
 }
 
-function problemsOf(raw: RawConfig, secrets: RawSecrets = { neo4jPassword: password }): string[] {
+function problemsOf(raw: RawConfig, secrets: RawSecrets = { neo4jPassword: password, backupPassword }): string[] {
     try {
         parse(raw, secrets);
     } catch (err) {
@@ -53,7 +54,7 @@ test("dev keeps its localhost ports: no front door unless asked for", () => {
     const dev = parseProfile("dev", {
         ollama: { mode: "native", model: "qwen2.5:7b-instruct-q8_0", accelerator: "metal" },
         services: {},
-    }, { neo4jPassword: password }, {});
+    }, { neo4jPassword: password, backupPassword }, {});
     expect(dev.services.proxy.enabled).toBe(false);
     expect(dev.ollama.origins).toEqual(["http://localhost:3000"]);
 });

@@ -16,7 +16,7 @@ test("the real program refuses a bad stack before registering anything: unknown 
         platform: "linux",
     })).rejects.toThrow(new RegExp([
         'Invalid configuration for stack "dev" \\(3 problems\\):',
-        '  - rag-stack:servics: \\{"backend":\\{"port":8001\\}\\} is not allowed; rag-stack:servics is not a setting of this project \\(did you mean rag-stack:services\\?\\); known: ollama, host, docker, services, digitalocean, doks, alerts, parking, authPasswordHashes, neo4jPassword, digitaloceanToken, alertsSlackWebhook',
+        '  - rag-stack:servics: \\{"backend":\\{"port":8001\\}\\} is not allowed; rag-stack:servics is not a setting of this project \\(did you mean rag-stack:services\\?\\); known: ollama, host, docker, services, digitalocean, doks, alerts, parking, backup, authPasswordHashes, neo4jPassword, digitaloceanToken, alertsSlackWebhook, backupPassword',
         '  - rag-stack:ollama\\.accelerator: "metal" is not allowed on this machine \\(linux\\); Metal is Apple\'s GPU API and exists only on macOS',
     ].join("\n")));
     const monitor = (pulumi.runtime as unknown as { getMonitor(): MonitorWithResources }).getMonitor();

@@ -45,7 +45,8 @@ async function analyze(env: NodeJS.ProcessEnv, type: string, name: string, prope
     });
 }
 
-const PROD_ENV = { PULUMI_STACK: "prod", PULUMI_CONFIG: JSON.stringify({ "rag-stack:ollama": JSON.stringify({ accelerator: "nvidia" }) }) };
+const PROD_ENV = { PULUMI_STACK: "prod", PULUMI_CONFIG: JSON.stringify({
+    "rag-stack:ollama": JSON.stringify({ accelerator: "nvidia" }), "rag-stack:host": JSON.stringify({ provider: "digitalocean" }) }) };
 const neo4jLabels = [{ label: "rag-stack.role", value: "neo4j" }];
 
 beforeAll(() => {

@@ -9,7 +9,7 @@ let resourceTypes: string[];
 let enforcement: string;
 
 beforeAll(async () => {
-    const options = { stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "do-token-placeholder" } };
+    const options = { stack: "prod", secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "do-token-placeholder" } };
     const render = await renderStack(options);
     resourceTypes = render.resources.map((r) => r.type);
     const context = policyContext("prod", readStackConfig(options).config);

@@ -10,7 +10,7 @@ import { IMAGES_PINNED } from "../../policy/rules/images";
 import { K8S_OLLAMA_GPU, K8S_ONE_PUBLIC_SERVICE } from "../../policy/rules/kubernetes";
 import { readStackConfig, RenderedResource, renderStack } from "../../tools/render";
 
-const options = { stack: "scale", secrets: { neo4jPassword: "scale-password-1", digitaloceanToken: "do-token-placeholder" } };
+const options = { stack: "scale", secrets: { neo4jPassword: "scale-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "do-token-placeholder" } };
 let resources: RenderedResource[];
 const context = policyContext("scale", readStackConfig(options).config);
 

@@ -14,7 +14,7 @@ beforeAll(async () => {
     // keepAlive -1 as a number, as `keepAlive: -1` in the stack file arrives (one render per file: the
     // stack's own 24h passes through unchanged, a number of seconds is what needs converting).
     r = new Rendered(await renderStack({
-        stack: "prod", secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "do-token" }, overrides: { "ollama.keepAlive": -1 },
+        stack: "prod", secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "do-token" }, overrides: { "ollama.keepAlive": -1 },
     }));
 });
 

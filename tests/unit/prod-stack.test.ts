@@ -18,7 +18,7 @@ const SLACK_WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/prodwebhooks
 beforeAll(async () => {
     r = new Rendered(await renderStack({
         stack: "prod",
-        secrets: { neo4jPassword: "prod-password-1", digitaloceanToken: "dop_v1_test", alertsSlackWebhook: SLACK_WEBHOOK },
+        secrets: { neo4jPassword: "prod-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test", alertsSlackWebhook: SLACK_WEBHOOK },
         overrides: { "alerts.emails": ["ops@example.org", "oncall@example.org"], "alerts.slack.channel": "#rag-alerts" },
     }));
 });
@@ -170,12 +170,13 @@ describe("the health endpoint: /healthz through the door, answered by a responde
         expect(h.inputs.labels).toEqual([{ label: "rag-stack.role", value: "health" }]);
     });
 
-    test("its inputs: the backend's health path and Ollama by alias, the configured model, the watchdog's state and the volumes read-only, no backups yet", () => {
+    test("its inputs: the backend's health path and Ollama by alias, the configured model, the watchdog's state, the backup job's status and the volumes read-only", () => {
         expect(envOf(health())).toEqual({
             HEALTH_BACKEND_URL: "http://backend:8000/health",
             HEALTH_OLLAMA_URLS: "http://ollama:11434",
             HEALTH_MODELS: "qwen2.5:7b-instruct-q8_0",
             HEALTH_WATCHDOG_DIR: "/status/gpu-watchdog",
+            HEALTH_BACKUP_STATUS_DIR: "/status/backup",
             HEALTH_BACKUP_MAX_AGE_SECONDS: String(26 * 3600),
             HEALTH_DISK_DIRS: "models=/status/disk/models neo4j=/status/disk/neo4j",
             HEALTH_DISK_MAX_PERCENT: "90",
@@ -186,6 +187,8 @@ describe("the health endpoint: /healthz through the door, answered by a responde
         });
         expect(health().inputs.volumes).toEqual([
             { hostPath: OLLAMA_HEAL_STATE_DIR, containerPath: "/status/gpu-watchdog", readOnly: true },
+            // The backup job's status files, on the Neo4j volume (backup.maxAgeHours: 26 by default).
+            { hostPath: "/mnt/rag-stack-neo4j/backup-status", containerPath: "/status/backup", readOnly: true },
             // An empty directory on each block volume: df measures the volume, none of its data is visible.
             { hostPath: "/mnt/rag-stack-models/.rag-stack-health", containerPath: "/status/disk/models", readOnly: true },
             { hostPath: "/mnt/rag-stack-neo4j/.rag-stack-health", containerPath: "/status/disk/neo4j", readOnly: true },

@@ -12,7 +12,7 @@ let r: Rendered;
 beforeAll(async () => {
     r = new Rendered(await renderStack({
         stack: "scale",
-        secrets: { neo4jPassword: "scale-password-1", digitaloceanToken: "dop_v1_test" },
+        secrets: { neo4jPassword: "scale-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
         // The account's cluster, read by name: DigitalOcean's data source reports its version slug.
         invokes: { [CLUSTER]: (inputs) => ({ ...mockCall(CLUSTER, inputs), version: "1.33.0-do.0" }) },
     }));

@@ -13,7 +13,7 @@ beforeAll(async () => {
     r = new Rendered(await renderStack({
         stack: "scale",
         overrides: { "ollama.port": 18080 },
-        secrets: { neo4jPassword: "scale-password-1", digitaloceanToken: "dop_v1_test" },
+        secrets: { neo4jPassword: "scale-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
     }));
 });
 

@@ -17,7 +17,7 @@ let r: Rendered;
 beforeAll(async () => {
     r = new Rendered(await renderStack({
         stack: "scale",
-        secrets: { neo4jPassword: "scale-password-1", digitaloceanToken: "dop_v1_test" },
+        secrets: { neo4jPassword: "scale-password-1", backupPassword: "backup-password-0123456789", digitaloceanToken: "dop_v1_test" },
         // A health path of its own (services.healthPath) and e-mail only: both reach the router, the check and the alerts.
         overrides: { "services.healthPath": "/_status/health", "alerts.emails": ["ops@example.org"] },
     }));

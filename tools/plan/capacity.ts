@@ -21,7 +21,7 @@ function profileOf(side: PlanSide) {
         const text = config[`${PROJECT}:${section}`];
         if (text !== undefined) raw[section] = JSON.parse(text) as unknown;
     }
-    return parseProfile(side.stack, raw, { neo4jPassword: placeholder, digitaloceanToken: placeholder }, {});
+    return parseProfile(side.stack, raw, { neo4jPassword: placeholder, backupPassword: placeholder, digitaloceanToken: placeholder }, {});
 }
 
 export function formatCapacity(side: PlanSide): string {

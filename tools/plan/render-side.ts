@@ -15,7 +15,7 @@ import { PLAN_FORMAT, PlanDocument, toPlanDocument } from "./document";
  * Secret config the profile reads. The plan never asks for them: each renders as the placeholder,
  * so a plan needs no passphrase, and what it prints cannot hold a real secret.
  */
-export const PLAN_SECRET_KEYS = ["neo4jPassword", "digitaloceanToken"] as const;
+export const PLAN_SECRET_KEYS = ["neo4jPassword", "digitaloceanToken", "backupPassword"] as const;
 
 /** Renders `side` in this process. Call once per process. */
 export async function renderPlan(side: PlanSide): Promise<PlanDocument> {

@@ -8,7 +8,10 @@ import { RawConfig, RawSecrets } from "../../../components/config";
 
 /** A syntactically valid public key nobody holds the private half of. */
 export const TEST_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBs2fHw6ZSe1pPsc9iNhOE7PZQRmLk5VLwZa8ePuKJ8e replace-me";
-export const TEST_SECRETS: RawSecrets = { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } };
+export const TEST_SECRETS: RawSecrets = {
+    neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true },
+    backupPassword: { value: pulumi.output("backup-password-0123456789"), isSecret: true, text: "backup-password-0123456789" },
+};
 export const DO_TOKEN_ENV = { DIGITALOCEAN_TOKEN: "dop_v1_env" };
 
 export const PROD_OLLAMA = { mode: "container", model: "qwen2.5:7b-instruct-q8_0", accelerator: "nvidia", image: "ollama/ollama:0.12.6" };
