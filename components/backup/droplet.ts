@@ -75,7 +75,8 @@ export class DropletBackup extends pulumi.ComponentResource {
                     keepDaily: s.keepDaily, keepWeekly: s.keepWeekly, keepMonthly: s.keepMonthly, keepWithin: s.keepWithin,
                 },
                 timer: { hour: s.hourUtc },
-                dirs: [args.workDir, args.statusDir],
+                dirs: [args.workDir],
+                statusDir: args.statusDir,
             }));
             if (!s.password) throw new Error("backup: backupPassword is required (the config validation refuses a droplet with backups and no password)");
             const stdin = pulumi.secret(pulumi.all([install, s.password, this.key.accessKey, this.key.secretKey])

@@ -26,8 +26,13 @@ export interface BackupCredentials {
 export interface BackupInstall {
     service: BackupServiceSettings;
     timer: BackupTimerSettings;
-    /** Created 0700 before the files: the work and status directories. */
+    /** Created 0700 before the files: the work directory. */
     dirs: string[];
+    /**
+     * The status directory, created 0755: the health responder (busybox's nobody) reads its 0644 files.
+     * The installer records `installed.json` there once, so a first backup not yet due is not "missing".
+     */
+    statusDir: string;
 }
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
@@ -52,6 +57,7 @@ export function installedFiles(i: BackupInstall): { name: string; mode: string; 
 /** A hash of everything installed but the credentials: the command's trigger (a change reinstalls). */
 export function installHash(i: BackupInstall): string {
     const h = crypto.createHash("sha256").update(fs.readFileSync(INSTALL_SCRIPT, "utf8"));
+    h.update(i.dirs.join(" ")).update(i.statusDir);
     for (const f of installedFiles(i)) h.update(f.name).update(f.mode).update(f.text);
     return h.digest("hex").slice(0, 16);
 }
@@ -65,6 +71,7 @@ export function installStdin(i: BackupInstall, credentials: BackupCredentials): 
             `BACKUP_FILE_${n}_NAME=${shellQuote(f.name)}`, `BACKUP_FILE_${n}_MODE=${shellQuote(f.mode)}`, `BACKUP_FILE_${n}_B64=${shellQuote(b64(f.text))}`,
         ]),
         `BACKUP_DIRS=${shellQuote(i.dirs.join(" "))}`,
+        `BACKUP_STATUS_DIR=${shellQuote(i.statusDir)}`,
         `BACKUP_TIMER=${shellQuote(BACKUP_TIMER)}`,
         `BACKUP_CREDENTIALS_FILE=${shellQuote(i.service.credentialsFile)}`,
         `BACKUP_CREDENTIALS_B64=${shellQuote(b64(credentialsFileText(credentials)))}`,

@@ -9,9 +9,8 @@
  * Stand-ins, said plainly: the proxy image is Debian's caddy 2.6 (tests/fixtures/images/caddy-image.ts),
  * the responder's is Debian's busybox-static 1.35 (tests/fixtures/images/health-responder-image.ts),
  * Ollama is tests/fixtures/ollama. The watchdog's state directory (rendered as the droplet's
- * /var/lib/rag-stack/ollama-heal) is a directory of this test. The render has no backup status
- * directory yet (the stack does not install the backup job yet): this test gives the responder one
- * the way that wiring will (HEALTH_BACKUP_STATUS_DIR and a read-only mount at /status/backup).
+ * /var/lib/rag-stack/ollama-heal) is a directory of this test, and so is the backup job's status
+ * directory, mounted where the render mounts it (read-only at /status/backup).
  * The activity log's volume is a Docker volume of this run, mounted where the render mounts it in
  * both containers; the config loses only the file writer's `mode`, which Caddy 2.6 does not have
  * (forDebianCaddy: its default is the same 0644, checked below).
@@ -22,7 +21,7 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import type { HealthAnswer } from "../../components/health/contract";
-import { BACKUP_STATUS_MOUNT } from "../../components/health/responder";
+import { DROPLET_BACKUP_DIRS } from "../../components/deployments/backup";
 import { Rendered, renderStack } from "../../tools/render";
 import { ACTIVITY_LOG_DIR, ACTIVITY_LOG_FILE_NAME, ACTIVITY_LOG_MOUNT } from "../../components/health/activity-log";
 import { ensureCaddyImage, forDebianCaddy, localCaddy } from "../fixtures/images/caddy-image";
@@ -158,6 +157,8 @@ beforeAll(async () => {
         "/var/lib/rag-stack/ollama-heal": watchdogDir,
         "/mnt/rag-stack-models/.rag-stack-health": path.join(tmp, "models-volume"),
         "/mnt/rag-stack-neo4j/.rag-stack-health": path.join(tmp, "neo4j-volume"),
+        // The backup job's status directory, as the render mounts it (read-only).
+        [DROPLET_BACKUP_DIRS.status]: backupDir,
     };
     for (const d of ["models-volume", "neo4j-volume"]) fs.mkdirSync(path.join(tmp, d), { mode: 0o755 });
     activityVolume = `rag-stack-activity-e2e-${RUN_ID}`;
@@ -171,8 +172,6 @@ beforeAll(async () => {
     docker(["create", "--name", healthName, "--label", `${E2E_LABEL}=${RUN_ID}`,
         "--network", networkNames[net.name], ...net.aliases.flatMap((a) => ["--network-alias", a]),
         ...h.envs.flatMap((e) => ["-e", e]),
-        // What the backup wiring will add: the status directory, read-only.
-        "-e", `HEALTH_BACKUP_STATUS_DIR=${BACKUP_STATUS_MOUNT}`, "-v", `${backupDir}:${BACKUP_STATUS_MOUNT}:ro`,
         ...mounts,
         "--user", h.user, ...(h.init ? ["--init"] : []), "--memory", `${h.memory}m`, "--cpus", h.cpus,
         ...h.capabilities.drops.flatMap((c) => ["--cap-drop", c]), ...h.securityOpts.flatMap((o) => ["--security-opt", o]),

@@ -34,7 +34,7 @@ if (!hasOpenSsh) console.warn("OpenSSH client tools are missing (apt-get install
 function exampleProfile(): Profile {
     const doc = parseYaml(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
     const raw = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace("rag-stack:", ""), v]));
-    return parseProfile("prod", raw, { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true } }, { DIGITALOCEAN_TOKEN: "dop_v1_test" });
+    return parseProfile("prod", raw, { neo4jPassword: { value: pulumi.output("pw-123456"), isSecret: true }, backupPassword: { value: pulumi.output("backup-password-0123456789"), isSecret: true } }, { DIGITALOCEAN_TOKEN: "dop_v1_test" });
 }
 
 /** The example prod stack's DigitalOcean settings. */

@@ -333,6 +333,16 @@ describe("backup", () => {
         });
     });
 
+    test("backups on, none yet, the job installed less than one backup age ago: ok, the first run is due; older: 503", async () => {
+        const young = await run({ ...base(), HEALTH_BACKUP_STATUS_DIR: statusDir({ "installed.json": `{"installedEpoch":${now() - 2 * 3600 - 60},"installedAt":"x"}\n` }) });
+        expect(young.json.checks.backup).toMatchObject({ ok: true, enabled: true, ageSeconds: null, maxAgeSeconds: 93600 });
+        expect(young.json.checks.backup?.reason).toBe("no backup yet: the job was installed 2 h ago and its first run is due within 26 h of that");
+        expect(young.json.failed ?? []).not.toContain("backup");
+        const old = await run({ ...base(), HEALTH_BACKUP_STATUS_DIR: statusDir({ "installed.json": `{"installedEpoch":${now() - 27 * 3600},"installedAt":"x"}\n` }) });
+        expect(old.status).toBe(503);
+        expect(old.json.checks.backup?.reason).toBe("no backup yet: backups are on, and none has succeeded");
+    });
+
     test("fresh: ok with its age; the last run's result is reported", async () => {
         const a = await run({ ...base(), HEALTH_BACKUP_STATUS_DIR: statusDir({ "last-success.json": success(now() - 3 * 3600 - 120), "last-run.json": run_("success") }) });
         expect(a.status).toBe(200);

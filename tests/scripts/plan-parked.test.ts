@@ -27,6 +27,10 @@ const DATA_SIDE = [
     "digitalocean:index/vpc:Vpc::host-vpc",
     "pulumi:providers:digitalocean::host-do",
     "rag-stack:hosts:DigitalOceanHost::host",
+    // The backups' bucket and its key (and their component): kept parked, so the graph's copies stay.
+    "digitalocean:index/spacesBucket:SpacesBucket::rag-stack-prod-backups",
+    "digitalocean:index/spacesKey:SpacesKey::backup-key",
+    "rag-stack:backup:DropletBackup::backup",
 ];
 /** Kept parked and running, unchanged: the alerts' components (the stack file sets no destination, so no alert). */
 const ALERT_COMPONENTS = ["rag-stack:alerts:StackAlerts::alerts", "rag-stack:alerts:UptimeAlerts::alerts-uptime"];

@@ -40,6 +40,10 @@ const DATA_SIDE = [
     "digitalocean:index/firewall:Firewall::host-firewall",
     "digitalocean:index/reservedIp:ReservedIp::host-ip",
     "rag-stack:hosts:DigitalOceanHost::host",
+    // The backups' bucket and its key (and their component): kept parked, so the graph's copies stay.
+    "digitalocean:index/spacesBucket:SpacesBucket::rag-stack-prod-backups",
+    "digitalocean:index/spacesKey:SpacesKey::backup-key",
+    "rag-stack:backup:DropletBackup::backup",
 ];
 const COMPUTE_SIDE = [
     "command:local:Command::host-gpu-capacity",

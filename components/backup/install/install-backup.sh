@@ -10,7 +10,9 @@
 #   BACKUP_CREDENTIALS_FILE   destination of the credentials (RESTIC_PASSWORD, AWS_ACCESS_KEY_ID,
 #                        AWS_SECRET_ACCESS_KEY), written 0600, root's
 #   BACKUP_CREDENTIALS_B64    its content, base64
-#   BACKUP_DIRS          directories to create (0700): the work and status directories
+#   BACKUP_DIRS          directories to create (0700): the work directory
+#   BACKUP_STATUS_DIR    the status directory, created 0755 (the health responder runs as nobody and
+#                        reads its 0644 files); installed.json is written there once, on the first install
 #   BACKUP_TIMER         the timer unit to enable
 #   INSTALL_ROOT         a prefix for every path (tests); default /
 #   BACKUP_SYSTEMCTL     systemctl (tests: a stand-in); BACKUP_APT_GET apt-get (same)
@@ -26,6 +28,7 @@ die() { echo "install-backup: $2" >&2; exit "$1"; }
 [ -n "${BACKUP_FILES:-}" ] || die 2 "BACKUP_FILES is empty: nothing to install"
 if [ -z "${BACKUP_CREDENTIALS_FILE:-}" ] || [ -z "${BACKUP_CREDENTIALS_B64:-}" ]; then die 2 "the credentials are missing"; fi
 [ -n "${BACKUP_TIMER:-}" ] || die 2 "BACKUP_TIMER is empty"
+case ${BACKUP_STATUS_DIR:-} in /*) ;; *) die 2 "BACKUP_STATUS_DIR must be an absolute directory (got '${BACKUP_STATUS_DIR:-}')" ;; esac
 
 if ! command -v restic >/dev/null 2>&1; then
     echo "install-backup: installing restic (apt)"
@@ -38,6 +41,19 @@ for d in ${BACKUP_DIRS:-}; do
     mkdir -p "$root$d" || die 1 "cannot create $root$d"
     chmod 0700 "$root$d" || die 1 "cannot restrict $root$d"
 done
+
+mkdir -p "$root$BACKUP_STATUS_DIR" || die 1 "cannot create $root$BACKUP_STATUS_DIR"
+chmod 0755 "$root$BACKUP_STATUS_DIR" || die 1 "cannot set the mode of $root$BACKUP_STATUS_DIR"
+# The first install's time: until one backup age has passed since, "no backup yet" is not a failure.
+if [ ! -e "$root$BACKUP_STATUS_DIR/installed.json" ]; then
+    now=$(date +%s)
+    marker="$root$BACKUP_STATUS_DIR/.installed.json.tmp"
+    if ! printf '{"installedEpoch":%s,"installedAt":"%s"}\n' "$now" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$marker" ||
+        ! chmod 0644 "$marker" || ! mv -f "$marker" "$root$BACKUP_STATUS_DIR/installed.json"; then
+        rm -f "$marker"
+        die 1 "cannot write $root$BACKUP_STATUS_DIR/installed.json"
+    fi
+fi
 
 write() { # write <path> <mode> <base64>
     dir=$(dirname "$root$1")

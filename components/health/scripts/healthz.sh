@@ -290,6 +290,12 @@ check_backup() {
     limit="$limit,\"lastRunResult\":$last_run"
     file="$BACKUP_DIR/last-success.json"
     if [ ! -e "$file" ]; then
+        # A job installed less than one backup age ago has not had its first run: not a failure yet.
+        installed=$(sed -n 's/.*"installedEpoch":\([0-9][0-9]*\).*/\1/p' "$BACKUP_DIR/installed.json" 2>/dev/null | head -n 1)
+        if [ -n "$installed" ] && [ $(($(date +%s) - installed)) -le "$BACKUP_MAX_AGE" ]; then
+            part "$out" true "no backup yet: the job was installed $((($(date +%s) - installed) / 3600)) h ago and its first run is due within $((BACKUP_MAX_AGE / 3600)) h of that" "\"enabled\":true,\"ageSeconds\":null,\"installedEpoch\":$installed,$limit"
+            return 0
+        fi
         part "$out" false "no backup yet: backups are on, and none has succeeded" "\"enabled\":true,\"ageSeconds\":null,$limit"
         return 0
     fi
