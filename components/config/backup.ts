@@ -1,8 +1,8 @@
 /**
  * `rag-stack:backup`: Neo4j's backups (components/backup/, docs/backups.md). prod (a droplet the
  * stack created): a daily systemd timer on the droplet uploads a restic snapshot to a Spaces
- * bucket of the stack, by default in another region than the droplet. dev (local): the same
- * scripts on demand (`npm run backup -- --stack dev`) to a restic repository on this machine.
+ * bucket of the stack, by default in another region than the droplet. dev (local): `repository`
+ * is validated for the coming on-demand command; nothing backs dev up yet (docs/backups.md).
  * scale (DOKS): not built; a scale stack opts out with `enabled: false, disabledOnPurpose: true`.
  *
  * The restic repository's password is the secret `backupPassword` (secrets.ts, read here).
