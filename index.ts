@@ -45,6 +45,8 @@ export const frontendUrl = out.frontendUrl;
 export const healthUrl = out.healthUrl;
 /** DigitalOcean: the uptime check on healthUrl, each alert policy and what fires it, and where alerts go (docs/alerts.md). */
 export const alerts = out.alerts;
+/** Where Neo4j's backups are made and restored: npm run backup, restore, restore-drill (docs/backups.md). */
+export const backup = out.backup;
 export const neo4jBoltUrl = out.neo4jBoltUrl;
 export const neo4jUser = out.neo4jUser;
 export const neo4jPassword = out.neo4jPassword;

@@ -19,7 +19,7 @@ import { containerName } from "../names";
 import { scheduleSummary } from "../hosts/parking-schedule";
 import { BACKEND_ALIAS, createAppNetwork, FRONTEND_ALIAS, Services } from "../services";
 import { StackOutputs } from "./outputs";
-import { dropletBackup } from "./backup";
+import { backupTarget, dropletBackup } from "./backup";
 
 export function deployOnDocker(profile: Profile): StackOutputs {
     const host = createHost("host", profile);
@@ -167,5 +167,7 @@ export function deployOnDocker(profile: Profile): StackOutputs {
         dockerHost, dockerHostReason, publicIp, gpuHost, state, costPerHourUsd, costPerMonthUsd, costPerHourByItem,
         parkedSaving, parkingSchedule, containers, frontDoor, backendUrl, backendHealthUrl, frontendUrl, healthUrl, neo4jBoltUrl, neo4jUser,
         neo4jPassword, alerts: alerts?.facts,
+        /** Where Neo4j's backups are made and restored (components/backup/target.ts; npm run backup, restore, restore-drill). */
+        backup: backupTarget(profile, host, backup),
     };
 }

@@ -114,6 +114,7 @@ export function deployOnKubernetes(profile: Profile): StackOutputs {
         backendUrl: pulumi.output(`https://${s.publicHost}/api`),
         healthUrl: `https://${s.publicHost}${s.healthPath}`,
         alerts: alerts.facts,
+        backup: { where: "none", reason: "backups of a Kubernetes cluster are not built (backup.disabledOnPurpose)" },
         neo4jUser: s.neo4j.user,
         neo4jPassword: pulumi.secret(profile.neo4jPassword),
         namespace: doks.namespace,

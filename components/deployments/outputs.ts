@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AlertFacts } from "../alerts/facts";
 import { CostItems, HostState } from "../hosts/digitalocean-cost";
 import type { ScheduleSummary } from "../hosts/parking-schedule";
+import type { BackupTarget } from "../backup/target";
 
 export interface StackOutputs {
     ollamaPlacement: string;
@@ -37,6 +38,8 @@ export interface StackOutputs {
     healthUrl?: pulumi.Input<string>;
     /** DigitalOcean: the uptime check, the alert policies, and where they go (never the webhook). */
     alerts?: AlertFacts;
+    /** Where Neo4j's backups are made and restored; every shape says, "none" with the reason where there are none. */
+    backup: pulumi.Input<BackupTarget>;
     neo4jBoltUrl?: string;
     neo4jUser: string;
     neo4jPassword: pulumi.Output<string>;

@@ -346,6 +346,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
             dockerHost: this.dockerHost,
             localEngine: false,
             publicAddress: this.publicAddress,
+            ssh: pulumi.all([reservedIp.ipAddress, sshOpts]).apply(([address, options]) => ({ target: `${args.sshUser}@${address}`, options })),
             ready: [this.readiness, hostKeys],
             dataDirs: this.dataDirs,
             connection: this.connection,

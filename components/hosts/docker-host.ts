@@ -56,6 +56,8 @@ export interface DockerHost {
     readonly dataDirs?: HostDataDirs;
     /** SSH connection to the host, for commands that must run on it (`remote.Command`). */
     readonly connection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** `ssh <options> <user>@<address>` as the Docker provider runs it (the host key pinned), when the host is reached over SSH. */
+    readonly ssh?: pulumi.Output<{ target: string; options: string[] }>;
     /**
      * The machine the engine runs on, when this stack created it. Every Docker resource is
      * replaced with it (a new droplet has none of the old one's containers, network or volumes)
