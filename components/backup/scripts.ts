@@ -13,7 +13,9 @@ export const BACKUP_SCRIPTS_DIR = path.join(__dirname, "scripts");
 export const BACKUP_SYSTEMD_DIR = path.join(__dirname, "systemd");
 
 /** The scripts, in install order (the library first). */
-export const BACKUP_SCRIPT_FILES = ["backup-lib.sh", "neo4j-backup.sh", "neo4j-restore.sh", "neo4j-restore-drill.sh"] as const;
+export const BACKUP_SCRIPT_FILES = [
+    "backup-lib.sh", "neo4j-backup.sh", "neo4j-restore.sh", "neo4j-restore-drill.sh", "neo4j-snapshots.sh", "neo4j-switch-store.sh",
+] as const;
 export type BackupScriptFile = (typeof BACKUP_SCRIPT_FILES)[number];
 
 /** Where the scripts live on a machine that runs them: all four in one directory. */

@@ -134,3 +134,16 @@ test("containers as the Docker provider needs them: replaced whole and delete-fi
     expect(r.named("app-neo4j", CONTAINER).inputs.stopTimeout).toBe(60);
     expect(r.named("app-backend", CONTAINER).inputs.stopTimeout).toBe(10);
 });
+
+test("the backup output: the local repository under the home directory, the Neo4j container and its volume, for npm run backup/restore", () => {
+    const b = r.result.outputs.backup as Record<string, unknown>;
+    const repository = require("path").join(require("os").homedir(), "rag-stack-backups", "dev");
+    expect(b).toMatchObject({
+        where: "local", repository, statusDir: `${repository}-status`, workDir: `${repository}-work`,
+        neo4jContainer: "rag-stack-dev-neo4j", neo4jVolume: "rag-stack-dev-neo4j-data", backupHost: "rag-stack-dev", tag: "rag-stack-neo4j",
+        volumeKey: "services.neo4j.volumeName", maxAgeHours: 26,
+    });
+    // The volume the Neo4j container mounts is the one a backup dumps.
+    const mounts = r.named("app-neo4j").inputs.volumes as { volumeName: string }[];
+    expect(mounts[0].volumeName).toBe(b.neo4jVolume);
+});

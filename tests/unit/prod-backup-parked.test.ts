@@ -17,3 +17,9 @@ test("parked: the bucket (protected, retained) and the key are kept; nothing run
     expect(r.named("backup-key", "digitalocean:index/spacesKey:SpacesKey").inputs.grants).toEqual([{ bucket: "rag-stack-prod-backups-a1b2c3d", permission: "readwrite" }]);
     expect(r.maybeNamed("backup-install")).toBeUndefined();
 });
+
+test("parked: the backup output names the bucket and has no SSH (the commands say unpark first)", () => {
+    const b = r.result.outputs.backup as Record<string, unknown>;
+    expect(b).toMatchObject({ where: "droplet", bucket: "rag-stack-prod-backups-a1b2c3d", bucketRegion: "nyc3" });
+    expect(b.ssh).toBeUndefined();
+});

@@ -79,3 +79,19 @@ test("the health responder reads the job's status from the Neo4j volume, read-on
     const health = r.named("health-container", "docker:index/container:Container");
     expect(health.inputs.volumes).toEqual(expect.arrayContaining([{ hostPath: "/mnt/rag-stack-neo4j/backup-status", containerPath: "/status/backup", readOnly: true }]));
 });
+
+test("the backup output: the droplet's job, repository and store, reached with the Docker provider's pinned SSH options", () => {
+    const b = r.result.outputs.backup as Record<string, unknown>;
+    expect(b).toMatchObject({
+        where: "droplet", repository: "s3:https://nyc3.digitaloceanspaces.com/rag-stack-prod-backups-a1b2c3d", bucket: "rag-stack-prod-backups-a1b2c3d",
+        unit: "rag-stack-neo4j-backup.service", scriptsDir: BACKUP_INSTALL_DIR, neo4jStoreDir: "/mnt/rag-stack-neo4j/data",
+        statusDir: "/mnt/rag-stack-neo4j/backup-status", credentialsFile: "/etc/rag-stack/backup.env", backupHost: "rag-stack-prod",
+    });
+    const ssh = b.ssh as { target: string; options: string[] };
+    expect(ssh.target).toMatch(/^root@/);
+    const [provider] = r.ofType("pulumi:providers:docker");
+    // Provider inputs are JSON-encoded lists in the state.
+    expect(ssh.options).toEqual(JSON.parse(provider.inputs.sshOpts as string));
+    expect(ssh.target).toBe("root@203.0.113.50");
+    expect(JSON.stringify(b)).not.toContain(BACKUP_PASSWORD);
+});
