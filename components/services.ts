@@ -3,6 +3,7 @@
  * backend wired to Ollama through the OllamaEndpoint interface, and the frontend. Before any
  * container, a host precheck (app/host-precheck.ts); before Neo4j, the password change, after it the
  * password check (app/neo4j-password.ts); backend and frontend have health checks `up` waits for (app/health.ts).
+ * On a droplet with backups, a new Neo4j image starts only after a backup (backup/pre-upgrade.ts).
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -10,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { appHealthcheck } from "./app/health";
 import { hostPrecheck } from "./app/host-precheck";
 import { neo4jPasswordCheck, neo4jPasswordSync } from "./app/neo4j-password";
+import { neo4jPreUpgradeBackup, Neo4jPreUpgradeBackupArgs } from "./backup/pre-upgrade";
 import { backendEnvEntries, BackendStackEnv } from "./app/backend-env";
 import type { AppImage, ServicesSettings } from "./config/services";
 import { boundToMachine, networkBoundToMachine } from "./hosts/machine-bound";
@@ -43,6 +45,8 @@ export interface ServicesArgs {
     dockerHost: pulumi.Input<string>;
     /** SSH connection to the Docker host: the precheck and the password change then run there. */
     remoteConnection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** The droplet's backup job: a new Neo4j image starts only after it backed the graph up (backup/pre-upgrade.ts). */
+    backupBeforeNeo4jUpgrade?: Pick<Neo4jPreUpgradeBackupArgs, "connection" | "installed">;
 }
 
 /** The app network every container joins; on a machine the stack created, bound to it (hosts/machine-bound.ts). */
@@ -120,6 +124,11 @@ export class Services extends pulumi.ComponentResource {
         };
         const passwordSync = neo4jPasswordSync(`${name}-neo4j-password`, { ...passwordArgs, volume: neo4jVolumeName, image: neo4jImage },
             { parent: this, ...boundToMachine(args.hostMachine), dependsOn: [precheck] });
+        // A new image migrates the store: the old container is backed up first (it stops, dumps and
+        // starts it), after the password sync (both work on the running container, never at once).
+        const preUpgrade = args.backupBeforeNeo4jUpgrade && neo4jPreUpgradeBackup(`${name}-neo4j-pre-upgrade-backup`, {
+            ...args.backupBeforeNeo4jUpgrade, neo4jContainer: containerName("neo4j"), image: neo4jImage, after: [passwordSync],
+        }, { parent: this, ...boundToMachine(args.hostMachine) });
         this.neo4j = new docker.Container(`${name}-neo4j`, {
             name: containerName("neo4j"),
             image: neo4jImage,
@@ -145,7 +154,7 @@ export class Services extends pulumi.ComponentResource {
             waitTimeout: 180,
             labels: [{ label: "rag-stack.role", value: "neo4j" }],
             ...stopSettings("neo4j"),
-        }, containerOptions({ ...onHost, dependsOn: [passwordSync] }));
+        }, containerOptions({ ...onHost, dependsOn: [passwordSync, ...(preUpgrade ? [preUpgrade] : [])] }));
         // Healthy is not enough (its check needs no password): does the database accept the configured one?
         const passwordCheck = neo4jPasswordCheck(`${name}-neo4j-password-check`, { ...passwordArgs, neo4j: this.neo4j },
             { parent: this, ...boundToMachine(args.hostMachine) });

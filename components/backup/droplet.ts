@@ -48,6 +48,8 @@ export class DropletBackup extends pulumi.ComponentResource {
     public readonly key: digitalocean.SpacesKey;
     public readonly repository: pulumi.Output<string>;
     public readonly install?: command.remote.Command;
+    /** SSH to the droplet the job runs on; undefined while parked. */
+    public readonly connection?: pulumi.Input<command.types.input.remote.ConnectionArgs>;
     public readonly statusDir: string;
 
     constructor(name: string, args: DropletBackupArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -55,6 +57,7 @@ export class DropletBackup extends pulumi.ComponentResource {
         const s = args.settings;
         const doOpts = { parent: this, provider: args.doProvider };
         this.statusDir = args.statusDir;
+        this.connection = args.connection;
         // Autonamed from `<prefix>-backups` (bucket names are global), private, never emptied by a delete.
         this.bucket = new digitalocean.SpacesBucket(`${args.keyName}s`, {
             region: s.bucketRegion,

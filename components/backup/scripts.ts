@@ -18,6 +18,12 @@ export const BACKUP_SCRIPT_FILES = [
 ] as const;
 export type BackupScriptFile = (typeof BACKUP_SCRIPT_FILES)[number];
 
+/**
+ * The scripts `up` runs over SSH on stdin and never installs: the step before a new Neo4j image
+ * starts (pre-upgrade.ts). It calls the installed neo4j-backup.sh.
+ */
+export const BACKUP_STEP_SCRIPT_FILES = ["neo4j-pre-upgrade-backup.sh"] as const;
+
 /** Where the scripts live on a machine that runs them: all four in one directory. */
 export const BACKUP_INSTALL_DIR = "/usr/local/lib/rag-stack/backup";
 export const BACKUP_SERVICE = "rag-stack-neo4j-backup.service";

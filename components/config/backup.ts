@@ -45,6 +45,8 @@ export const BACKUP = section({
     bucketRegion: string({ derived: "a nearby Spaces region other than digitalocean.region (components/config/backup.ts)",
         pattern: /^[a-z]{3}\d$/, allowed: `use a Spaces region: ${SPACES_REGIONS.join(", ")}`, appliesTo: { providers: ["digitalocean"] },
         doc: "The Spaces region of the backup bucket." }),
+    beforeNeo4jUpgrade: boolean({ default: true, appliesTo: { providers: ["digitalocean"] },
+        doc: "Back the graph up before a new services.neo4j.image starts (it migrates the store); a failed backup stops the upgrade, the old image running. false upgrades without." }),
     allowSameRegion: boolean({ default: false, appliesTo: { providers: ["digitalocean"] },
         doc: "Allow bucketRegion to be the droplet's region (a region outage then takes the graph and its backups)." }),
     keepWithin: string({ default: BACKUP_DEFAULTS.keepWithin, pattern: RESTIC_DURATION, allowed: "use a restic duration like 2d, 36h or 1m15d",

@@ -54,6 +54,9 @@ export function deployOnDocker(profile: Profile): StackOutputs {
             hostMachine: host.machine,
             dockerHost: host.dockerHost,
             remoteConnection: host.connection,
+            // prod: a new Neo4j image starts after a backup (backup.beforeNeo4jUpgrade); dev: `npm run backup` first (docs/backups.md).
+            backupBeforeNeo4jUpgrade: backup?.install && backup.connection !== undefined && profile.backup.beforeNeo4jUpgrade
+                ? { connection: backup.connection, installed: backup.install } : undefined,
         }, { providers: [host.provider], dependsOn: host.ready });
 
         // The one HTTPS door in front of the app (prod); without it the app publishes its own ports (dev).

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-    BACKUP_INSTALL_DIR, BACKUP_SCRIPT_FILES, BACKUP_SCRIPTS_DIR, BACKUP_SERVICE, BACKUP_TIMER, BackupServiceSettings,
+    BACKUP_INSTALL_DIR, BACKUP_SCRIPT_FILES, BACKUP_SCRIPTS_DIR, BACKUP_SERVICE, BACKUP_STEP_SCRIPT_FILES, BACKUP_TIMER, BackupServiceSettings,
     backupScript, backupScriptsHash, renderBackupService, renderBackupTimer,
 } from "../../components/backup/scripts";
 
@@ -46,8 +46,8 @@ const settings: BackupServiceSettings = {
 describe("the scripts", () => {
     const shellScripts = fs.readdirSync(BACKUP_SCRIPTS_DIR).filter((f) => f.endsWith(".sh")).sort();
 
-    test("are the four the module installs, and their hash follows their content", () => {
-        expect(shellScripts).toEqual([...BACKUP_SCRIPT_FILES].sort());
+    test("are the four the module installs and the steps `up` sends on stdin, and the installed ones' hash follows their content", () => {
+        expect(shellScripts).toEqual([...BACKUP_SCRIPT_FILES, ...BACKUP_STEP_SCRIPT_FILES].sort());
         expect(backupScriptsHash()).toMatch(/^[0-9a-f]{16}$/);
         expect(backupScript("neo4j-backup.sh")).toContain('. "$(dirname "$0")/backup-lib.sh"');
     });
@@ -58,8 +58,8 @@ describe("the scripts", () => {
         expect(res.status).toBe(0);
     });
 
-    test.each(BACKUP_SCRIPT_FILES.filter((f) => f !== "backup-lib.sh"))("%s: header (environment, exit codes), set -eu, no process stopped by name", (file) => {
-        const text = backupScript(file);
+    test.each([...BACKUP_SCRIPT_FILES.filter((f) => f !== "backup-lib.sh"), ...BACKUP_STEP_SCRIPT_FILES])("%s: header (environment, exit codes), set -eu, no process stopped by name", (file) => {
+        const text = fs.readFileSync(path.join(BACKUP_SCRIPTS_DIR, file), "utf8");
         expect(text.startsWith("#!/bin/sh\n# ")).toBe(true);
         const header = text.split("\nset -eu\n")[0];
         expect(header).toMatch(/Environment:/);

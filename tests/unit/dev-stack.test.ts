@@ -56,6 +56,13 @@ test("backend waits for the native Ollama (server and model) and Neo4j", () => {
     expect(r.dependsOn(backend, r.named("app-neo4j", CONTAINER))).toBe(true);
 });
 
+test("no backup before a new Neo4j image on dev (docs/backups.md: npm run backup first): Neo4j waits for the password sync only", () => {
+    expect(r.maybeNamed("app-neo4j-pre-upgrade-backup")).toBeUndefined();
+    const neo4j = r.named("app-neo4j", CONTAINER);
+    const commands = neo4j.dependencies.map((u) => r.byUrn(u)).filter((d) => d?.type.startsWith("command:"));
+    expect(commands.map((d) => d?.name)).toEqual(["app-neo4j-password"]);
+});
+
 test("backend reaches Neo4j on the app network with credentials as secrets", () => {
     const backend = r.named("app-backend", CONTAINER);
     const env = envOf(backend);

@@ -16,6 +16,8 @@ test("parked: the bucket (protected, retained) and the key are kept; nothing run
     expect([bucket.protect, bucket.retainOnDelete, bucket.inputs.region]).toEqual([true, true, "nyc3"]);
     expect(r.named("backup-key", "digitalocean:index/spacesKey:SpacesKey").inputs.grants).toEqual([{ bucket: "rag-stack-prod-backups-a1b2c3d", permission: "readwrite" }]);
     expect(r.maybeNamed("backup-install")).toBeUndefined();
+    // No Neo4j to upgrade: no backup before one.
+    expect(r.maybeNamed("app-neo4j-pre-upgrade-backup")).toBeUndefined();
 });
 
 test("parked: the backup output names the bucket and has no SSH (the commands say unpark first)", () => {
