@@ -24,7 +24,7 @@ export type BackupScriptFile = (typeof BACKUP_SCRIPT_FILES)[number];
  */
 export const BACKUP_STEP_SCRIPT_FILES = ["neo4j-pre-upgrade-backup.sh"] as const;
 
-/** Where the scripts live on a machine that runs them: all four in one directory. */
+/** Where the scripts live on a machine that runs them: all of BACKUP_SCRIPT_FILES in one directory. */
 export const BACKUP_INSTALL_DIR = "/usr/local/lib/rag-stack/backup";
 export const BACKUP_SERVICE = "rag-stack-neo4j-backup.service";
 export const BACKUP_TIMER = "rag-stack-neo4j-backup.timer";
