@@ -53,7 +53,7 @@ export const BACKUP = section({
     keepWeekly: integer({ default: BACKUP_DEFAULTS.keepWeekly, min: 0, max: 520, doc: "Weekly snapshots kept (--keep-weekly)." }),
     keepMonthly: integer({ default: BACKUP_DEFAULTS.keepMonthly, min: 0, max: 120, doc: "Monthly snapshots kept (--keep-monthly)." }),
     maxAgeHours: integer({ default: 26, min: 1, max: 8760,
-        doc: "verify and /healthz fail when the last good backup is older than this many hours." }),
+        doc: "verify (dev and prod) and /healthz (prod) fail when the last good backup is older than this many hours; on prod also when none has succeeded this long after the job was installed (a dev stack with none yet gets a note, not a failure)." }),
     repository: localPath({ derived: "~/rag-stack-backups/<stack>", appliesTo: { providers: ["local"] },
         doc: "The restic repository of a dev stack (a directory on this machine)." }),
 }, { doc: "Neo4j's backups: when, where, how long they are kept (docs/backups.md)." });
