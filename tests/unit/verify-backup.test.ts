@@ -195,7 +195,7 @@ describe("the backup row", () => {
         const { ssh: _ssh, ...parked } = DROPLET;
         const p = rows(parked as BackupOutput, undefined);
         expect(p.backup.status).toBe("skip");
-        expect(p.backup.measured[0]).toBe("parked: the status files are on the droplet's Neo4j volume (/mnt/rag-stack-neo4j/backup-status) and cannot be read while parked; the bucket keeps every snapshot");
+        expect(p.backup.measured[0]).toBe("backups: parked, the status files are on the droplet's Neo4j volume (/mnt/rag-stack-neo4j/backup-status) and cannot be read while parked; the bucket keeps every snapshot");
         const old = rows(undefined);
         expect(old.backup.status).toBe("skip");
         expect(old.backup.measured[0]).toMatch(/outputs have no `backup`.*pulumi up adds it/);

@@ -197,6 +197,10 @@ function retentionLine(r: unknown, fromOutput: BackupRetentionOutput): string {
         : `${policy}; NOT applied: ${String(r.message ?? "unknown")} (the repository keeps every snapshot until a run applies it)`;
 }
 
+/** What a parked stack can say of its backups (here and in the parked row, parked.ts). */
+export const parkedBackupLine = (statusDir: string): string =>
+    `backups: parked, the status files are on the droplet's Neo4j volume (${statusDir}) and cannot be read while parked; the bucket keeps every snapshot`;
+
 /** The two rows, judged from the files' text at `now`. */
 export function backupRows(i: BackupRowsInput): BackupRows {
     const t = i.target;
@@ -206,7 +210,7 @@ export function backupRows(i: BackupRowsInput): BackupRows {
     }
     if (t.where === "none") return { backup: skipRow(`no backups for this stack: ${t.reason}`), drill: skipRow("no backups for this stack: nothing to drill") };
     if (t.where === "droplet" && !t.ssh) {
-        const line = `parked: the status files are on the droplet's Neo4j volume (${t.statusDir}) and cannot be read while parked; the bucket keeps every snapshot`;
+        const line = parkedBackupLine(t.statusDir);
         return { backup: skipRow(line), drill: skipRow(line) };
     }
     const backupCmd = `npm run backup -- --stack ${i.stack}`;
