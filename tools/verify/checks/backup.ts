@@ -205,7 +205,7 @@ export const parkedBackupLine = (statusDir: string): string =>
 export function backupRows(i: BackupRowsInput): BackupRows {
     const t = i.target;
     if (!t) {
-        const line = "the stack's outputs have no `backup` (the stack was last updated before verify read backups): pulumi up adds it";
+        const line = "the stack's outputs have no `backup` (its last pulumi up predates that output): pulumi up adds it";
         return { backup: skipRow(line), drill: skipRow(line) };
     }
     if (t.where === "none") return { backup: skipRow(`no backups for this stack: ${t.reason}`), drill: skipRow("no backups for this stack: nothing to drill") };
