@@ -1,9 +1,9 @@
 /**
  * `npm run verify -- --stack dev`: checks a deployed stack end to end and measures it (Ollama from
  * the host and from the backend, the model and its share in VRAM, a benchmark, Neo4j, the app's
- * endpoints, the GPU, the front door). Reads the stack outputs (Pulumi CLI or --outputs file), runs
- * the checks in tools/verify/run-checks.ts, prints a table (or --json). Exit 0 only when every
- * check that ran passed.
+ * endpoints, the GPU, the front door, Neo4j's last backup and restore drill). Reads the stack
+ * outputs (Pulumi CLI or --outputs file), runs the checks in tools/verify/run-checks.ts, prints a
+ * table (or --json). Exit 0 only when every check that ran passed.
  */
 import { reportUsage, UsageError } from "./cli/command-line";
 import { parseArgs, USAGE, VerifyOptions } from "./verify/args";

@@ -58,7 +58,10 @@ export interface NoBackupTarget { where: "none"; reason: string }
 
 export type BackupTarget = LocalBackupTarget | DropletBackupTarget | NoBackupTarget;
 
-function common(s: BackupSettings, backupHost: string, neo4jContainer: string): Omit<BackupTargetCommon, "repository" | "statusDir" | "workDir"> {
+/** The settings a target carries (components/config/backup.ts). */
+export type BackupTargetSettings = Pick<BackupSettings, "keepWithin" | "keepDaily" | "keepWeekly" | "keepMonthly" | "maxAgeHours" | "repository" | "bucketRegion">;
+
+function common(s: BackupTargetSettings, backupHost: string, neo4jContainer: string): Omit<BackupTargetCommon, "repository" | "statusDir" | "workDir"> {
     return {
         backupHost,
         tag: BACKUP_TAG,
@@ -74,7 +77,7 @@ function common(s: BackupSettings, backupHost: string, neo4jContainer: string): 
  * dumps there too. Both must be directories Docker Desktop shares (the home directory and
  * /Volumes are, by default).
  */
-export function localBackupTarget(s: BackupSettings, backupHost: string, neo4jContainer: string, neo4jVolume: string): LocalBackupTarget {
+export function localBackupTarget(s: BackupTargetSettings, backupHost: string, neo4jContainer: string, neo4jVolume: string): LocalBackupTarget {
     const repository = path.resolve(expandHome(s.repository));
     return {
         where: "local",
@@ -98,7 +101,7 @@ export interface DropletTargetArgs {
     credentialsFile: string;
 }
 
-export function dropletBackupTarget(s: BackupSettings, backupHost: string, a: DropletTargetArgs): DropletBackupTarget {
+export function dropletBackupTarget(s: BackupTargetSettings, backupHost: string, a: DropletTargetArgs): DropletBackupTarget {
     return {
         where: "droplet",
         ...common(s, backupHost, a.neo4jContainer),

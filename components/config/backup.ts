@@ -1,8 +1,9 @@
 /**
  * `rag-stack:backup`: Neo4j's backups (components/backup/, docs/backups.md). prod (a droplet the
  * stack created): a daily systemd timer on the droplet uploads a restic snapshot to a Spaces
- * bucket of the stack, by default in another region than the droplet. dev (local): `repository`
- * is validated for the coming on-demand command; nothing backs dev up yet (docs/backups.md).
+ * bucket of the stack, by default in another region than the droplet, and a backup runs before a
+ * new Neo4j image starts. dev (local): `npm run backup -- --stack dev` on demand, to `repository`
+ * (docs/backups.md).
  * scale (DOKS): not built; a scale stack opts out with `enabled: false, disabledOnPurpose: true`.
  *
  * The restic repository's password is the secret `backupPassword` (secrets.ts, read here).
@@ -55,7 +56,7 @@ export const BACKUP = section({
     keepWeekly: integer({ default: BACKUP_DEFAULTS.keepWeekly, min: 0, max: 520, doc: "Weekly snapshots kept (--keep-weekly)." }),
     keepMonthly: integer({ default: BACKUP_DEFAULTS.keepMonthly, min: 0, max: 120, doc: "Monthly snapshots kept (--keep-monthly)." }),
     maxAgeHours: integer({ default: 26, min: 1, max: 8760,
-        doc: "verify and /healthz fail when the last good backup is older than this many hours." }),
+        doc: "verify (dev and prod) and /healthz (prod) fail when the last good backup is older than this many hours; on prod also when none has succeeded this long after the job was installed (a dev stack with none yet gets a note, not a failure)." }),
     repository: localPath({ derived: "~/rag-stack-backups/<stack>", appliesTo: { providers: ["local"] },
         doc: "The restic repository of a dev stack (a directory on this machine)." }),
 }, { doc: "Neo4j's backups: when, where, how long they are kept (docs/backups.md)." });

@@ -61,6 +61,8 @@ function outputsFile(ollamaUrlFromHost: string, extra: Record<string, unknown> =
         containers: { ...o.containers, backend: backendName },
         backendHealthUrl: `${stub.baseUrl}${healthPath}`,
         frontendUrl: `${stub.baseUrl}${frontendPath}`,
+        // The backup rows read the real status directory (the droplet's over ssh): their own tests, tests/unit/verify-backup.test.ts and tests/scripts/verify-backup.test.ts.
+        backup: undefined,
         ...extra,
     });
 }

@@ -189,6 +189,8 @@ async function rehearse(bindAddress: string, sequence: Placement[], tag: string,
                 expect(o.ollamaUrlFromHost).toBeUndefined();
                 const run = await runVerify(["--outputs", writeOutputsFile({
                     ...o, containers: { backend: engine.containerName(o.containers.backend), frontend: o.containers.frontend, neo4j, ollama: engine.containerName(o.containers.ollama) },
+                    // The backup rows read this machine's real status directory: their own tests (verify-backup).
+                    backup: undefined,
                 }), "--skip", "neo4j,http", "--timeout", "10"]);
                 log.push(run.stdout);
                 expect({ code: run.code, out: run.stdout }).toEqual({ code: 0, out: expect.any(String) });

@@ -30,6 +30,8 @@ test("the parked outputs are recognised before any app output is demanded", () =
         uptimeCheck: { name: "rag-stack-prod health", enabled: false },
         // Pulumi.prod.yaml has no parking schedule: the row says so.
         schedule: expect.objectContaining({ enabled: false, savingPerMonthUsd: null }),
+        // The backup job's status waits on the Neo4j volume; the bucket stays.
+        backupStatusDir: "/mnt/rag-stack-neo4j/backup-status",
     });
     expect(parkedStack({ ...outputs, state: "running" })).toBeUndefined();
 });
@@ -43,6 +45,7 @@ test("table: one row, parked, what it costs and saves, how to come back; exit 0"
     expect(run.stdout).toContain("saves $0.7526/h ($505.72/month) against running");
     expect(run.stdout).toContain("address 203.0.113.50 kept; come back: pulumi config set --path digitalocean.parked false && pulumi up");
     expect(run.stdout).toContain('alerts: uptime check "rag-stack-prod health" disabled while parked (nothing fires)');
+    expect(run.stdout).toContain("backups: parked, the status files are on the droplet's Neo4j volume (/mnt/rag-stack-neo4j/backup-status) and cannot be read while parked; the bucket keeps every snapshot");
     expect(run.stdout.trimEnd().split("\n").pop()).toBe("OK: parked (1 row)");
     expect(run.stderr).toBe("");
 });

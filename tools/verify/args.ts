@@ -8,7 +8,7 @@ import { FlagSpecs, readCommandLine, UsageError } from "../cli/command-line";
 export { UsageError };
 
 /** Groups of checks that `--skip` can leave out. */
-export const SKIPPABLE = ["ollama", "backend-exec", "gpu", "neo4j", "http", "front-door"] as const;
+export const SKIPPABLE = ["ollama", "backend-exec", "gpu", "neo4j", "http", "front-door", "backup"] as const;
 export type SkippableGroup = (typeof SKIPPABLE)[number];
 
 export interface VerifyOptions {
@@ -52,7 +52,8 @@ export const USAGE = `Usage: npm run verify -- (--stack <name> | --outputs <file
 Checks a deployed stack: Ollama from the host and from inside the backend container, the model,
 the share in VRAM, an optional benchmark, Neo4j over bolt, backend health and frontend, that the
 Ollama container still has its GPU (health, nvidia-smi, the heal timer's last heal), and (with a
-front door) the HTTPS certificate, the HTTP redirect and that no other port answers publicly.
+front door) the HTTPS certificate, the HTTP redirect and that no other port answers publicly;
+Neo4j's last good backup (its age against backup.maxAgeHours) and the last restore drill.
 
   --stack <name>          read outputs with: pulumi stack output --json --show-secrets --stack <name>
   --outputs <file>        read outputs from a JSON file instead (no Pulumi CLI needed)

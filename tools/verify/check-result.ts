@@ -11,7 +11,8 @@ export type CheckStatus = "pass" | "fail" | "skip";
 export type CheckId =
     | "ollama-host" | "ollama-from-backend" | "model-present" | "gpu-share" | "benchmark"
     | "neo4j" | "backend-health" | "frontend" | "gpu-in-use"
-    | "https-certificate" | "http-redirect" | "closed-ports" | "health-endpoint" | "alert-policies" | "parking" | "load";
+    | "https-certificate" | "http-redirect" | "closed-ports" | "health-endpoint" | "alert-policies" | "parking"
+    | "backup" | "restore-drill" | "load";
 
 export const CHECK_TITLES: Record<CheckId, string> = {
     "ollama-host": "Ollama answers from the host",
@@ -29,6 +30,9 @@ export const CHECK_TITLES: Record<CheckId, string> = {
     "health-endpoint": "Health endpoint through the door (what the uptime check sees)",
     "alert-policies": "Alert policies and where they go",
     "parking": "Parking schedule and last activity",
+    // After the rows the docs cite by number (9-15), so those keep their numbers.
+    "backup": "Last good backup of Neo4j (age, size, retention)",
+    "restore-drill": "Last restore drill",
     "load": "Load: streams at once",
 };
 

@@ -4,7 +4,7 @@
  * gave up, its message in `<dir>/gave-up`. Read on the Docker host: with ssh when the engine is
  * `ssh://user@host` (how verify already reaches prod), directly when the engine is on this machine.
  */
-import { spawn } from "child_process";
+import { lastLine, runBounded } from "./run-bounded";
 
 export interface HealRecord {
     at: Date;
@@ -59,27 +59,13 @@ export function hostShell(dockerHost: string | undefined, command: string): { fi
 }
 
 /** Reads the state on the engine's machine, or returns a sentence saying why it could not. */
-export function readHealState(dockerHost: string | undefined, dir: string, timeoutMs: number): Promise<HealState | string> {
+export async function readHealState(dockerHost: string | undefined, dir: string, timeoutMs: number): Promise<HealState | string> {
     const how = hostShell(dockerHost, healStateCommand(dir));
-    if (typeof how === "string") return Promise.resolve(how);
-    return new Promise((resolve) => {
-        const child = spawn(how.file, how.args, { stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.stdout.setEncoding("utf8").on("data", (c: string) => { stdout += c; });
-        child.stderr.setEncoding("utf8").on("data", (c: string) => { stderr += c; });
-        child.on("error", (err) => {
-            clearTimeout(timer);
-            resolve(`${how.file} failed: ${err.message}`);
-        });
-        child.on("close", (code, signal) => {
-            clearTimeout(timer);
-            if (signal) resolve(`${how.file} did not answer within ${timeoutMs / 1000}s`);
-            else if (code !== 0 || !stdout.includes(GAVE_UP_MARK)) resolve(`${how.file} failed (exit ${code}): ${stderr.trim().split("\n").pop() ?? ""}`);
-            else resolve(parseHealState(stdout));
-        });
-    });
+    if (typeof how === "string") return how;
+    const run = await runBounded(how.file, how.args, timeoutMs);
+    if (typeof run === "string") return run;
+    if (run.code !== 0 || !run.stdout.includes(GAVE_UP_MARK)) return `${how.file} failed (exit ${run.code}): ${lastLine(run.stderr)}`;
+    return parseHealState(run.stdout);
 }
 
 /** Heals within the hour before `now`. */

@@ -7,6 +7,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import { parkedStack, StackIsParked } from "./parked";
 import { AlertFacts, parseAlertFacts } from "./checks/alerts";
+import { BackupOutput, parseBackupOutput } from "./checks/backup";
 import { parseSchedule } from "./parking-schedule";
 import type { ScheduleSummary } from "../../components/hosts/parking-schedule";
 import { FrontDoorTarget } from "./checks/front-door";
@@ -58,6 +59,8 @@ export interface StackOutputs {
     alerts?: AlertFacts;
     /** The parking schedule and its saving (a DigitalOcean droplet the stack created). */
     parkingSchedule?: ScheduleSummary;
+    /** Where Neo4j's backups are made and their status kept (index.ts `backup`); absent in stacks updated before it existed. */
+    backup?: BackupOutput;
 }
 
 /** Thrown when the outputs are missing or malformed; lists every problem. */
@@ -144,6 +147,7 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
         healthUrl: optionalStr("healthUrl"),
         alerts: parseAlertFacts(raw.alerts, problems),
         parkingSchedule: parseSchedule(raw.parkingSchedule),
+        backup: parseBackupOutput(raw.backup, problems),
     };
     for (const key of ["ollamaUrlForBackend", "ollamaUrlFromHost", "backendHealthUrl", "frontendUrl", "healthUrl"] as const) {
         const v = outputs[key];

@@ -4,6 +4,7 @@
  * and exits 0: parked is a state the user chose, not a failure.
  */
 import type { ScheduleSummary } from "../../components/hosts/parking-schedule";
+import { parkedBackupLine } from "./checks/backup";
 import { parseSchedule, scheduleLine } from "./parking-schedule";
 
 export interface ParkedStack {
@@ -17,6 +18,8 @@ export interface ParkedStack {
     uptimeCheck?: { name: string; enabled: boolean };
     /** The parking schedule (stack output `parkingSchedule`), when the stack gives one. */
     schedule?: ScheduleSummary;
+    /** Where the backup job's status waits on the Neo4j volume (the `backup` output's statusDir), when the stack backs up. */
+    backupStatusDir?: string;
 }
 
 /** Thrown by the outputs reader when the stack is parked: there are no app outputs to validate. */
@@ -43,12 +46,18 @@ export function parkedStack(raw: Obj): ParkedStack | undefined {
         saving: perHour !== undefined && perMonth !== undefined ? { perHourUsd: perHour, perMonthUsd: perMonth } : undefined,
         uptimeCheck: uptimeCheckOf(raw.alerts),
         ...(raw.parkingSchedule !== undefined ? { schedule: parseSchedule(raw.parkingSchedule) } : {}),
+        ...backupOf(raw.backup),
     };
 }
 
 function uptimeCheckOf(alerts: unknown): ParkedStack["uptimeCheck"] {
     const check = alerts && typeof alerts === "object" ? (alerts as Obj).uptimeCheck as Obj | undefined : undefined;
     return check && typeof check.name === "string" && typeof check.enabled === "boolean" ? { name: check.name, enabled: check.enabled } : undefined;
+}
+
+function backupOf(backup: unknown): { backupStatusDir?: string } {
+    const b = backup && typeof backup === "object" ? backup as Obj : undefined;
+    return b?.where === "droplet" && typeof b.statusDir === "string" ? { backupStatusDir: b.statusDir } : {};
 }
 
 const usd = (v: number | undefined, digits = 2): string => (v === undefined ? "unknown" : `$${v.toFixed(digits)}`);
@@ -66,6 +75,7 @@ export function parkedLines(p: ParkedStack): string[] {
             ? `uptime check "${p.uptimeCheck.name}" is still enabled: its down alert fires while parked; run: pulumi up`
             : `alerts: uptime check "${p.uptimeCheck.name}" disabled while parked (nothing fires), the droplet's policies gone with it; both come back on unpark`] : []),
         ...(p.schedule ? [scheduleLine(p.schedule)] : []),
+        ...(p.backupStatusDir ? [parkedBackupLine(p.backupStatusDir)] : []),
     ];
 }
 

@@ -4,6 +4,7 @@
  */
 import { CHECK_TITLES, CheckId, CheckResult, skip, VerifyContext } from "./check-result";
 import { alertPoliciesRow, AlertRow, healthEndpointRow } from "./checks/alerts";
+import { checkBackup } from "./checks/backup";
 import { checkBenchmark } from "./checks/benchmark";
 import { httpFetch } from "./http-fetch";
 import { checkClosedPorts, checkHttpRedirect, checkHttpsCertificate } from "./checks/front-door";
@@ -80,6 +81,10 @@ export async function runChecks(ctx: VerifyContext): Promise<CheckResult[]> {
     results.push(skipped("http")
         ? skip("parking", "skipped (--skip http)")
         : await checkParking({ schedule: outputs.parkingSchedule, healthUrl: outputs.healthUrl }, { timeoutMs: options.timeoutMs }));
+    // Neo4j's backups, from the job's own status files (here, or on the droplet over ssh).
+    results.push(...(skipped("backup")
+        ? [skip("backup", "skipped (--skip backup)"), skip("restore-drill", "skipped (--skip backup)")]
+        : await checkBackup(ctx)));
     if (options.load) {
         results.push(loadBlocked !== undefined || !ollama ? skip("load", loadBlocked ?? "not run") : await checkLoad(ctx, ollama));
     }

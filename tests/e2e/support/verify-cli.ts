@@ -34,10 +34,11 @@ export function writeOutputsFile(outputs: Record<string, unknown>): string {
     return file;
 }
 
-export function runVerify(args: string[], onProgress?: (line: string) => void, timeoutMs = 120_000): Promise<VerifyRun> {
+/** `env`: the child's whole environment (jest's `process.env` is a copy the child would not see changed). */
+export function runVerify(args: string[], onProgress?: (line: string) => void, timeoutMs = 120_000, env?: NodeJS.ProcessEnv): Promise<VerifyRun> {
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ["-r", TS_REGISTER, "tools/verify.ts", ...args], {
-            cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"],
+            cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}),
         });
         let stdout = "";
         let stderr = "";
