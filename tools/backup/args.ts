@@ -2,7 +2,7 @@
  * Command line of `npm run backup`, `npm run restore` and `npm run restore-drill`: flags in
  * (../cli/command-line.ts), typed options out, or a UsageError saying what is wrong. Pure.
  */
-import { FlagSpecs, readCommandLine, UsageError } from "../cli/command-line";
+import { FlagSpecs, readCommandLine, stackNameFlag, UsageError } from "../cli/command-line";
 
 export { UsageError };
 
@@ -68,8 +68,7 @@ export function parseBackupArgs(action: BackupAction, argv: readonly string[]): 
         switch (t.name) {
             case "help": return undefined;
             case "stack":
-                if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v)) throw new UsageError(`--stack ${JSON.stringify(v)}: expected a stack name (letters, digits, . _ -)`);
-                o.stack = v;
+                o.stack = stackNameFlag(v);
                 break;
             case "snapshot":
                 if (action === "backup") throw new UsageError("--snapshot is for restore and restore-drill");

@@ -93,3 +93,9 @@ export function reportUsage(tool: string, usage: string, error?: UsageError): nu
     process.stdout.write(`${usage}\n`);
     return 0;
 }
+
+/** A `--stack` value: a stack name as Pulumi accepts it (Pulumi.<name>.yaml), or a UsageError. */
+export function stackNameFlag(value: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) throw new UsageError(`--stack ${JSON.stringify(value)}: expected a stack name (letters, digits, . _ -)`);
+    return value;
+}

@@ -2,7 +2,7 @@
  * Command line of `npm run park` and `npm run unpark`: flags in (../cli/command-line.ts), typed
  * options out, or a UsageError saying what is wrong. Pure, so it is unit tested.
  */
-import { FlagSpecs, readCommandLine, UsageError } from "../cli/command-line";
+import { FlagSpecs, readCommandLine, stackNameFlag, UsageError } from "../cli/command-line";
 
 export { UsageError };
 
@@ -59,8 +59,7 @@ export function parseParkArgs(direction: Direction, argv: readonly string[]): Pa
         switch (t.name) {
             case "help": return undefined;
             case "stack":
-                if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v)) throw new UsageError(`--stack ${JSON.stringify(v)}: expected a stack name (letters, digits, . _ -)`);
-                o.stack = v;
+                o.stack = stackNameFlag(v);
                 break;
             case "if-idle":
                 if (direction !== "park") throw new UsageError("--if-idle is for park only");
