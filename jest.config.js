@@ -20,7 +20,7 @@
  */
 const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
 const linux = process.platform === "linux";
-const linuxOnlyScripts = ["<rootDir>/tests/scripts/native-lifecycle.test.ts", "<rootDir>/tests/scripts/native-adopt.test.ts"];
+const linuxOnlyScripts = ["<rootDir>/tests/scripts/native-lifecycle.test.ts", "<rootDir>/tests/scripts/native-adopt.test.ts", "<rootDir>/tests/scripts/native-version.test.ts"];
 
 if (!linux) {
     console.warn(`rag-stack: on ${process.platform}, the Linux-only suites are skipped: ${linuxOnlyScripts.map((p) => p.replace("<rootDir>/", "")).join(", ")}` +

@@ -11,6 +11,7 @@ import { PROJECT } from "../project";
 import { parseKeepAlive } from "../validation/keep-alive";
 import { modelsDirNameProblem, MODELS_DIR_ALLOWED } from "../validation/models-dir";
 import { ORIGIN_ALLOWED, originProblem } from "../validation/origins";
+import { MIN_VERSION_PATTERN, OLLAMA_TESTED_VERSION } from "../ollama/version";
 import { imageReference, listenAddress, localPath, Reader, show } from "./reader";
 import { boolean, integer, list, number, oneOf, parsed, section, SettingsOf, string } from "./schema";
 
@@ -21,7 +22,8 @@ export type OllamaMode = (typeof OLLAMA_MODES)[number];
 export type Accelerator = (typeof ACCELERATORS)[number];
 export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
 
-export const DEFAULT_OLLAMA_IMAGE = "ollama/ollama:0.12.6";
+/** The image of the release the stack is tested with (components/ollama/version.ts). */
+export const DEFAULT_OLLAMA_IMAGE = `ollama/ollama:${OLLAMA_TESTED_VERSION}`;
 
 /** `name:tag`, optionally `namespace/name:tag` or `registry/namespace/name:tag`, as `ollama pull` accepts. */
 export const MODEL_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*){0,2}:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -58,6 +60,10 @@ export const OLLAMA = section({
     binary: string({ optional: true, pattern: /^\/\S*$/, allowed: "use an absolute path to the ollama executable", type: "path",
         appliesTo: NATIVE, elsewhere: "it sets the ollama executable the native server runs",
         doc: "The `ollama` executable the native server runs; unset: looked up on PATH and Homebrew's directories." }),
+    minVersion: string({ default: OLLAMA_TESTED_VERSION, pattern: MIN_VERSION_PATTERN, type: "version",
+        allowed: `use a release number X.Y.Z such as ${OLLAMA_TESTED_VERSION} (no v, no suffix)`,
+        appliesTo: NATIVE, elsewhere: "it sets the oldest installed ollama the native server runs; a container runs the pinned image",
+        doc: `The oldest \`ollama\` the native server starts or adopts; older is refused before anything starts, with the upgrade command. Default: the release the stack is tested with (${OLLAMA_TESTED_VERSION}).` }),
     adoptExisting: boolean({ default: false, appliesTo: NATIVE, elsewhere: "it sets adopting an Ollama already running on this machine",
         doc: "Adopt an Ollama already answering on the port instead of starting one (the stack then never stops it)." }),
     flashAttention: boolean({ optional: true, doc: "OLLAMA_FLASH_ATTENTION; unset: Ollama's default." }),
@@ -92,6 +98,7 @@ export function readOllama(problems: string[], raw: unknown, stack: string, fron
     const origins = r.get("origins", [frontendOrigin]);
     const modelsDir = r.get("modelsDir");
     const binary = r.get("binary");
+    const minVersion = r.get("minVersion");
     const adoptExisting = r.get("adoptExisting");
     const flashAttention = r.get("flashAttention");
     const kvCacheType = r.get("kvCacheType");
@@ -122,7 +129,7 @@ export function readOllama(problems: string[], raw: unknown, stack: string, fron
     return {
         mode, model, port, accelerator, keepAlive, image, bindAddress, origins,
         modelsDir,
-        binary, adoptExisting, flashAttention, kvCacheType, numParallel, contextLength, readyTimeoutSeconds,
+        binary, minVersion, adoptExisting, flashAttention, kvCacheType, numParallel, contextLength, readyTimeoutSeconds,
         stateDir,
         gpuMemoryGb,
         replicas,

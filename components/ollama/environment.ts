@@ -45,8 +45,16 @@ export function nativeServerEnvironment(s: OllamaSettings, project: string, stac
         RAG_OLLAMA_READY_TIMEOUT: String(s.readyTimeoutSeconds),
         RAG_OLLAMA_BINARY: s.binary ?? "",
         RAG_OLLAMA_ADOPT: s.adoptExisting ? "true" : "false",
+        RAG_OLLAMA_MIN_VERSION: s.minVersion,
     };
 }
+
+/**
+ * Variables of nativeServerEnvironment that only the scripts' checks read, never the running server:
+ * a change of one is an update that checks the running server again without restarting it
+ * (native-restart.sh compares RAG_OLLAMA_RUN_HASH, which leaves these out).
+ */
+export const NATIVE_CHECK_ONLY_VARIABLES = ["RAG_OLLAMA_MIN_VERSION"] as const;
 
 /**
  * URL this machine uses before the start script has said which address it bound: the configured

@@ -5,7 +5,9 @@
  *   server  native-start.sh / native-restart.sh / native-stop.sh. A launchd LaunchAgent on macOS, a
  *           detached process with a pidfile on Linux; reused when already running, adopted when
  *           configured, restarted when a server setting (its environment) changes, stopped on
- *           delete (only what it started). Its stdout says the URL it actually bound.
+ *           delete (only what it started). Its stdout says the URL it actually bound. An `ollama`
+ *           older than ollama.minVersion is refused before anything starts; a change of the minimum
+ *           alone checks the running server again without restarting it (RAG_OLLAMA_RUN_HASH).
  *   model   native-pull-model.sh: skipped when present, pulled otherwise; a new model is pulled
  *           without restarting the server. Never deletes a model.
  *   gpu     native-gpu-check.sh: a warm-up load, then the share of the model in VRAM from /api/ps
@@ -25,7 +27,7 @@ import { nativeCapacityCheck } from "../capacity/deploy-check";
 import type { OllamaSettings } from "../config/ollama";
 import { PROJECT } from "../project";
 import { HOST_GATEWAY_NAME, OllamaEndpoint } from "./endpoint";
-import { fallbackHostUrl, nativeServerEnvironment } from "./environment";
+import { fallbackHostUrl, NATIVE_CHECK_ONLY_VARIABLES, nativeServerEnvironment } from "./environment";
 import { scriptCommand, scriptHash, scriptResults } from "./scripts";
 
 export interface NativeOllamaArgs {
@@ -58,11 +60,18 @@ export class NativeOllama extends pulumi.ComponentResource implements OllamaEndp
         const settingsEnvironment = nativeServerEnvironment(s, PROJECT, args.stack ?? pulumi.getStack());
         // The scripts' hash rides in the environment (no script reads it): a script change is an input
         // change, so `up` runs `update`, a restart with the new scripts.
-        const serverEnvironment = { ...settingsEnvironment, RAG_OLLAMA_SCRIPTS_HASH: scriptHash(...NATIVE_SERVER_SCRIPTS) };
-        // Identifies one run of the server: whatever changes this environment restarts it (`update`),
-        // its settings and a script-only change alike. A restart unloads the model, so the GPU check
-        // carries this hash in its triggers and measures again.
-        const serverRunHash = crypto.createHash("sha256").update(JSON.stringify(serverEnvironment)).digest("hex").slice(0, 16);
+        const scriptsHash = scriptHash(...NATIVE_SERVER_SCRIPTS);
+        // What one run of the server is: its settings and scripts, without what only the checks read
+        // (the minimum version). Any change of it restarts the server (`update`), a settings and a
+        // script-only change alike; a restart unloads the model, so the GPU check carries this hash
+        // in its triggers and measures again.
+        const runEnvironment: Record<string, string> = { ...settingsEnvironment, RAG_OLLAMA_SCRIPTS_HASH: scriptsHash };
+        for (const name of NATIVE_CHECK_ONLY_VARIABLES) delete runEnvironment[name];
+        const serverRunHash = crypto.createHash("sha256").update(JSON.stringify(runEnvironment)).digest("hex").slice(0, 16);
+        // A change of a check-only variable is an input change too (`update`), but native-restart.sh
+        // sees the same RAG_OLLAMA_RUN_HASH as the previous run's and checks the running server
+        // instead of restarting it.
+        const serverEnvironment = { ...settingsEnvironment, RAG_OLLAMA_SCRIPTS_HASH: scriptsHash, RAG_OLLAMA_RUN_HASH: serverRunHash };
 
         // Every preview and `up`: is the server on the port ours (or the adopted one)? Fails the
         // program, naming the other holder, before the server resource is registered.

@@ -7,7 +7,9 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { alive, answers, FIXTURES, freePort, http, MODEL, NativeRender, renderNative, RunResult, Sandbox, scriptResults, STANDIN, waitFor } from "./support/native";
+import {
+    alive, answers, FIXTURES, freePort, http, MODEL, NativeRender, renderNative, renderNativeInChildProcess, RunResult, Sandbox, scriptResults, STANDIN, waitFor,
+} from "./support/native";
 
 jest.setTimeout(30000);
 
@@ -433,4 +435,28 @@ describe("the holder check at every up and preview (native-check.sh, an invoke)"
         expect(res.stderr).toContain("it will take port");
         expect(res.stderr).toContain("brew services stop ollama");
     });
+});
+
+describe("the minimum ollama version (rag-stack:ollama.minVersion) on macOS", () => {
+    test("an older ollama is refused with Homebrew's upgrade command, before any plist or launchctl bootstrap", async () => {
+        const res = await sb.run(r.server.inputs.create, env({ STANDIN_VERSION: "0.9.0" }));
+        expect(res.code).toBe(7);
+        expect(res.stderr).toContain(`${STANDIN} is ollama 0.9.0, older than 0.12.6, the oldest this stack runs (rag-stack:ollama.minVersion). Upgrade it: brew upgrade ollama`);
+        expect(calls().filter((c) => c.startsWith("bootstrap"))).toEqual([]);
+        expect(fs.existsSync(plistPath())).toBe(false);
+        expect(await answers(sb.url)).toBe(false);
+    });
+
+    test("a lower minimum alone: the update checks our agent and keeps it (no bootout, same pid)", async () => {
+        const start = await sb.run(r.server.inputs.create, env());
+        expectOk(start);
+        expect(start.stdout).toContain("ollama 0.12.6 (minimum 0.12.6)");
+        const before = ourCalls().length;
+        const lower = renderNativeInChildProcess({ "ollama.bindAddress": "auto", "ollama.minVersion": "0.12.5" });
+        const res = await sb.run(lower.server.inputs.update, sb.envOf(lower.server, { FAKE_LAUNCHCTL_DIR: launchctlDir(), RAG_OLLAMA_APP_DIRS: appDir(), ...previous(start) }));
+        expectOk(res);
+        expect(res.stdout).toContain("already runs with these settings");
+        expect(scriptResults(res.stdout).pid).toBe(scriptResults(start.stdout).pid);
+        expect(ourCalls().slice(before).filter((c) => c.startsWith("bootout") || c.startsWith("bootstrap"))).toEqual([]);
+    }, 60_000);
 });

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-    alive, answers, cmdline, freePort, http, MODEL, NativeRender, renderNative, RunResult, Sandbox, scriptResults, STANDIN, waitFor,
+    alive, answers, cmdline, freePort, http, MODEL, NativeRender, renderNative, renderNativeInChildProcess, RunResult, Sandbox, scriptResults, STANDIN, waitFor,
 } from "./support/native";
 
 jest.setTimeout(30000);
@@ -255,8 +255,10 @@ test("update: changed server settings restart the server (old PID gone, one new 
     const start = await create();
     expectOk(start);
     const oldPid = pidOf(start);
-    const res = await sb.run(r.server.inputs.update, sb.envOf(r.server, {
-        OLLAMA_KEEP_ALIVE: "30m",
+    // The environment the component registers for the changed setting (its run hash changes with it).
+    const changed = renderNativeInChildProcess({ "ollama.keepAlive": "30m" });
+    expect(sb.envOf(changed.server).RAG_OLLAMA_RUN_HASH).not.toBe(sb.envOf(r.server).RAG_OLLAMA_RUN_HASH);
+    const res = await sb.run(changed.server.inputs.update, sb.envOf(changed.server, {
         PULUMI_COMMAND_STDOUT: start.stdout,
         PULUMI_COMMAND_STDERR: start.stderr,
     }));

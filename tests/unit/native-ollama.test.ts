@@ -3,10 +3,11 @@
  * resources split so that a model change re-runs only the pull, a server setting change only the
  * server (update = restart), and the backend waits for all three.
  */
-import { Rendered, RenderedResource, renderStack } from "../../tools/render";
+import { Rendered, RenderedResource, RenderResult, renderStack, renderStackInChildProcess } from "../../tools/render";
 import { scriptHash, scriptResults } from "../../components/ollama/scripts";
 import { NATIVE_GPU_SCRIPTS, NATIVE_MODEL_SCRIPTS, NATIVE_SERVER_SCRIPTS } from "../../components/ollama/native";
 import { fallbackHostUrl, listenAddress } from "../../components/ollama/environment";
+import { OLLAMA_TESTED_VERSION } from "../../components/ollama/version";
 
 const LOCAL_COMMAND = "command:local:Command";
 let r: Rendered;
@@ -56,13 +57,32 @@ test("the server gets only the OLLAMA_* the stack decides: RAG_OLLAMA_SERVER_ENV
 test("every preview and up runs the holder check (an invoke, not a resource), and the server waits for it", () => {
     const checks = (r.result.invokes ?? []).filter((i) => i.token === "command:local:run");
     expect(checks.map((c) => c.args.command)).toEqual(["sh components/ollama/scripts/native-check.sh"]);
-    const { RAG_OLLAMA_SCRIPTS_HASH: _hash, ...settings } = env(server);
+    const { RAG_OLLAMA_SCRIPTS_HASH: _hash, RAG_OLLAMA_RUN_HASH: _run, ...settings } = env(server);
     expect(checks[0].args.environment).toEqual(settings);
     // Warnings only: who holds the port is not worth a line at every preview.
     expect(checks[0].args.logging).toBe("stderr");
     // No resource reads the check's output, so it can never change one.
     expect(JSON.stringify(r.ofType(LOCAL_COMMAND).map((c) => c.inputs))).not.toContain("native-check.sh");
 });
+
+test("the minimum ollama version reaches the server command and the check; it is left out of the run hash", () => {
+    expect(env(server).RAG_OLLAMA_MIN_VERSION).toBe(OLLAMA_TESTED_VERSION);
+    const checks = (r.result.invokes ?? []).filter((i) => i.token === "command:local:run");
+    expect((checks[0].args.environment as Record<string, string>).RAG_OLLAMA_MIN_VERSION).toBe(OLLAMA_TESTED_VERSION);
+    expect(env(server).RAG_OLLAMA_RUN_HASH).toMatch(/^[0-9a-f]{16}$/);
+    // Another minimum: the same run (no restart, no new GPU check), a changed environment (an update).
+    const lower = new Rendered(renderStackInChildProcess({ stack: "dev", secrets: { neo4jPassword: "dev-password-1" }, overrides: { "ollama.minVersion": "0.6.7" } }) as RenderResult);
+    const lowerServer = lower.ofType(LOCAL_COMMAND).find((c) => c.name.endsWith("-server")) as RenderedResource;
+    const lowerGpu = lower.ofType(LOCAL_COMMAND).find((c) => c.name.endsWith("-gpu")) as RenderedResource;
+    expect(env(lowerServer).RAG_OLLAMA_MIN_VERSION).toBe("0.6.7");
+    expect(env(lowerServer).RAG_OLLAMA_RUN_HASH).toBe(env(server).RAG_OLLAMA_RUN_HASH);
+    expect(lowerServer.inputs.triggers).toBeUndefined();
+    expect(lowerGpu.inputs.triggers).toEqual(gpu.inputs.triggers);
+    // A server setting changes the run hash.
+    const other = new Rendered(renderStackInChildProcess({ stack: "dev", secrets: { neo4jPassword: "dev-password-1" }, overrides: { "ollama.keepAlive": "30m" } }) as RenderResult);
+    const otherServer = other.ofType(LOCAL_COMMAND).find((c) => c.name.endsWith("-server")) as RenderedResource;
+    expect(env(otherServer).RAG_OLLAMA_RUN_HASH).not.toBe(env(server).RAG_OLLAMA_RUN_HASH);
+}, 60_000);
 
 test("a model change cannot touch the server: the model is in the model and GPU commands only", () => {
     expect(JSON.stringify(server.inputs)).not.toContain("qwen2.5");

@@ -7,7 +7,8 @@
 #     url, managed, pid, log, version, processor);
 #   - errors on stderr as a sentence that says what to do next, with a distinct exit code:
 #     2 bad environment or missing tool, 3 no address to bind, 4 port held by another program,
-#     5 server not ready in time or exited, 6 model or GPU check failed.
+#     5 server not ready in time or exited, 6 model or GPU check failed, 7 ollama older than
+#     rag-stack:ollama.minVersion (or its version unreadable).
 #
 # Never stops a process by name: only a PID this project started (pidfile) after checking that it
 # is still an `ollama serve` started at the recorded time, or the project's own launchd label.
@@ -126,6 +127,104 @@ find_binary() {
     done
     IFS=$old_ifs
     [ -n "$OLLAMA_BIN" ] || die 2 "ollama not found on ${search_path}; install it (macOS: brew install ollama; Linux: https://ollama.com/download/linux) or set rag-stack:ollama.binary to its path"
+}
+
+# version_at_least FOUND MINIMUM: 0 when FOUND is MINIMUM or later, 1 when older, 2 when either is
+# not a version (X.Y.Z, optionally -<pre-release> and +<build>). Numeric per component (0.9.0 is
+# older than 0.12.6); a pre-release comes before its release, as in semver (0.12.6-rc1 is older than
+# 0.12.6, later than 0.12.5); +build is ignored. awk, not `sort -V`: macOS's sort has no -V. The same
+# rule as components/ollama/version.ts versionAtLeast.
+version_at_least() {
+    awk -v found="$1" -v minimum="$2" '
+        function parse(v, a,   dash, core) {
+            if (v !~ /^[0-9]+[.][0-9]+[.][0-9]+(-[0-9A-Za-z.-]+)?([+][0-9A-Za-z.-]+)?$/) return 0
+            if (index(v, "+")) v = substr(v, 1, index(v, "+") - 1)
+            a[4] = ""
+            dash = index(v, "-")
+            if (dash) { a[4] = substr(v, dash + 1); v = substr(v, 1, dash - 1) }
+            split(v, core, ".")
+            a[1] = core[1] + 0; a[2] = core[2] + 0; a[3] = core[3] + 0
+            return 1
+        }
+        BEGIN {
+            if (!parse(found, f) || !parse(minimum, m)) exit 2
+            for (i = 1; i <= 3; i++) if (f[i] != m[i]) exit (f[i] > m[i] ? 0 : 1)
+            if (f[4] == "") exit 0
+            if (m[4] == "") exit 1
+            exit (f[4] >= m[4] ? 0 : 1)
+        }'
+}
+
+# check_min_version: MIN_VERSION from RAG_OLLAMA_MIN_VERSION (rag-stack:ollama.minVersion), X.Y.Z.
+check_min_version() {
+    MIN_VERSION=${RAG_OLLAMA_MIN_VERSION:-}
+    case "$MIN_VERSION" in
+        '' | *[!0-9.]* | .* | *. | *..*) die 2 "RAG_OLLAMA_MIN_VERSION=${MIN_VERSION} is not a version X.Y.Z (rag-stack:ollama.minVersion)" ;;
+    esac
+    version_at_least "$MIN_VERSION" "$MIN_VERSION" || die 2 "RAG_OLLAMA_MIN_VERSION=${MIN_VERSION} is not a version X.Y.Z (rag-stack:ollama.minVersion)"
+}
+
+# How to get a current ollama on this platform: Homebrew's formula on macOS (the install the error
+# for a missing binary recommends), Ollama's install script on Linux (ollama.com/download/linux).
+upgrade_command() {
+    if [ "${PLATFORM:-}" = darwin ]; then
+        printf '%s' "brew upgrade ollama (installed otherwise: the current release from https://ollama.com/download)"
+    else
+        printf '%s' "curl -fsSL https://ollama.com/install.sh | sh"
+    fi
+}
+
+# binary_version: BINARY_VERSION, the version of OLLAMA_BIN, from `ollama --version`. The client asks
+# the server at OLLAMA_HOST first and prints "ollama version is <the server's>", then "Warning: client
+# version is <its own>" when they differ, or "Warning: could not connect to a running Ollama instance"
+# and its own when none answers (cmd/cmd.go versionHandler, v0.12.6). It is asked with OLLAMA_HOST
+# on 127.0.0.1:1, where no server answers: the answer is then the binary's own, never that of a
+# server on our port (another release, or a program that accepts and never answers: the client has no
+# timeout there). VERSION_OUTPUT is what it printed; BINARY_VERSION is empty when no line names one.
+binary_version() {
+    VERSION_OUTPUT=$(OLLAMA_HOST=127.0.0.1:1 "$OLLAMA_BIN" --version 2>&1) || true
+    BINARY_VERSION=$(printf '%s\n' "$VERSION_OUTPUT" | sed -n 's/^Warning: client version is \([^[:space:]]*\).*/\1/p' | tail -n 1)
+    [ -n "$BINARY_VERSION" ] ||
+        BINARY_VERSION=$(printf '%s\n' "$VERSION_OUTPUT" | sed -n 's/^ollama version is \([^[:space:]]*\).*/\1/p' | tail -n 1)
+}
+
+# require_binary_version: the binary about to be started is at least MIN_VERSION, or the script dies
+# (7) naming the version found, the minimum, the key and the upgrade command, before anything starts.
+# Says "version: ... ollama X (minimum M)" otherwise.
+require_binary_version() {
+    [ -n "${BINARY_CHECKED:-}" ] && return 0
+    binary_version
+    if [ -z "$BINARY_VERSION" ]; then
+        die 7 "${OLLAMA_BIN} --version names no version (it printed: $(printf '%s' "$VERSION_OUTPUT" | head -n 3 | tr '\n' ' ' | sed 's/ *$//')); expected \"ollama version is X.Y.Z\" or \"Warning: client version is X.Y.Z\". Is it Ollama's ollama? Fix rag-stack:ollama.binary, or install Ollama: $(upgrade_command). Nothing was started"
+    fi
+    version_rc=0
+    version_at_least "$BINARY_VERSION" "$MIN_VERSION" || version_rc=$?
+    case "$version_rc" in
+        0)
+            BINARY_CHECKED=yes
+            say "version: ${OLLAMA_BIN}: ollama ${BINARY_VERSION} (minimum ${MIN_VERSION})"
+            ;;
+        1) die 7 "${OLLAMA_BIN} is ollama ${BINARY_VERSION}, older than ${MIN_VERSION}, the oldest this stack runs (rag-stack:ollama.minVersion). Upgrade it: $(upgrade_command); then run pulumi up again. Nothing was started" ;;
+        *) die 7 "${OLLAMA_BIN} --version names ${BINARY_VERSION}, which is not a version X.Y.Z this stack can compare with ${MIN_VERSION} (rag-stack:ollama.minVersion); it printed: $(printf '%s' "$VERSION_OUTPUT" | head -n 3 | tr '\n' ' ' | sed 's/ *$//'). Install a release: $(upgrade_command). Nothing was started" ;;
+    esac
+}
+
+# server_version_ok WHAT: is VERSION (what /api/version answered) at least MIN_VERSION? 0 yes (said),
+# 1 older, 2 not a version. WHAT names the server in the line.
+server_version_ok() {
+    server_rc=0
+    version_at_least "$VERSION" "$MIN_VERSION" || server_rc=$?
+    [ "$server_rc" -eq 0 ] && say "version: $1: ollama ${VERSION} (minimum ${MIN_VERSION})"
+    return "$server_rc"
+}
+
+# server_too_old WHAT: dies (7) after server_version_ok said no (server_rc): the server WHAT answers
+# VERSION, older than MIN_VERSION or not a version, with what to do.
+server_too_old() {
+    if [ "$server_rc" -eq 1 ]; then
+        die 7 "$1 is ollama ${VERSION} (${URL}/api/version), older than ${MIN_VERSION}, the oldest this stack runs (rag-stack:ollama.minVersion). Upgrade that server's ollama ($(upgrade_command)) and restart it, then run pulumi up again; or stop it and remove rag-stack:ollama.adoptExisting, so this stack starts its own"
+    fi
+    die 7 "$1 answers ${URL}/api/version with \"${VERSION}\", not a version X.Y.Z this stack can compare with ${MIN_VERSION} (rag-stack:ollama.minVersion); use a released Ollama ($(upgrade_command)), or stop it and remove rag-stack:ollama.adoptExisting"
 }
 
 # curl to our own server: never through a proxy (see the header).

@@ -13,11 +13,16 @@
 # the port back at every login (native-lib.sh find_competing_servers).
 # Only the OLLAMA_* variables the stack decides (RAG_OLLAMA_SERVER_ENV) reach the server; any other
 # OLLAMA_* from the shell that ran pulumi, or from launchd (`launchctl setenv`), is left out.
+# Versions: the binary is asked its version (`ollama --version`) before it is started, an adopted
+# or reused server its /api/version; older than RAG_OLLAMA_MIN_VERSION is refused (7) with the
+# upgrade command, before anything starts or stops. A reused server of ours that is older while the
+# binary is new enough (upgraded since it started) is restarted with the binary.
 #
 # Usage: native-start.sh                 start (or reuse) the server
 #        native-start.sh --render-plist  print the LaunchAgent plist it would load, and exit
 #        native-start.sh --preflight     only the refusals that need no change (macOS: Ollama.app,
-#                                        Homebrew's service), so a restart refuses before it stops ours
+#                                        Homebrew's service; an ollama older than the minimum), so a
+#                                        restart refuses before it stops ours
 #
 # Environment:
 #   OLLAMA_HOST                 <address>:<port>; address `auto` = narrowest one containers reach
@@ -29,12 +34,17 @@
 #   RAG_OLLAMA_BINARY           path of `ollama` (empty: PATH, then /opt/homebrew/bin, /usr/local/bin)
 #   RAG_OLLAMA_READY_TIMEOUT    seconds to wait for /api/version (default 60)
 #   RAG_OLLAMA_ADOPT            true: adopt an Ollama already answering on the port
+#   RAG_OLLAMA_MIN_VERSION      X.Y.Z: the oldest ollama started, reused or adopted (rag-stack:ollama.minVersion)
+#   RAG_OLLAMA_RUN_HASH         identifies the server's settings and scripts; echoed as "@ollama run=" for
+#                               native-restart.sh (optional)
 #   RAG_OLLAMA_LAUNCHD_TIMEOUT  macOS: seconds to wait for launchd to let go of a booted-out job and
 #                               to retry a bootstrap refused with 5 or 37 (default 30)
 #   RAG_OLLAMA_APP_DIRS         macOS: where Ollama.app is looked for (default /Applications ~/Applications)
-# Output: step lines, then "@ollama url=... managed=... pid=... log=... version=..." lines.
+# Output: step lines, then "@ollama url=... managed=... pid=... log=... version=... run=..." lines.
 # Exit codes: 0 running; 2 bad environment or missing tool; 3 no address to bind;
-#   4 port held by another program; 5 not ready in time, or the server exited (log tail printed).
+#   4 port held by another program; 5 not ready in time, or the server exited (log tail printed);
+#   7 ollama (the binary, or the server to reuse or adopt) older than RAG_OLLAMA_MIN_VERSION, or its
+#   version unreadable.
 set -eu
 
 # shellcheck source-path=SCRIPTDIR
@@ -54,6 +64,7 @@ if [ "${1:-}" = --render-plist ]; then
     exit 0
 fi
 need_tool curl "install curl (macOS ships it; Debian/Ubuntu: apt-get install curl); the scripts use it to talk to Ollama"
+check_min_version
 resolve_bind
 find_binary
 OLLAMA_HOST=$LISTEN
@@ -67,6 +78,7 @@ report() {
     result pid "${2:-}"
     result log "${3:-}"
     result version "$VERSION"
+    result run "${RAG_OLLAMA_RUN_HASH:-}"
 }
 
 GENERIC_FIX="quit Ollama.app from the menu bar (and turn it off in System Settings > General > Login Items), or run \`brew services stop ollama\` (macOS), or \`sudo systemctl stop ollama\` (Linux service)"
@@ -76,6 +88,7 @@ port_taken() {
     describe_port_holders "$PORT"
     if [ "$1" = ollama ]; then
         if [ "$ADOPT" = true ]; then
+            server_version_ok "the Ollama on ${URL} to adopt" || server_too_old "port ${PORT}: the Ollama this stack would adopt (rag-stack:ollama.adoptExisting)"
             say "adopt: an Ollama ${VERSION} already answers on ${URL}; using it as it is (rag-stack will never stop it)"
             say "adopt: ${HOLDERS_TEXT}"
             say "adopt: its own settings apply (OLLAMA_ORIGINS, OLLAMA_KEEP_ALIVE, OLLAMA_MODELS...), not this stack's"
@@ -164,18 +177,24 @@ start_darwin() {
     if launchd_loaded; then
         running_pid=$(launchd_pid)
         if [ -f "$PLIST" ] && cmp -s "$new_plist" "$PLIST" && probe "$URL" && holds_port "$running_pid" "$PORT"; then
-            rm -f "$new_plist"
-            say "launchd: ${LABEL} already runs with these settings (pid ${running_pid}); nothing to start"
-            report "launchd:${LABEL}" "$running_pid" "$LOG"
-            return 0
+            if server_version_ok "this stack's server (pid ${running_pid})"; then
+                rm -f "$new_plist"
+                say "launchd: ${LABEL} already runs with these settings (pid ${running_pid}); nothing to start"
+                report "launchd:${LABEL}" "$running_pid" "$LOG"
+                return 0
+            fi
+            say "launchd: ${LABEL} (pid ${running_pid}) runs ollama ${VERSION}, older than ${MIN_VERSION} (or not a version); restarting it with ${OLLAMA_BIN} if that is recent enough"
         fi
-        say "launchd: ${LABEL} is loaded with other settings, or is not the server on port ${PORT}; launchctl bootout ${DOMAIN}/${LABEL}"
+        # Ours is stopped only for a binary that may start: an old one is refused while ours still runs.
+        require_binary_version
+        say "launchd: ${LABEL} is loaded with other settings, an older ollama, or is not the server on port ${PORT}; launchctl bootout ${DOMAIN}/${LABEL}"
         launchd_bootout_wait "$running_pid" ||
             die 5 "launchctl bootout ${DOMAIN}/${LABEL}: the job is still in launchd${running_pid:+, or its pid ${running_pid} still runs,} after ${launchd_limit} s; check \`launchctl print ${DOMAIN}/${LABEL}\`, then run pulumi up again"
     fi
     # Ours is gone (or never was); another server may hold the port, and the readiness probe would
     # take its answer for ours.
     check_port_free
+    require_binary_version
     mv "$new_plist" "$PLIST"
     say "launchd: wrote ${PLIST}"
     launchctl enable "$DOMAIN/$LABEL" || true
@@ -200,24 +219,33 @@ start_darwin() {
 
 start_linux() {
     linux_paths
-    mkdir -p "$RAG_OLLAMA_STATE_DIR"
     if [ -f "$PIDFILE" ]; then
         old_pid=$(cat "$PIDFILE" 2>/dev/null || true)
         if pid_is_our_server "$old_pid" "$STARTED_FILE"; then
             say "start: our server already runs (pid ${old_pid}, pidfile ${PIDFILE}); not starting another"
             wait_ready "$old_pid" || not_ready
-            report "pidfile:${PIDFILE}" "$old_pid" "$LOG"
-            return 0
-        fi
-        old_args=$(ps -p "$old_pid" -o args= 2>/dev/null || true)
-        if [ -n "$old_args" ]; then
-            say "start: stale pidfile: pid ${old_pid} is now \"${old_args}\", not our server; leaving it alone and removing the pidfile"
+            if server_version_ok "this stack's server (pid ${old_pid})"; then
+                report "pidfile:${PIDFILE}" "$old_pid" "$LOG"
+                return 0
+            fi
+            # Upgraded since it started (or the minimum was raised): restart it, when the binary may start.
+            require_binary_version
+            say "start: our server (pid ${old_pid}) runs ollama ${VERSION}, older than ${MIN_VERSION} (or not a version); stopping it to start ${OLLAMA_BIN}"
+            kill "$old_pid" 2>/dev/null || true
+            wait_gone "$old_pid" 10 || kill -9 "$old_pid" 2>/dev/null || true
         else
-            say "start: stale pidfile: pid ${old_pid} is gone; removing the pidfile"
+            old_args=$(ps -p "$old_pid" -o args= 2>/dev/null || true)
+            if [ -n "$old_args" ]; then
+                say "start: stale pidfile: pid ${old_pid} is now \"${old_args}\", not our server; leaving it alone and removing the pidfile"
+            else
+                say "start: stale pidfile: pid ${old_pid} is gone; removing the pidfile"
+            fi
         fi
         rm -f "$PIDFILE" "$STARTED_FILE"
     fi
     check_port_free
+    require_binary_version
+    mkdir -p "$RAG_OLLAMA_STATE_DIR"
     drop_undecided_ollama_env
 
     : >>"$LOG"
@@ -248,6 +276,8 @@ start_linux() {
 
 if [ "${1:-}" = --preflight ]; then
     [ "$PLATFORM" = darwin ] && refuse_competitors
+    # An adopted server is checked by its own version at the start; ours would run this binary.
+    [ "$ADOPT" = true ] || require_binary_version
     exit 0
 fi
 say "start: ${PLATFORM}, ollama ${OLLAMA_BIN}, listen ${LISTEN}, ready timeout ${TIMEOUT} s"

@@ -9,7 +9,9 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT, Rendered, RenderedInvoke, RenderedResource, renderStack } from "../../../tools/render";
+import {
+    PROJECT_ROOT, Rendered, RenderedInvoke, RenderedResource, RenderOptions, RenderResult, renderStack, renderStackInChildProcess,
+} from "../../../tools/render";
 import { scriptResults } from "../../../components/ollama/scripts";
 
 export { scriptResults };
@@ -31,9 +33,8 @@ export interface NativeRender {
     check: RenderedInvoke;
 }
 
-/** Renders dev with the native server pointed at placeholders (and the stand-in as binary). */
-export async function renderNative(overrides: Record<string, unknown> = {}): Promise<NativeRender> {
-    const rendered = new Rendered(await renderStack({
+function nativeRenderOptions(overrides: Record<string, unknown>): RenderOptions {
+    return {
         stack: "dev",
         secrets: { neo4jPassword: "x-password-1" },
         overrides: {
@@ -45,7 +46,20 @@ export async function renderNative(overrides: Record<string, unknown> = {}): Pro
             "ollama.readyTimeoutSeconds": 10,
             ...overrides,
         },
-    }));
+    };
+}
+
+/** Renders dev with the native server pointed at placeholders (and the stand-in as binary). Once per test file. */
+export async function renderNative(overrides: Record<string, unknown> = {}): Promise<NativeRender> {
+    return pickNative(new Rendered(await renderStack(nativeRenderOptions(overrides))));
+}
+
+/** The same, in a child process: a second render in one test file (Pulumi's runtime state is global). */
+export function renderNativeInChildProcess(overrides: Record<string, unknown> = {}): NativeRender {
+    return pickNative(new Rendered(renderStackInChildProcess(nativeRenderOptions(overrides)) as RenderResult));
+}
+
+function pickNative(rendered: Rendered): NativeRender {
     const commands = rendered.ofType(LOCAL_COMMAND);
     const pick = (suffix: string) => {
         const found = commands.filter((c) => c.name.endsWith(suffix));

@@ -1,0 +1,20 @@
+/** Version comparisons both judges must agree on: components/ollama/version.ts and native-lib.sh version_at_least. */
+export const VERSION_CASES: [found: string, minimum: string, expected: "at-least" | "older" | "error"][] = [
+    ["0.9.0", "0.12.6", "older"],
+    ["0.12.6", "0.12.6", "at-least"],
+    ["1.0.0", "0.12.6", "at-least"],
+    ["0.12.10", "0.12.6", "at-least"],
+    ["0.12.5", "0.12.6", "older"],
+    ["0.13.0", "0.12.6", "at-least"],
+    ["0.12.6-rc1", "0.12.6", "older"],
+    ["0.12.6-rc1", "0.12.5", "at-least"],
+    ["0.12.7-rc0", "0.12.6", "at-least"],
+    ["0.12.6+build.5", "0.12.6", "at-least"],
+    ["10.0.0", "9.99.99", "at-least"],
+    ["0.0.0", "0.12.6", "older"],
+    ["0.12", "0.12.6", "error"],
+    ["garbage", "0.12.6", "error"],
+    ["0.12.6-", "0.12.6", "error"],
+    ["v0.12.6", "0.12.6", "error"],
+    ["0.12.6", "latest", "error"],
+];
