@@ -8,17 +8,20 @@ import * as os from "os";
 import * as path from "path";
 import { ageText, BackupOutput, backupRows, parseBackupOutput, parseStatusOutput, readLocalStatus, statusCommand, StatusTexts } from "../../tools/verify/checks/backup";
 import { parseStackOutputs } from "../../tools/verify/outputs";
+import { dropletBackupTarget, localBackupTarget } from "../../components/backup/target";
 
 const NOW = new Date("2026-12-04T12:00:00Z");
 const EPOCH = NOW.getTime() / 1000;
 const HOUR = 3600;
 const RETENTION = { keepWithin: "2d", keepDaily: 7, keepWeekly: 4, keepMonthly: 6 };
 
-const LOCAL: BackupOutput = { where: "local", statusDir: "/home/me/rag-stack-backups/dev-status", maxAgeHours: 26, retention: RETENTION, backupHost: "rag-stack-dev" };
-const DROPLET: BackupOutput = {
-    where: "droplet", statusDir: "/mnt/rag-stack-neo4j/backup-status", maxAgeHours: 26, retention: RETENTION, backupHost: "rag-stack-prod",
-    ssh: { target: "root@203.0.113.50", options: ["-o", "BatchMode=yes"] }, unit: "rag-stack-neo4j-backup.service",
-};
+const SETTINGS = { ...RETENTION, maxAgeHours: 26, repository: "/home/me/rag-stack-backups/dev", bucketRegion: "fra1" };
+const LOCAL = localBackupTarget(SETTINGS, "rag-stack-dev", "rag-stack-dev-neo4j", "rag-stack-dev-neo4j-data");
+const DROPLET = dropletBackupTarget(SETTINGS, "rag-stack-prod", {
+    repository: "s3:https://fra1.digitaloceanspaces.com/rag-stack-prod-backups", bucket: "rag-stack-prod-backups",
+    ssh: { target: "root@203.0.113.50", options: ["-o", "BatchMode=yes"] }, neo4jContainer: "rag-stack-prod-neo4j", neo4jStoreDir: "/mnt/rag-stack-neo4j/data",
+    statusDir: "/mnt/rag-stack-neo4j/backup-status", workDir: "/mnt/rag-stack-neo4j/backup-work", credentialsFile: "/etc/rag-stack/backup.env",
+});
 
 const iso = (epoch: number) => new Date(epoch * 1000).toISOString().replace(/\.000Z$/, "Z");
 
@@ -66,25 +69,25 @@ const rows = (target: BackupOutput | undefined, status?: StatusTexts | string, s
 describe("the backup output", () => {
     test("local, droplet (with and without ssh) and none parse as index.ts exports them", () => {
         const problems: string[] = [];
-        const local = { ...LOCAL, repository: "/home/me/rag-stack-backups/dev", tag: "rag-stack-neo4j", neo4jContainer: "rag-stack-dev-neo4j",
-            workDir: "/home/me/rag-stack-backups/dev-work", neo4jVolume: "rag-stack-dev-neo4j-data", volumeKey: "services.neo4j.volumeName" };
-        expect(parseBackupOutput(local, problems)).toEqual(LOCAL);
-        expect(parseBackupOutput({ ...DROPLET, bucket: "b", bucketRegion: "fra1" }, problems)).toEqual(DROPLET);
-        const { ssh: _ssh, ...parked } = DROPLET;
-        expect(parseBackupOutput(parked, problems)).toEqual(parked);
+        expect(parseBackupOutput(JSON.parse(JSON.stringify(LOCAL)), problems)).toEqual(LOCAL);
+        expect(parseBackupOutput(JSON.parse(JSON.stringify(DROPLET)), problems)).toEqual(DROPLET);
+        const parked = { ...DROPLET, ssh: undefined };
+        expect(parseBackupOutput(JSON.parse(JSON.stringify(parked)), problems)).toEqual(parked);
         expect(parseBackupOutput({ where: "none", reason: "backup.enabled is false" }, problems)).toEqual({ where: "none", reason: "backup.enabled is false" });
         expect(parseBackupOutput(undefined, problems)).toBeUndefined();
         expect(problems).toEqual([]);
     });
 
-    test("a malformed one is a problem naming what is missing; the outputs reader lists it", () => {
+    test("a malformed one is a problem naming what is wrong; the outputs reader lists it", () => {
         const problems: string[] = [];
         parseBackupOutput({ where: "cloud" }, problems);
-        parseBackupOutput({ ...LOCAL, statusDir: "relative/dir", maxAgeHours: "26" }, problems);
+        parseBackupOutput({ ...LOCAL, statusDir: "relative/dir" }, problems);
+        parseBackupOutput({ ...LOCAL, maxAgeHours: "26" }, problems);
         parseBackupOutput({ where: "none" }, problems);
         expect(problems).toEqual([
             expect.stringContaining('backup.where is "cloud"'),
-            expect.stringMatching(/^backup \(local\) has no usable statusDir \(a plain absolute path\), maxAgeHours/),
+            'the stack output backup.statusDir (status files) is "relative/dir": expected a plain absolute path',
+            expect.stringContaining('backup.maxAgeHours is "26": expected a whole number'),
             expect.stringContaining('where "none" needs a reason'),
         ]);
         const base = {

@@ -21,20 +21,11 @@ import { CHECK_TITLES, CheckId, CheckResult, VerifyContext } from "../check-resu
 import { humanBytes } from "../ollama-api";
 import { lastLine, runBounded } from "../run-bounded";
 import type { AlertRow } from "./alerts";
+import { BackupTarget, LocalBackupTarget, parseBackupTarget } from "../../backup/stack-target";
 
-export interface BackupRetentionOutput { keepWithin: string; keepDaily: number; keepWeekly: number; keepMonthly: number }
-
-/** The part of the `backup` output verify reads. */
-export type BackupOutput =
-    | { where: "local"; statusDir: string; maxAgeHours: number; retention: BackupRetentionOutput; backupHost?: string }
-    | {
-        where: "droplet"; statusDir: string; maxAgeHours: number; retention: BackupRetentionOutput; backupHost?: string;
-        /** Absent while parked. */
-        ssh?: { target: string; options: string[] };
-        /** The systemd unit of the job (rag-stack-neo4j-backup.service). */
-        unit?: string;
-    }
-    | { where: "none"; reason: string };
+/** The `backup` output as index.ts exports it (components/backup/target.ts), checked by the backup commands' reader. */
+export type BackupOutput = BackupTarget;
+type BackupRetentionOutput = LocalBackupTarget["retention"];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -45,45 +36,12 @@ const PLAIN_ABSOLUTE = /^\/[A-Za-z0-9_./-]+$/;
 /** The `backup` output, or undefined when the stack has none (made before it existed); a malformed one is a problem. */
 export function parseBackupOutput(raw: unknown, problems: string[]): BackupOutput | undefined {
     if (raw === undefined || raw === null) return undefined;
-    const expected = "expected {where: local|droplet|none, ...} as index.ts exports it (components/backup/target.ts)";
-    if (!isObj(raw)) {
-        problems.push(`backup is ${JSON.stringify(raw)}; ${expected}`);
+    try {
+        return parseBackupTarget(raw);
+    } catch (err) {
+        problems.push((err as Error).message);
         return undefined;
     }
-    if (raw.where === "none") {
-        if (isStr(raw.reason)) return { where: "none", reason: raw.reason };
-        problems.push(`backup is ${JSON.stringify(raw)}; where "none" needs a reason`);
-        return undefined;
-    }
-    if (raw.where !== "local" && raw.where !== "droplet") {
-        problems.push(`backup.where is ${JSON.stringify(raw.where)}; ${expected}`);
-        return undefined;
-    }
-    const r = raw.retention;
-    const retentionOk = isObj(r) && typeof r.keepWithin === "string" && isNum(r.keepDaily) && isNum(r.keepWeekly) && isNum(r.keepMonthly);
-    const maxOk = isNum(raw.maxAgeHours) && Number.isInteger(raw.maxAgeHours) && raw.maxAgeHours > 0;
-    const dirOk = typeof raw.statusDir === "string" && PLAIN_ABSOLUTE.test(raw.statusDir);
-    const ssh = raw.ssh;
-    const sshOk = ssh === undefined || ssh === null ||
-        (isObj(ssh) && isStr(ssh.target) && Array.isArray(ssh.options) && ssh.options.every((o) => typeof o === "string"));
-    if (!retentionOk || !maxOk || !dirOk || !sshOk) {
-        const what = [!dirOk && "statusDir (a plain absolute path)", !maxOk && "maxAgeHours (a whole number of hours)",
-            !retentionOk && "retention {keepWithin, keepDaily, keepWeekly, keepMonthly}", !sshOk && "ssh {target, options}"].filter(Boolean).join(", ");
-        problems.push(`backup (${raw.where}) has no usable ${what}: ${JSON.stringify(raw)}`);
-        return undefined;
-    }
-    const common = {
-        statusDir: raw.statusDir as string,
-        maxAgeHours: raw.maxAgeHours as number,
-        retention: { keepWithin: r.keepWithin as string, keepDaily: r.keepDaily as number, keepWeekly: r.keepWeekly as number, keepMonthly: r.keepMonthly as number },
-        ...(isStr(raw.backupHost) ? { backupHost: raw.backupHost } : {}),
-    };
-    if (raw.where === "local") return { where: "local", ...common };
-    return {
-        where: "droplet", ...common,
-        ...(isObj(ssh) ? { ssh: { target: ssh.target as string, options: ssh.options as string[] } } : {}),
-        ...(isStr(raw.unit) ? { unit: raw.unit } : {}),
-    };
 }
 
 /** The status files' text; a file that is not there is undefined. */
@@ -216,7 +174,7 @@ export function backupRows(i: BackupRowsInput): BackupRows {
     const backupCmd = `npm run backup -- --stack ${i.stack}`;
     const drillCmd = `npm run restore-drill -- --stack ${i.stack}`;
     const prod = t.where === "droplet";
-    const unit = (t.where === "droplet" && t.unit) || BACKUP_SERVICE;
+    const unit = t.where === "droplet" ? t.unit : BACKUP_SERVICE;
     const logs = t.where === "droplet" && t.ssh ? `on the droplet (ssh ${t.ssh.target}): journalctl -u ${unit} -n 50` : "";
     const where = prod ? `the droplet's ${t.statusDir}` : t.statusDir;
     if (i.status === undefined || typeof i.status === "string") {
