@@ -3,7 +3,8 @@
  * `backup.beforeNeo4jUpgrade`). A new Neo4j version migrates the store when it starts, and there is
  * no way back but a backup. One remote.Command runs scripts/neo4j-pre-upgrade-backup.sh over SSH:
  * with no Neo4j container yet, or one that already runs the image, it does nothing; otherwise it runs
- * the installed neo4j-backup.sh with the daily unit's environment and BACKUP_REASON=pre-upgrade, and
+ * the installed neo4j-backup.sh with the daily unit's environment (neo4j-with-unit-env.sh, as the
+ * backup commands do) and BACKUP_REASON=pre-upgrade, and
  * a failed backup fails `up` before the new image starts.
  *
  * The engine's order (what tests/unit/neo4j-pre-upgrade-order.test.ts rehearses): the Neo4j
@@ -34,7 +35,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { remoteScript, shellQuote } from "../hosts/remote-script";
 import { PROJECT } from "../project";
-import { BACKUP_INSTALL_DIR, BACKUP_SCRIPTS_DIR, BACKUP_SERVICE } from "./scripts";
+import { BACKUP_SCRIPTS_DIR, BACKUP_UNIT_ENV_RUNNER } from "./scripts";
 
 export const PRE_UPGRADE_SCRIPT = path.join(BACKUP_SCRIPTS_DIR, "neo4j-pre-upgrade-backup.sh");
 
@@ -58,8 +59,7 @@ export interface Neo4jPreUpgradeBackupArgs {
 export function neo4jPreUpgradeBackup(name: string, args: Neo4jPreUpgradeBackupArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
     const script = remoteScript(PRE_UPGRADE_SCRIPT, {
         NEO4J_CONTAINER: args.neo4jContainer,
-        BACKUP_SCRIPT: `${BACKUP_INSTALL_DIR}/neo4j-backup.sh`,
-        BACKUP_UNIT: BACKUP_SERVICE,
+        BACKUP_RUNNER: BACKUP_UNIT_ENV_RUNNER,
         BACKUP_OPT_OUT: PRE_UPGRADE_OPT_OUT,
     });
     return new command.remote.Command(name, {

@@ -15,6 +15,7 @@ export const BACKUP_SYSTEMD_DIR = path.join(__dirname, "systemd");
 /** The scripts, in install order (the library first). */
 export const BACKUP_SCRIPT_FILES = [
     "backup-lib.sh", "neo4j-backup.sh", "neo4j-restore.sh", "neo4j-restore-drill.sh", "neo4j-snapshots.sh", "neo4j-switch-store.sh",
+    "neo4j-with-unit-env.sh",
 ] as const;
 export type BackupScriptFile = (typeof BACKUP_SCRIPT_FILES)[number];
 
@@ -27,6 +28,8 @@ export const BACKUP_STEP_SCRIPT_FILES = ["neo4j-pre-upgrade-backup.sh"] as const
 /** Where the scripts live on a machine that runs them: all of BACKUP_SCRIPT_FILES in one directory. */
 export const BACKUP_INSTALL_DIR = "/usr/local/lib/rag-stack/backup";
 export const BACKUP_SERVICE = "rag-stack-neo4j-backup.service";
+/** Runs an installed script with the installed unit's settings (the commands over ssh, the pre-upgrade step). */
+export const BACKUP_UNIT_ENV_RUNNER = `${BACKUP_INSTALL_DIR}/neo4j-with-unit-env.sh`;
 export const BACKUP_TIMER = "rag-stack-neo4j-backup.timer";
 
 /** The status files the scripts write in the status directory (contract with verify and the health endpoint). */

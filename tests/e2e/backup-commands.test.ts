@@ -188,7 +188,7 @@ describe("dev: a local repository", () => {
     });
 });
 
-/** OpenSSH's sshd on a loopback port of its own, root by key, the session's PATH and scripts as given. */
+/** OpenSSH's sshd on a loopback port of its own, root by key, the session's environment (PATH) as given. */
 async function startLoopbackSshd(dir: string, setEnv: string[]): Promise<{ port: number; key: string; hostKey: { type: string; key: string }; stop: () => Promise<void> }> {
     const port = await new Promise<number>((resolve) => {
         const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
@@ -257,7 +257,7 @@ describe("prod: the droplet's scripts over SSH", () => {
             `echo '${[...unitEnv, `RESTIC_CACERT=${rig.s3.caCert}`, `RESTIC_CACHE_DIR=${path.join(rig.tmp, "droplet-cache")}`].join(" ")}'`, "",
         ].join("\n"), { mode: 0o755 });
         sshd = await startLoopbackSshd(fs.mkdtempSync(path.join(rig.tmp, "sshd-")), [
-            `PATH=${stubs}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `BACKUP_SCRIPTS_DIR=${SCRIPTS}`,
+            `PATH=${stubs}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
         ]);
         // The stack's options; on a port other than 22, ssh looks the key up as [address]:port.
         const options = [...dockerSshOptions({ method: "key-file", keyFile: sshd.key, description: "the test key" }, "127.0.0.1", sshd.hostKey), "-p", String(sshd.port)]
@@ -266,7 +266,8 @@ describe("prod: the droplet's scripts over SSH", () => {
             repository, bucket: BUCKET, ssh: { target: "root@127.0.0.1", options }, neo4jContainer: neo4j, neo4jStoreDir: storeDir,
             statusDir, workDir, credentialsFile: credentials,
         });
-        outputs = writeOutputs("prod", target);
+        // The scripts "installed" where this checkout has them.
+        outputs = writeOutputs("prod", { ...target, scriptsDir: SCRIPTS });
     });
 
     afterAll(async () => {

@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PRE_UPGRADE_SCRIPT } from "../../components/backup/pre-upgrade";
-import { BACKUP, BackupRig } from "./support/backup-rig";
+import { BackupRig, SCRIPTS } from "./support/backup-rig";
 import { docker } from "./support/docker-cli";
 
 jest.setTimeout(600_000);
@@ -19,7 +19,8 @@ jest.setTimeout(600_000);
 const rig = new BackupRig();
 let neo4j: string;
 let imageId: string;
-const systemctl = () => path.join(rig.tmp, "systemctl");
+/** A directory of its own for the stand-in systemctl, first on the step's PATH. */
+const stubs = () => path.join(rig.tmp, "systemctl-bin");
 
 beforeAll(async () => {
     await rig.setup();
@@ -40,10 +41,11 @@ function unitEnvironment(repository = rig.repository): string {
 }
 
 function stepEnv(newImage: string, unitEnv: string): Record<string, string> {
-    fs.writeFileSync(systemctl(), `#!/bin/sh\nprintf '%s\\n' '${unitEnv}'\n`, { mode: 0o755 });
+    fs.mkdirSync(stubs(), { recursive: true });
+    fs.writeFileSync(path.join(stubs(), "systemctl"), `#!/bin/sh\nprintf '%s\\n' '${unitEnv}'\n`, { mode: 0o755 });
     return {
-        PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: rig.tmp, TZ: "UTC",
-        NEO4J_CONTAINER: neo4j, NEO4J_NEW_IMAGE: newImage, BACKUP_SCRIPT: BACKUP, BACKUP_SYSTEMCTL: systemctl(),
+        PATH: `${stubs()}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: rig.tmp, TZ: "UTC",
+        NEO4J_CONTAINER: neo4j, NEO4J_NEW_IMAGE: newImage, BACKUP_RUNNER: path.join(SCRIPTS, "neo4j-with-unit-env.sh"),
     };
 }
 

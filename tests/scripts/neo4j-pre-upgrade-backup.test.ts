@@ -3,7 +3,8 @@
  * real process, fed on stdin to `sh -s` with the command line the program renders, as the droplet
  * runs it, against stand-ins on PATH: `docker` (a container that is there or not, the image it runs,
  * the image ids), `systemctl` (the unit's environment as `systemctl show -p Environment --value`
- * prints it) and the installed backup script (records its environment, exits as told).
+ * prints it) and the installed backup script (records its environment, exits as told), run through
+ * the real neo4j-with-unit-env.sh installed beside it, as on the droplet.
  * Its shellcheck and header: tests/scripts/backup-units.test.ts (every script in the directory).
  */
 import { spawnSync } from "child_process";
@@ -11,14 +12,20 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PRE_UPGRADE_SCRIPT } from "../../components/backup/pre-upgrade";
+import { BACKUP_SCRIPTS_DIR } from "../../components/backup/scripts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rag-stack-pre-upgrade-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const bin = path.join(tmp, "bin");
 const ranFile = path.join(tmp, "backup-env");
-const backupScript = path.join(tmp, "neo4j-backup.sh");
+const installed = path.join(tmp, "installed");
+const backupScript = path.join(installed, "neo4j-backup.sh");
+const runner = path.join(installed, "neo4j-with-unit-env.sh");
 fs.mkdirSync(bin);
+fs.mkdirSync(installed);
+fs.copyFileSync(path.join(BACKUP_SCRIPTS_DIR, "neo4j-with-unit-env.sh"), runner);
+fs.chmodSync(runner, 0o755);
 const stub = (file: string, text: string) => fs.writeFileSync(file, `#!/bin/sh\n${text}`, { mode: 0o755 });
 
 // docker inspect --type container --format '{{.Image}}' | '{{.State.Running}}' <name>; docker image inspect --format '{{.Id}}' <ref>
@@ -43,8 +50,8 @@ stub(backupScript, `env > "${ranFile}"\necho "rag-stack-neo4j-backup: (stand-in)
 
 /** Runs the script as `up` does: the rendered assignments in front of `sh -s`, the script on stdin. */
 function run(env: Record<string, string>, newImage = "sha256:new") {
-    const res = spawnSync("sh", ["-c", `NEO4J_NEW_IMAGE='${newImage}' NEO4J_CONTAINER='rag-stack-prod-neo4j' BACKUP_SCRIPT='${backupScript}' ` +
-        "BACKUP_UNIT='rag-stack-neo4j-backup.service' BACKUP_OPT_OUT='rag-stack:backup.beforeNeo4jUpgrade' sh -s"], {
+    const res = spawnSync("sh", ["-c", `NEO4J_NEW_IMAGE='${newImage}' NEO4J_CONTAINER='rag-stack-prod-neo4j' BACKUP_RUNNER='${runner}' ` +
+        "BACKUP_OPT_OUT='rag-stack:backup.beforeNeo4jUpgrade' sh -s"], {
         input: fs.readFileSync(PRE_UPGRADE_SCRIPT, "utf8"),
         env: { PATH: `${bin}:/usr/bin:/bin`, ...env },
         encoding: "utf8",
@@ -107,7 +114,8 @@ test("the backup fails: non-zero, the upgrade stopped before the new image, the 
 test("the job not installed (no unit environment, no script) or a unit environment it cannot split: exit 2, nothing run", () => {
     const noUnit = run({ STUB_RUNNING_IMAGE: "sha256:old", STUB_UNIT_ENV: "" });
     expect(noUnit.code).toBe(2);
-    expect(noUnit.err).toContain("rag-stack-neo4j-backup.service has no environment");
+    expect(noUnit.err).toContain("the unit rag-stack-neo4j-backup.service is not installed on");
+    expect(noUnit.err).toContain("the backup could not start (see the line above");
     const odd = run({ STUB_RUNNING_IMAGE: "sha256:old", STUB_UNIT_ENV: 'NEO4J_CONTAINER=x "A=b c"' });
     expect(odd.code).toBe(2);
     expect(odd.err).toContain("not NAME=value");
@@ -116,7 +124,8 @@ test("the job not installed (no unit environment, no script) or a unit environme
     try {
         const noScript = run({ STUB_RUNNING_IMAGE: "sha256:old" });
         expect(noScript.code).toBe(2);
-        expect(noScript.err).toContain("is not installed: the backup-install step of up installs it");
+        expect(noScript.err).toContain(`${backupScript} is not installed on`);
+        expect(noScript.err).toContain("nothing was stopped, and the upgrade was stopped before the new image started");
     } finally {
         fs.chmodSync(backupScript, 0o755);
     }

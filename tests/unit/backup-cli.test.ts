@@ -93,8 +93,7 @@ function fakes(outputs: unknown, answers: { password?: string; stdout?: (args: s
 }
 
 const restoredLine = (args: string[]) => {
-    const script = args.find((a) => a.endsWith(".sh")) ?? "";
-    return script.endsWith("neo4j-restore.sh") ? "rag-stack-neo4j-restore: restored\n@restore snapshot=abc123 target=x seconds=4.2\n" : "";
+    return args.some((a) => a.endsWith("neo4j-restore.sh")) ? "rag-stack-neo4j-restore: restored\n@restore snapshot=abc123 target=x seconds=4.2\n" : "";
 };
 
 describe("dev", () => {
@@ -172,14 +171,18 @@ describe("prod", () => {
         expect(f.rec.pulumi).toEqual([]);
         const p = f.rec.processes[0];
         expect(p.command).toBe("ssh");
-        expect(p.args).toEqual([...ssh.options, "root@203.0.113.7", "sh", "-s", "--", "neo4j-backup.sh", "BACKUP_REASON=manual"]);
-        expect(p.stdin).toContain("systemctl show -p Environment --value");
+        expect(p.args).toEqual([...ssh.options, "root@203.0.113.7", "/usr/local/lib/rag-stack/backup/neo4j-with-unit-env.sh", "neo4j-backup.sh", "BACKUP_REASON=manual"]);
+        expect(p.stdin).toBeUndefined();
+        // A droplet installed before the runner existed: the remote shell's 127, said as what to do.
+        const old = fakes({ backup: droplet }, { code: () => 127 });
+        expect(await runBackupCommand({ action: "backup", stack: "prod", snapshot: "latest", noSwitch: false, list: false, outputsFile: old.file }, old.deps)).toBe(1);
+        expect(old.rec.said).toContain("/usr/local/lib/rag-stack/backup/neo4j-with-unit-env.sh is not on root@203.0.113.7: its backup scripts predate this command; run up (it installs them again), then this again");
     });
 
     test("restore: into a dated directory beside the store, then the switch by renames; --no-switch stops after the restore", async () => {
         const f = fakes({ backup: droplet }, { stdout: restoredLine });
         expect(await runBackupCommand({ action: "restore", stack: "prod", snapshot: "latest", noSwitch: false, list: false, outputsFile: f.file }, f.deps)).toBe(0);
-        expect(f.rec.processes.map((p) => p.args.slice(ssh.options.length + 4))).toEqual([
+        expect(f.rec.processes.map((p) => p.args.slice(ssh.options.length + 2))).toEqual([
             ["neo4j-restore.sh", "RESTORE_TARGET=/mnt/rag-stack-neo4j/data-restored-20261204-201509", "RESTORE_SNAPSHOT=latest"],
             ["neo4j-switch-store.sh", "NEO4J_CONTAINER=rag-stack-prod-neo4j", "STORE_DIR=/mnt/rag-stack-neo4j/data",
                 "RESTORED_DIR=/mnt/rag-stack-neo4j/data-restored-20261204-201509", "ASIDE_DIR=/mnt/rag-stack-neo4j/data-before-restore-20261204-201509"],

@@ -21,7 +21,7 @@ test("the step: the Neo4j image the container gets is its trigger and in its com
     expect(image).toBe(r.named("app-neo4j-image", "docker:index/remoteImage:RemoteImage").inputs.name); // the mocks' imageId is the name
     expect(step().inputs.triggers).toEqual([image]);
     expect(String(step().inputs.create)).toBe(`NEO4J_NEW_IMAGE='${String(image)}' NEO4J_CONTAINER='rag-stack-prod-neo4j' ` +
-        "BACKUP_SCRIPT='/usr/local/lib/rag-stack/backup/neo4j-backup.sh' BACKUP_UNIT='rag-stack-neo4j-backup.service' " +
+        "BACKUP_RUNNER='/usr/local/lib/rag-stack/backup/neo4j-with-unit-env.sh' " +
         "BACKUP_OPT_OUT='rag-stack:backup.beforeNeo4jUpgrade' sh -s");
     expect(String(step().inputs.stdin)).toContain("BACKUP_REASON=pre-upgrade");
     // The droplet's SSH, as the install's; nothing to undo: no delete command.

@@ -3,7 +3,7 @@
  * job, the repository and Neo4j's store are: components/backup/target.ts) → the same scripts the
  * droplet's timer runs (components/backup/scripts/), here for dev (with the stack's secret
  * backupPassword in a 0600 file that lives as long as the script), or on the droplet over SSH for
- * prod (with the installed unit's settings: ./with-unit-env.sh) → for a restore, the switch to the
+ * prod (with the installed unit's settings: neo4j-with-unit-env.sh) → for a restore, the switch to the
  * restored store, which never overwrites the current one:
  *   dev   `pulumi config set services.neo4j.volumeName <restored volume>` and `pulumi up`: the stack
  *         file says which volume holds the graph, and going back is the same two commands;
@@ -19,8 +19,6 @@ import type { PulumiRunner } from "../park/pulumi";
 import type { BackupOptions } from "./args";
 import { lastMarker, ProcessRunner } from "./processes";
 import { BackupTarget, DropletBackupTarget, LocalBackupTarget, readBackupTarget } from "./stack-target";
-
-export const WITH_UNIT_ENV = path.join(__dirname, "with-unit-env.sh");
 
 export interface BackupDeps {
     pulumi: PulumiRunner;
@@ -176,9 +174,14 @@ async function restoreLocal(o: BackupOptions, t: LocalBackupTarget, d: BackupDep
 
 // ---- prod: the installed scripts on the droplet, over SSH ---------------------------------------
 
-function sshRun(t: DropletBackupTarget, ssh: NonNullable<DropletBackupTarget["ssh"]>, d: BackupDeps, script: string, assignments: Record<string, string>) {
-    const args = [...ssh.options, ssh.target, "sh", "-s", "--", script, ...Object.entries(assignments).map(([k, v]) => `${k}=${v}`)];
-    return d.processes.run("ssh", args, { env: d.env, stdin: fs.readFileSync(WITH_UNIT_ENV, "utf8") });
+/** `ssh <pinned options> <target> <scriptsDir>/neo4j-with-unit-env.sh <script> NAME=VALUE...`: the installed script, with the unit's settings. */
+async function sshRun(t: DropletBackupTarget, ssh: NonNullable<DropletBackupTarget["ssh"]>, d: BackupDeps, script: string, assignments: Record<string, string>) {
+    const runner = `${t.scriptsDir}/neo4j-with-unit-env.sh`;
+    const args = [...ssh.options, ssh.target, runner, script, ...Object.entries(assignments).map(([k, v]) => `${k}=${v}`)];
+    const r = await d.processes.run("ssh", args, { env: d.env });
+    // The remote shell's "not found": a droplet whose backup scripts predate these commands.
+    if (r.code === 127) d.say(`${runner} is not on ${ssh.target}: its backup scripts predate this command; run up (it installs them again), then this again`);
+    return r;
 }
 
 async function runOnDroplet(o: BackupOptions, t: DropletBackupTarget, d: BackupDeps): Promise<number> {

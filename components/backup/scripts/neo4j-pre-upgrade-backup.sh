@@ -9,18 +9,17 @@
 # What it does:
 #   - no container named NEO4J_CONTAINER: the first start (or a new droplet); nothing to back up;
 #   - the container already runs NEO4J_NEW_IMAGE (compared by image id): no upgrade; nothing to do;
-#   - otherwise: the installed backup script with the unit's environment (systemctl show, the very
-#     settings of the daily job) and BACKUP_REASON=pre-upgrade; a backup that is good (its exits 0,
-#     4 retention failed, 5 Neo4j slow to answer after the restart) lets the upgrade go on, anything
-#     else stops it, with the old image still running.
+#   - otherwise: the installed backup script through neo4j-with-unit-env.sh (the very settings of
+#     the daily job) with BACKUP_REASON=pre-upgrade; a backup that is good (its exits 0, 4 retention
+#     failed, 5 Neo4j slow to answer after the restart) lets the upgrade go on, anything else stops
+#     it, with the old image still running.
 #
 # Environment:
 #   NEO4J_CONTAINER    the Neo4j container's name (required)
 #   NEO4J_NEW_IMAGE    the image the new container gets: an image id (sha256:...) or a reference on
 #                      this engine (required)
-#   BACKUP_SCRIPT      the installed backup script (default /usr/local/lib/rag-stack/backup/neo4j-backup.sh)
-#   BACKUP_UNIT        the unit whose environment the backup runs with (default rag-stack-neo4j-backup.service)
-#   BACKUP_SYSTEMCTL   systemctl (tests: a stand-in)
+#   BACKUP_RUNNER      the installed neo4j-with-unit-env.sh, beside neo4j-backup.sh (default
+#                      /usr/local/lib/rag-stack/backup/neo4j-with-unit-env.sh)
 #   BACKUP_OPT_OUT     the config key that skips this step, named in the failure (default
 #                      rag-stack:backup.beforeNeo4jUpgrade)
 #   DOCKER_HOST        as for the docker CLI (unset on the droplet: the local engine)
@@ -33,10 +32,8 @@ TAG=rag-stack-neo4j-pre-upgrade-backup
 say() { echo "$TAG: $*"; }
 bad_env() { echo "$TAG: $*" >&2; exit 2; }
 
-BACKUP_SCRIPT=${BACKUP_SCRIPT:-/usr/local/lib/rag-stack/backup/neo4j-backup.sh}
-BACKUP_UNIT=${BACKUP_UNIT:-rag-stack-neo4j-backup.service}
+BACKUP_RUNNER=${BACKUP_RUNNER:-/usr/local/lib/rag-stack/backup/neo4j-with-unit-env.sh}
 BACKUP_OPT_OUT=${BACKUP_OPT_OUT:-rag-stack:backup.beforeNeo4jUpgrade}
-systemctl_=${BACKUP_SYSTEMCTL:-systemctl}
 
 [ -n "${NEO4J_CONTAINER:-}" ] || bad_env "NEO4J_CONTAINER must name the Neo4j container"
 [ -n "${NEO4J_NEW_IMAGE:-}" ] || bad_env "NEO4J_NEW_IMAGE must name the image the new Neo4j container gets"
@@ -62,34 +59,14 @@ if [ "$running_image" = "$new_image" ]; then
 fi
 say "$NEO4J_CONTAINER runs $running_image; the new image is $new_image: backing the graph up before it starts"
 
-# ---- the daily job's settings -----------------------------------------------------------------
-[ -x "$BACKUP_SCRIPT" ] || bad_env "the backup script $BACKUP_SCRIPT is not installed: the backup-install step of up installs it (run up again); nothing was stopped"
-unit_env=$("$systemctl_" show -p Environment --value "$BACKUP_UNIT" 2>&1) ||
-    bad_env "systemctl show $BACKUP_UNIT failed: $unit_env; nothing was stopped"
-[ -n "$unit_env" ] || bad_env "$BACKUP_UNIT has no environment (is it installed? systemctl cat $BACKUP_UNIT): the backup-install step of up installs it; nothing was stopped"
-# systemd prints NAME=value words separated by spaces; the unit's values never hold one
-# (components/backup/scripts.ts refuses them), so each word is one assignment.
-set -f
-assignments=""
-for word in $unit_env; do
-    case $word in
-        BACKUP_REASON=*) ;; # this run's own, below
-        [A-Z_]*=*)
-            name=${word%%=*}
-            case $name in *[!A-Z0-9_]*) bad_env "$BACKUP_UNIT's environment holds '$word', not NAME=value: refusing to guess; nothing was stopped" ;; esac
-            assignments="$assignments $word" ;;
-        *) bad_env "$BACKUP_UNIT's environment holds '$word', not NAME=value: refusing to guess; nothing was stopped" ;;
-    esac
-done
-
-# ---- the backup -------------------------------------------------------------------------------
+# ---- the backup, with the daily job's settings ------------------------------------------------
+[ -x "$BACKUP_RUNNER" ] || bad_env "$BACKUP_RUNNER is not installed: the backup-install step of up installs it (run up again); nothing was stopped"
 rc=0
-# shellcheck disable=SC2086 # one word per assignment, globbing off (set -f)
-env $assignments BACKUP_REASON=pre-upgrade "$BACKUP_SCRIPT" || rc=$?
-set +f
+"$BACKUP_RUNNER" neo4j-backup.sh BACKUP_REASON=pre-upgrade || rc=$?
 case $rc in
     0) say "backed up: the new image may start" ;;
     4 | 5) say "the backup is good (the job's exit $rc is about after it, see above): the new image may start" ;;
+    2) bad_env "the backup could not start (see the line above: the job or its unit not installed, or its settings refused); nothing was stopped, and the upgrade was stopped before the new image started" ;;
     *)
         if [ "$(docker inspect --type container --format '{{.State.Running}}' "$NEO4J_CONTAINER" 2>/dev/null)" = true ]; then
             now="$NEO4J_CONTAINER still runs the old image $running_image"
