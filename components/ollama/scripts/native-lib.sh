@@ -132,8 +132,8 @@ find_binary() {
 # version_at_least FOUND MINIMUM: 0 when FOUND is MINIMUM or later, 1 when older, 2 when either is
 # not a version (X.Y.Z, optionally -<pre-release> and +<build>). Numeric per component (0.9.0 is
 # older than 0.12.6); a pre-release comes before its release, as in semver (0.12.6-rc1 is older than
-# 0.12.6, later than 0.12.5); +build is ignored. awk, not `sort -V`: macOS's sort has no -V. The same
-# rule as components/ollama/version.ts versionAtLeast.
+# 0.12.6, later than 0.12.5); +build is ignored. awk, not `sort -V`: macOS's sort has no -V. The one
+# place a version is judged (tests/scripts/native-version-compare.test.ts, under every awk).
 version_at_least() {
     awk -v found="$1" -v minimum="$2" '
         function parse(v, a,   dash, core) {

@@ -1,4 +1,4 @@
-/** Version comparisons both judges must agree on: components/ollama/version.ts and native-lib.sh version_at_least. */
+/** Version comparisons native-lib.sh version_at_least must make, under every awk (tests/scripts/native-version-compare.test.ts). */
 export const VERSION_CASES: [found: string, minimum: string, expected: "at-least" | "older" | "error"][] = [
     ["0.9.0", "0.12.6", "older"],
     ["0.12.6", "0.12.6", "at-least"],
